@@ -1,0 +1,30 @@
+"""The ``accel`` command line.
+
+A thin layer: every command parses its arguments, calls the public API of
+``dataflow``, ``accel``, ``mapping``, ``memory``, ``sim`` or ``rtl`` and prints a
+table (or ``--json``).  Nothing in those packages imports this module.
+
+Command groups are registered explicitly below, one module per group.
+
+Exit codes scripts can rely on:
+
+* 0 -- success
+* 1 -- an unexpected internal failure (a bug: please report it)
+* 2 -- bad input: a malformed file, an unknown name, an invalid option
+* 3 -- the request is well formed but infeasible (does not fit, solver found nothing)
+"""
+
+from __future__ import annotations
+
+from ._common import main_group as main
+from . import workload as _workload
+from . import arch as _arch
+from . import rtl as _rtl
+from . import demo as _demo
+
+main.add_command(_workload.group)
+main.add_command(_arch.group)
+main.add_command(_rtl.group)
+main.add_command(_demo.command)
+
+__all__ = ["main"]
