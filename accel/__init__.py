@@ -1,0 +1,31 @@
+"""accel: accelerator architecture descriptions and energy/area estimators.
+
+An :class:`Architecture` is read from a YAML spec (parse -> validate -> build),
+or from one of the built-in examples, and is the one source of truth the
+mapper and both simulators read.  Energy and area per action come from
+estimators registered explicitly in an :class:`EstimatorRegistry`; the most
+accurate one that answers wins.
+"""
+
+from ._derive import derive
+from ._errors import SpecError
+from ._factory import to_dict
+from ._loader import builtin_architectures, load_architecture, parse_architecture, to_yaml
+from ._types import DRAM, Architecture, ArithmeticUnit, MemoryLevel, PEArray, RegisterFile, VectorUnit
+
+__all__ = [
+    "Architecture",
+    "PEArray",
+    "RegisterFile",
+    "MemoryLevel",
+    "DRAM",
+    "ArithmeticUnit",
+    "VectorUnit",
+    "SpecError",
+    "load_architecture",
+    "parse_architecture",
+    "builtin_architectures",
+    "derive",
+    "to_dict",
+    "to_yaml",
+]
