@@ -8,6 +8,10 @@ accurate one that answers wins.
 """
 
 from ._derive import derive
+from ._energy import AreaEntry, AreaTable, EnergyEntry, EnergyTable, area_table, default_registry, energy_table
+from ._estimator import Action, Component, Estimate, Estimator, EstimatorRegistry, NoEstimateError
+from ._horowitz import HorowitzEstimator
+from ._user_table import UserTableEstimator
 from ._errors import SpecError
 from ._factory import to_dict
 from ._loader import builtin_architectures, load_architecture, parse_architecture, to_yaml
@@ -28,4 +32,19 @@ __all__ = [
     "derive",
     "to_dict",
     "to_yaml",
+    "Action",
+    "Component",
+    "Estimate",
+    "Estimator",
+    "EstimatorRegistry",
+    "NoEstimateError",
+    "HorowitzEstimator",
+    "UserTableEstimator",
+    "default_registry",
+    "energy_table",
+    "EnergyTable",
+    "EnergyEntry",
+    "area_table",
+    "AreaTable",
+    "AreaEntry",
 ]

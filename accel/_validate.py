@@ -122,6 +122,21 @@ def _check_storage(c: _Checker, path: str, s: dict[str, Any]) -> None:
         c.err(f"{path}.capacity", f"{cap!r} bytes cannot hold one {bits}-bit word")
 
 
+def _check_levels(c: _Checker, levels: tuple[dict[str, Any] | None, ...]) -> None:
+    seen: dict[str, int] = {}
+    for i, lvl in enumerate(levels):
+        if lvl is None:
+            continue
+        _check_storage(c, f"levels[{i}]", lvl)
+        n = lvl.get("name")
+        if n in RESERVED_LEVEL_NAMES:
+            c.err(f"levels[{i}].name", f"{n!r} is reserved; reserved names: {_quote_all(tuple(sorted(RESERVED_LEVEL_NAMES)))}")
+        elif n is not None and n in seen:
+            c.err(f"levels[{i}].name", f"duplicate level name {n!r} (also levels[{seen[n]}])")
+        elif n is not None:
+            seen[n] = i
+
+
 def validate_spec(data: Any, source: str = "<spec>") -> dict[str, Any]:
     """Validate a parsed spec and return it normalized.
 
@@ -156,25 +171,13 @@ def validate_spec(data: Any, source: str = "<spec>") -> dict[str, Any]:
                 top[name] = None
                 continue
             top[name] = tuple(c.mapping(fields, f"{name}[{i}]", item) for i, item in enumerate(raw))
+            _check_levels(c, top[name])
         else:
             top[name] = c.mapping(fields, name, raw)
-
-    if top.get("arith"):
-        _check_arith(c, top["arith"])
-    if top.get("register_file"):
-        _check_storage(c, "register_file", top["register_file"])
-    seen: dict[str, int] = {}
-    for i, lvl in enumerate(top.get("levels") or ()):
-        if lvl is None:
-            continue
-        _check_storage(c, f"levels[{i}]", lvl)
-        n = lvl.get("name")
-        if n in RESERVED_LEVEL_NAMES:
-            c.err(f"levels[{i}].name", f"{n!r} is reserved; reserved names: {_quote_all(tuple(sorted(RESERVED_LEVEL_NAMES)))}")
-        elif n is not None and n in seen:
-            c.err(f"levels[{i}].name", f"duplicate level name {n!r} (also levels[{seen[n]}])")
-        elif n is not None:
-            seen[n] = i
+            if top[name] is not None and name == "register_file":
+                _check_storage(c, name, top[name])
+            elif top[name] is not None and name == "arith":
+                _check_arith(c, top[name])
     if c.errors:
         raise SpecError(c.errors, source)
     return top
