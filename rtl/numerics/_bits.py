@@ -70,10 +70,11 @@ def as_real(x: object, where: str, name: str = "x") -> np.ndarray:
     arr = np.asarray(x)
     kind = arr.dtype.kind
     if kind in "iu":
-        big = np.abs(arr.astype(np.float64)) > 2.0**53
+        big = (arr > 2**53) | (arr < -(2**53))
         if big.any():
             raise NumericsError(
-                f"{where}: integer {name} {int(arr[big].flat[0])!r} is not exact in float64"
+                f"{where}: integer {name} {int(arr[big].flat[0])!r} is beyond 2**53 "
+                "(not exact in float64)"
             )
         return arr.astype(np.float64)
     if kind == "f" and arr.dtype.itemsize <= 8:
