@@ -1,10 +1,158 @@
-"""`accel arch ...` commands."""
+"""`accel arch ...` commands: list the built-in architectures, show one in detail."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
+import yaml
+
+from ._common import echo_json, json_option, report_errors
 
 
 @click.group(name="arch")
 def group() -> None:
-    """Arch commands."""
+    """Architecture descriptions: list the built-ins, show one with its energy per action."""
+
+
+def _si(value: float, unit: str) -> str:
+    for scale, prefix in ((1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= scale:
+            return f"{value / scale:.4g} {prefix}{unit}"
+    return f"{value:.4g} {unit}"
+
+
+def _bytes(n: float) -> str:
+    for scale, suffix in ((1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")):
+        if n >= scale and n % (scale // 1024 or 1) == 0:
+            return f"{n / scale:g} {suffix}"
+    return f"{n:g} B"
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+
+
+def _parse_sets(values: tuple[str, ...]) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    for item in values:
+        path, sep, raw = item.partition("=")
+        if not sep or not path.strip():
+            raise click.BadParameter(f"expected PATH=VALUE (e.g. pe_array.rows=32), got {item!r}", param_hint="--set")
+        try:
+            changes[path.strip()] = yaml.safe_load(raw)
+        except yaml.YAMLError as exc:
+            raise click.BadParameter(f"value of {item!r} is not valid YAML: {exc}", param_hint="--set") from None
+    return changes
+
+
+@group.command(name="list")
+@json_option
+@report_errors
+def list_command(as_json: bool) -> None:
+    """List the built-in example architectures."""
+    from accel import builtin_architectures, load_architecture
+
+    archs = [load_architecture(name) for name in builtin_architectures()]
+    if as_json:
+        echo_json(
+            [
+                {
+                    "name": a.name,
+                    "description": a.description,
+                    "pes": a.num_pes,
+                    "clock_mhz": a.clock_mhz,
+                    "technology_nm": a.technology_nm,
+                    "arith": a.arith.kind,
+                    "peak_ops_per_second": a.peak_ops_per_second,
+                }
+                for a in archs
+            ]
+        )
+        return
+    rows = [
+        [a.name, f"{a.pe_array.rows}x{a.pe_array.cols}", a.arith.kind, f"{a.clock_mhz:g} MHz", f"{a.technology_nm:g} nm",
+         _si(a.peak_ops_per_second, "op/s"), a.description]
+        for a in archs
+    ]
+    click.echo(_table(["name", "PEs", "arith", "clock", "node", "peak", "description"], rows))
+
+
+@group.command(name="show")
+@click.argument("file_or_name")
+@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
+              help="Change a field by dotted path before showing, e.g. --set pe_array.rows=32 --set levels.scratchpad.capacity=131072.")
+@click.option("--table", "tables", multiple=True, type=click.Path(dir_okay=False),
+              help="A user energy/area table (YAML) to register next to the built-in Horowitz estimator.")
+@json_option
+@report_errors
+def show_command(file_or_name: str, sets: tuple[str, ...], tables: tuple[str, ...], as_json: bool) -> None:
+    """Show an architecture: memory hierarchy, PE array, peak ops/s, DRAM and energy per action.
+
+    FILE_OR_NAME is a YAML spec file or a built-in name (see `accel arch list`).
+    """
+    from accel import UserTableEstimator, area_table, default_registry, derive, energy_table, load_architecture, to_dict
+
+    changes = _parse_sets(sets)
+    arch = load_architecture(file_or_name)
+    if changes:
+        arch = derive(arch, changes)
+    registry = default_registry()
+    for path in tables:
+        registry.register(UserTableEstimator.from_yaml(path))
+    energy = energy_table(arch, registry)
+    area = area_table(arch, registry)
+    summary = {
+        "num_pes": arch.num_pes,
+        "peak_macs_per_cycle": arch.peak_macs_per_cycle,
+        "peak_ops_per_second": arch.peak_ops_per_second,
+        "peak_vector_ops_per_second": arch.peak_vector_ops_per_second,
+        "dram_bytes_per_second": arch.dram_bytes_per_second,
+        "operand_bits": arch.operand_bits,
+        "accumulator_bits": arch.accumulator_bits,
+        "area_mm2": area.total_mm2,
+    }
+    if as_json:
+        echo_json({"architecture": to_dict(arch), "summary": summary, "energy": energy.as_dict(), "area": area.as_dict()})
+        return
+
+    pe, a = arch.pe_array, arch.arith
+    click.echo(f"{arch.name}: {arch.description}" if arch.description else arch.name)
+    click.echo(f"clock {arch.clock_mhz:g} MHz, {arch.technology_nm:g} nm")
+    ranks = lambda r: ",".join(r) if r else "any"  # noqa: E731
+    click.echo(
+        f"PE array: {pe.rows} x {pe.cols} = {arch.num_pes} PEs, {pe.dataflow}, {pe.network} network, "
+        f"hop latency {pe.hop_latency} cycle(s), row ranks {ranks(pe.row_ranks)}, col ranks {ranks(pe.col_ranks)}"
+    )
+    mant = f", {a.mantissa_bits}-bit mantissa" if a.mantissa_bits is not None else ""
+    click.echo(
+        f"arith: {a.kind} ({a.input_format} x {a.input_format} -> {a.accumulate_format}{mant}), "
+        f"{a.operand_bits}-bit operands, pipeline depth {a.pipeline_depth}, {a.macs_per_cycle} MAC/cycle per PE"
+    )
+    click.echo(f"peak: {arch.peak_macs_per_cycle} MAC/cycle = {_si(arch.peak_ops_per_second, 'op/s')} (2 ops per MAC)")
+    if arch.vector_unit is not None:
+        v = arch.vector_unit
+        click.echo(
+            f"vector unit: {v.lanes} lanes x {v.ops_per_cycle} op/cycle, {v.format}, ops {','.join(v.ops)} = "
+            f"{_si(arch.peak_vector_ops_per_second, 'op/s')}"
+        )
+    click.echo()
+    rf = arch.register_file
+    rows = [["rf (per PE)", _bytes(rf.capacity), f"{rf.word_bits} b", "-", "-", "-", "-", ",".join(rf.holds), "-"]]
+    for lvl in arch.levels:
+        rows.append([lvl.name, _bytes(lvl.capacity), f"{lvl.word_bits} b", f"{lvl.read_bandwidth:g}", f"{lvl.write_bandwidth:g}",
+                     str(lvl.ports), str(lvl.banks), ",".join(lvl.holds), str(lvl.latency)])
+    d = arch.dram
+    rows.append(["dram", "-", "-", f"{d.bandwidth:g}", f"{d.bandwidth:g}", "-", "-", "any", str(d.latency)])
+    click.echo("memory hierarchy (innermost first; bandwidth in B/cycle, latency in cycles):")
+    click.echo(_table(["level", "capacity", "word", "read bw", "write bw", "ports", "banks", "holds", "latency"], rows))
+    click.echo(f"DRAM: {_si(arch.dram_bytes_per_second, 'B/s')}, {d.latency} cycles")
+    click.echo()
+    click.echo("energy per action:")
+    erows = [[e.key, f"{e.pj:.4g}", e.per + (f" ({e.bits} b)" if e.bits else ""), e.estimate.estimator, e.estimate.source]
+             for e in energy.entries]
+    click.echo(_table(["action", "pJ", "per", "estimator", "source"], erows))
+    click.echo()
+    click.echo(f"area (logic and storage): {area.total_mm2:.4g} mm^2")
