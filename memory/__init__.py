@@ -1,0 +1,45 @@
+"""Cascade-level memory: tensor graphs, scratchpads, schedules, their checker and greedy baselines.
+
+A :class:`TensorGraph` (tensors with sizes, operators in program order) is
+scheduled on a :class:`Scratchpad`; every scheduler returns a
+:class:`ScheduleResult` whose :class:`Schedule` has been replayed and proved
+legal by :func:`check_schedule`, which also recomputes its :class:`TrafficReport`.
+The optimal (ILP) and divide-and-conquer schedulers live in ``mapping.cosma``.
+"""
+
+from __future__ import annotations
+
+from ._cascade import graph_from_cascade
+from ._checker import check_schedule
+from ._errors import GraphError, InfeasibleScheduleError, ScheduleError
+from ._fit import first_fit, require_fits
+from ._graph import TENSOR_KINDS, Operator, Tensor, TensorGraph
+from ._greedy import POLICIES, schedule_greedy
+from ._plot import plot_memory
+from ._schedule import Allocation, Schedule, ScheduleResult, Step, TrafficReport
+from ._scratchpad import Scratchpad
+from ._sizes import parse_size
+
+__all__ = [
+    "Allocation",
+    "GraphError",
+    "InfeasibleScheduleError",
+    "Operator",
+    "POLICIES",
+    "Schedule",
+    "ScheduleError",
+    "ScheduleResult",
+    "Scratchpad",
+    "Step",
+    "TENSOR_KINDS",
+    "Tensor",
+    "TensorGraph",
+    "TrafficReport",
+    "check_schedule",
+    "first_fit",
+    "graph_from_cascade",
+    "parse_size",
+    "plot_memory",
+    "require_fits",
+    "schedule_greedy",
+]
