@@ -1,0 +1,187 @@
+"""A numpy reference executor for cascades (float64, every Einsum over its whole iteration space)."""
+
+from __future__ import annotations
+
+import math
+import zlib
+from typing import Mapping
+
+import numpy as np
+
+from ._cascade import Cascade
+from ._einsum import Einsum
+from ._errors import EinsumError, ShapeError, UnknownNameError
+from ._ir import Call, Const, Expr, TensorAccess
+
+__all__ = ["execute"]
+
+# Largest iteration-space block evaluated at once (elements); bigger Einsums are
+# evaluated in slices of their outermost output rank.
+_BLOCK_ELEMENTS = 1 << 22
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    """GELU, tanh approximation (as in BERT)."""
+    return 0.5 * x * (1.0 + np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x**3)))
+
+
+_MAP = {
+    "add": np.add,
+    "sub": np.subtract,
+    "mul": np.multiply,
+    "div": np.divide,
+    "neg": np.negative,
+    "exp": np.exp,
+    "max": np.maximum,
+    "min": np.minimum,
+    "relu": lambda x: np.maximum(x, 0.0),
+    "sqrt": np.sqrt,
+    "recip": lambda x: 1.0 / x,
+    "tanh": np.tanh,
+    "gelu": _gelu,
+}
+_REDUCE = {"sum": np.sum, "max": np.max, "min": np.min}
+
+
+def _input_array(cascade: Cascade, name: str, value: object, seed: int) -> np.ndarray:
+    tensor = cascade.tensors[name]
+    if value is None:
+        rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
+        return rng.standard_normal(tensor.shape)
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"input {name!r} must be a numeric array, not {type(value).__name__}") from None
+    if array.shape != tensor.shape:
+        raise ShapeError(
+            f"input {name!r} has shape {array.shape}",
+            where=f"execute({cascade.name!r})",
+            expected=f"shape {tensor.shape} (dims {', '.join(tensor.dims)})",
+        )
+    return array
+
+
+def execute(
+    cascade: Cascade, inputs: Mapping[str, object] | None = None, seed: int = 0
+) -> dict[str, np.ndarray]:
+    """Evaluate every Einsum of ``cascade`` in order and return every tensor.
+
+    Inputs not given are drawn from a standard normal distribution with a
+    generator seeded by ``(seed, crc32(tensor name))``, so giving one input does
+    not change the others.  Arithmetic is float64; unwritten elements of a
+    produced tensor hold its ``init`` value.
+
+    Parameters
+    ----------
+    cascade : Cascade
+        What to evaluate.
+    inputs : mapping of str to array-like, optional
+        Values of some or all of the cascade's input tensors.
+    seed : int
+        Seed for the inputs not given.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Every tensor (inputs, intermediates and outputs) by name.
+
+    Raises
+    ------
+    UnknownNameError
+        For an input name that is not a tensor, or a tensor that an Einsum produces.
+    ShapeError
+        For an input of the wrong shape.
+    TypeError
+        For a non-numeric input or a non-integer seed.
+    """
+    if not isinstance(cascade, Cascade):
+        raise TypeError(f"execute needs a Cascade, not {cascade!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise TypeError(f"seed must be a non-negative integer, not {seed!r}")
+    given = dict(inputs or {})
+    for name in given:
+        if name not in cascade.inputs:
+            produced = name in cascade.tensors
+            raise UnknownNameError(
+                f"{name!r} is {'produced by an Einsum' if produced else 'not a tensor of the cascade'}",
+                where=f"execute({cascade.name!r}) inputs",
+                expected=f"one of the cascade's inputs: {', '.join(cascade.inputs)}",
+            )
+    env = {name: _input_array(cascade, name, given.get(name), seed) for name in cascade.inputs}
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        for einsum in cascade.einsums:
+            tensor = cascade.tensors[einsum.output.tensor]
+            out = np.full(tensor.shape, tensor.init, dtype=np.float64)
+            env[tensor.name] = out
+            _run(einsum, cascade.shapes, env, out)
+    return env
+
+
+def _run(einsum: Einsum, shapes: Mapping[str, int], env: dict[str, np.ndarray], out: np.ndarray) -> None:
+    ranks = einsum.ranks
+    full = {rank: range(shapes[rank]) for rank in ranks}
+    recurrent = einsum.recurrent_rank
+    if recurrent is not None:
+        for coordinate in range(shapes[recurrent]):
+            _block(einsum, env, out, {**full, recurrent: range(coordinate, coordinate + 1)})
+        return
+    points = math.prod(len(r) for r in full.values())
+    outer = einsum.output_ranks[0] if einsum.output_ranks else None
+    if outer is None or points <= _BLOCK_ELEMENTS:
+        _block(einsum, env, out, full)
+        return
+    step = max(1, _BLOCK_ELEMENTS * shapes[outer] // points)
+    for start in range(0, shapes[outer], step):
+        _block(einsum, env, out, {**full, outer: range(start, min(start + step, shapes[outer]))})
+
+
+def _coordinates(ranks: tuple[str, ...], spans: dict[str, range]) -> dict[str, np.ndarray]:
+    """Coordinate arrays, each shaped to broadcast along its own axis of the block."""
+    grids = {}
+    for axis, rank in enumerate(ranks):
+        shape = [1] * len(ranks)
+        shape[axis] = len(spans[rank])
+        grids[rank] = np.arange(spans[rank].start, spans[rank].stop).reshape(shape)
+    return grids
+
+
+def _index_arrays(access: TensorAccess, grids: dict[str, np.ndarray]) -> tuple:
+    arrays = []
+    for index in access.indices:
+        value: object = index.constant
+        for coefficient, rank in index.terms:
+            value = value + coefficient * grids[rank]
+        arrays.append(value)
+    return tuple(arrays)
+
+
+def _evaluate(expr: Expr, env: dict[str, np.ndarray], grids: dict[str, np.ndarray]) -> np.ndarray | float:
+    if isinstance(expr, Const):
+        return expr.value
+    if isinstance(expr, TensorAccess):
+        return env[expr.tensor][_index_arrays(expr, grids)]
+    if isinstance(expr, Call):
+        return _MAP[expr.op](*(_evaluate(arg, env, grids) for arg in expr.args))
+    raise EinsumError(f"cannot evaluate expression node {expr!r}")  # pragma: no cover - Einsum validates nodes
+
+
+def _block(einsum: Einsum, env: dict[str, np.ndarray], out: np.ndarray, spans: dict[str, range]) -> None:
+    ranks = einsum.ranks
+    grids = _coordinates(ranks, spans)
+    block_shape = tuple(len(spans[rank]) for rank in ranks)
+    value = np.broadcast_to(np.asarray(_evaluate(einsum.expr, env, grids), dtype=np.float64), block_shape)
+    axes = list(ranks)
+    for reduction in einsum.reductions:
+        axis = axes.index(reduction.rank)
+        value = _REDUCE[reduction.op](value, axis=axis)
+        axes.pop(axis)
+    output_grids = _coordinates(tuple(axes), spans)
+    target = _index_arrays(einsum.output, output_grids)
+    if not einsum.output.indices:
+        out[()] = value
+        return
+    # An output rank may be absent from the output's indices only if it is
+    # reduced, so the remaining axes are exactly the output ranks.
+    out[target] = np.broadcast_to(value, np.broadcast_shapes(*(np.shape(t) for t in target), value.shape))
