@@ -15,7 +15,8 @@ from ._user_table import UserTableEstimator
 from ._errors import SpecError
 from ._factory import to_dict
 from ._loader import builtin_architectures, load_architecture, parse_architecture, to_yaml
-from ._types import DRAM, Architecture, ArithmeticUnit, MemoryLevel, PEArray, RegisterFile, VectorUnit
+from ._compute import ArithmeticUnit, VectorUnit
+from ._types import DRAM, Architecture, MemoryLevel, PEArray, RegisterFile
 
 __all__ = [
     "Architecture",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ._schema import SECTIONS, TOP_FIELDS, Field
-from ._types import DRAM, Architecture, ArithmeticUnit, MemoryLevel, PEArray, RegisterFile, VectorUnit
+from ._compute import ArithmeticUnit, VectorUnit
+from ._types import DRAM, Architecture, MemoryLevel, PEArray, RegisterFile
 
 __all__ = ["build_architecture", "to_dict"]
 

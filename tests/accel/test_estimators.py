@@ -14,8 +14,6 @@ from accel import (
     EstimatorRegistry,
     HorowitzEstimator,
     NoEstimateError,
-    SpecError,
-    UserTableEstimator,
     area_table,
     default_registry,
     derive,

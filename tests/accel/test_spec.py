@@ -145,6 +145,8 @@ def test_types_are_frozen():
         (lambda: MemoryLevel("buf", 1024, 32, 0, 4), ValueError, r"levels.buf.read_bandwidth must be > 0, not 0"),
         (lambda: MemoryLevel("2buf", 1024, 32, 4, 4), ValueError, r"memory level name must be an identifier, not '2buf'"),
         (lambda: DRAM(bandwidth=8, latency=-1), ValueError, r"dram.latency must be >= 0, not -1"),
+        (lambda: DRAM(bandwidth=float("inf"), latency=1), ValueError, r"dram.bandwidth must be finite, not inf"),
+        (lambda: PEArray(rows=4, cols=4, row_ranks=3), TypeError, r"pe_array.row_ranks must be a sequence of non-empty names, not 3"),
         (lambda: ArithmeticUnit("int4_mac", "int8", "int32"), ValueError, r"arith.kind must be one of \('int8_mac', "),
         (lambda: ArithmeticUnit("fp8_mac", "int8", "fp32"), ValueError, r"arith.input_format for 'fp8_mac' must be one of \('e4m3', 'e5m2'\), not 'int8'"),
         (lambda: ArithmeticUnit("lmul", "e4m3", "fp32", mantissa_bits=4), ValueError, r"arith.mantissa_bits must be <= 3 for 'e4m3', not 4"),
