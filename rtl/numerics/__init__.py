@@ -11,12 +11,18 @@ accuracy studies alike:
 - FP8 multiplier: :func:`fp8_mul`, :func:`fp8_mul_mixed` (exact FP32 product);
 - L-Mul: :func:`lmul` (the integer-adder unit), :func:`lmul_formula`,
   :func:`lmul_values`, :func:`lmul_offset`;
-- INT8: :func:`int8_mul`, :func:`int8_mac`.
+- INT8: :func:`int8_mul`, :func:`int8_mac`;
+- MACs: :class:`Accumulator` (FP32, FP16, BF16 or fixed point), :func:`fp8_mac`,
+  :func:`mac` (FP8 or L-Mul products), :func:`mac_sequence`, :func:`acc_decode`;
+- whole-array GEMMs and dot products: :func:`matmul`, :func:`matmul_bits`,
+  :func:`lmul_dot`;
+- OCP MX block formats: :class:`MXTensor`, :func:`mx_quantize`, :func:`mx_dequantize`.
 
 Every function takes and returns numpy arrays of codes (unsigned integers of
 the format's width) and never loops over elements in Python.
 """
 
+from ._accum import Accumulator, acc_decode
 from ._codec import decode, encode, quantize
 from ._formats import (
     BF16,
@@ -34,7 +40,9 @@ from ._formats import (
 )
 from ._int8 import int8_mac, int8_mul
 from ._lmul import lmul, lmul_formula, lmul_offset, lmul_values
+from ._mac import fp8_mac, lmul_dot, mac, mac_sequence, matmul, matmul_bits
 from ._mul import fp8_mul, fp8_mul_mixed
+from ._mx import E8M0_NAN, MX_ELEMENTS, MXTensor, mx_dequantize, mx_quantize
 
 __all__ = [
     "NumericsError",
@@ -60,4 +68,17 @@ __all__ = [
     "lmul_values",
     "int8_mul",
     "int8_mac",
+    "Accumulator",
+    "acc_decode",
+    "mac",
+    "fp8_mac",
+    "mac_sequence",
+    "matmul",
+    "matmul_bits",
+    "lmul_dot",
+    "MXTensor",
+    "MX_ELEMENTS",
+    "E8M0_NAN",
+    "mx_quantize",
+    "mx_dequantize",
 ]

@@ -20,7 +20,7 @@ import numpy as np
 from ._bits import Parts, as_codes, pack, unpack
 from ._formats import FP32, FloatFormat, NumericsError, resolve_format
 
-__all__ = ["fp8_mul", "fp8_mul_mixed", "product_parts", "broadcast_codes"]
+__all__ = ["fp8_mul", "fp8_mul_mixed", "product_parts", "broadcast_codes", "check_fp8_pair"]
 
 
 def _check_fp8(fmt: FloatFormat | str, where: str, name: str) -> FloatFormat:
@@ -30,6 +30,30 @@ def _check_fp8(fmt: FloatFormat | str, where: str, name: str) -> FloatFormat:
             f"{where}: {name} must be an FP8 (or narrower) format, not {f.name!r} ({f.bits} bits)"
         )
     return f
+
+
+def check_fp8_pair(
+    fmt_a: FloatFormat | str, fmt_b: FloatFormat | str, where: str
+) -> tuple[FloatFormat, FloatFormat]:
+    """Resolve two FP8 formats whose products FP32 holds exactly.
+
+    Raises
+    ------
+    TypeError
+        An invalid format type.
+    NumericsError
+        Unknown or wider-than-8-bit formats, or a product range beyond FP32.
+    """
+    fa = _check_fp8(fmt_a, where, "fmt_a")
+    fb = _check_fp8(fmt_b, where, "fmt_b")
+    lo = (fa.emin - fa.man_bits) + (fb.emin - fb.man_bits)
+    hi = fa.emax + fb.emax + 1
+    if lo < FP32.emin - FP32.man_bits or hi > FP32.emax:
+        raise NumericsError(
+            f"{where}: products of {fa.name!r} and {fb.name!r} span 2**{lo} to 2**{hi + 1}, "
+            "outside what FP32 holds exactly"
+        )
+    return fa, fb
 
 
 def broadcast_codes(
@@ -95,15 +119,7 @@ def fp8_mul_mixed(
         do not broadcast.
     """
     where = "fp8_mul"
-    fa = _check_fp8(fmt_a, where, "fmt_a")
-    fb = _check_fp8(fmt_b, where, "fmt_b")
-    lo = (fa.emin - fa.man_bits) + (fb.emin - fb.man_bits)
-    hi = fa.emax + fb.emax + 1
-    if lo < FP32.emin - FP32.man_bits or hi > FP32.emax:
-        raise NumericsError(
-            f"{where}: products of {fa.name!r} and {fb.name!r} span 2**{lo} to 2**{hi + 1}, "
-            "outside what FP32 holds exactly"
-        )
+    fa, fb = check_fp8_pair(fmt_a, fmt_b, where)
     ca, cb = broadcast_codes(a, fa, b, fb, where)
     prod = product_parts(unpack(ca, fa), unpack(cb, fb))
     return pack(prod, FP32, saturate=False, where=where, keep_nan_sign=False)
