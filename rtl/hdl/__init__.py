@@ -1,0 +1,34 @@
+"""Amaranth 0.5 generators for the arithmetic units, the PE and the systolic array.
+
+Every unit is a ``wiring.Component`` whose signature is built from its
+parameters; all parameters are checked before any HDL is built
+(:class:`HDLParamError`, a ``ValueError``). The bit-exact golden model of each
+unit is in :mod:`rtl.numerics`.
+
+- :class:`Fp8Multiplier`: exact E4M3/E5M2 product as FP32 bits;
+- :class:`LMul`: the L-Mul integer-adder multiplier (any IEEE/OCP format);
+- :class:`Int8Mac`, :class:`Fp8Mac`, :class:`LMulMac` (all :class:`Mac`):
+  multiply-accumulate with FP32/FP16/BF16/fixed-point (or integer) accumulators;
+- :class:`ProcessingElement` and :class:`SystolicArray`: weight- or
+  output-stationary arrays of any :class:`Arith`;
+- :func:`build_unit` / :func:`to_verilog`: construction by unit name, as the
+  ``accel rtl generate`` command does.
+"""
+
+from ._arith import Arith, arith
+from ._errors import HDLParamError
+from ._fp8mul import Fp8Multiplier
+from ._lmul import LMul
+from ._mac import Fp8Mac, Int8Mac, LMulMac, Mac
+
+__all__ = [
+    "HDLParamError",
+    "Arith",
+    "arith",
+    "Fp8Multiplier",
+    "LMul",
+    "Mac",
+    "Int8Mac",
+    "Fp8Mac",
+    "LMulMac",
+]

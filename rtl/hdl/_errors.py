@@ -1,0 +1,27 @@
+"""The one exception type of the RTL generators."""
+
+from __future__ import annotations
+
+__all__ = ["HDLParamError", "check_int"]
+
+
+class HDLParamError(ValueError):
+    """A generator parameter is unsupported: raised before any HDL is built."""
+
+
+def check_int(where: str, name: str, value: object, lo: int, hi: int | None = None) -> int:
+    """Return ``value`` as an int after checking its type and range.
+
+    Raises
+    ------
+    TypeError
+        ``value`` is not an integer (booleans are refused).
+    HDLParamError
+        ``value`` lies outside ``[lo, hi]``.
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{where}: {name} must be an integer, not {value!r}")
+    if value < lo or (hi is not None and value > hi):
+        bound = f"at least {lo}" if hi is None else f"in [{lo}, {hi}]"
+        raise HDLParamError(f"{where}: {name} must be {bound}, not {value!r}")
+    return value
