@@ -10,7 +10,7 @@ VLSI Journal 58 (2017) 74-81 (with its erratum).
   0.9 V is the operating point of the Horowitz 45 nm numbers this package
   scales, and ``V_n`` is the nominal supply assumed for node ``n`` below (an
   assumption of this package, listed with the coefficients).
-* Area.  The paper's area scaling factors relative to 45 nm (its Table 3 row for 45 nm).
+* Area.  The paper's area scaling factors relative to 45 nm.
 * Between tabulated nodes, factors are interpolated linearly in
   ``log(node)``-``log(factor)`` space.  Outside 7-180 nm there is no answer (``None``).
 """
