@@ -95,8 +95,12 @@ def _check_graph(einsums: tuple[Einsum, ...]) -> None:
                 )
 
 
-def _declarations(tensors: Mapping[str, TensorDecl | Mapping] | None, known: dict, shapes: dict) -> dict[str, TensorDecl]:
+def _declarations(
+    tensors: Mapping[str, TensorDecl | Mapping] | None, known: dict, shapes: dict, einsums: tuple[Einsum, ...]
+) -> dict[str, TensorDecl]:
     decls: dict[str, TensorDecl] = {}
+    if tensors is not None and not isinstance(tensors, Mapping):
+        raise TypeError(f"tensor declarations must be a mapping of name -> declaration, not {tensors!r}")
     for name, decl in (tensors or {}).items():
         if name not in known:
             raise UnknownNameError(
@@ -105,12 +109,12 @@ def _declarations(tensors: Mapping[str, TensorDecl | Mapping] | None, known: dic
                 expected=f"a tensor of the cascade: {', '.join(known)}",
             )
         if isinstance(decl, Mapping):
-            unknown = set(decl) - {"dims", "init", "bits"}
+            unknown = set(decl) - {"dims", "init", "bits", "weight"}
             if unknown:
                 raise UnknownNameError(
                     f"unknown key(s) {sorted(unknown)!r} in the declaration of {name!r}",
                     where=f"tensors.{name}",
-                    expected="dims, init, bits",
+                    expected="dims, init, bits, weight",
                 )
             decl = TensorDecl(**decl)
         if not isinstance(decl, TensorDecl):
@@ -122,6 +126,12 @@ def _declarations(tensors: Mapping[str, TensorDecl | Mapping] | None, known: dic
                     where=f"tensors.{name}.dims",
                     expected=f"a rank of the cascade's shapes: {', '.join(sorted(shapes))}",
                 )
+        if decl.weight and any(e.output.tensor == name for e in einsums):
+            raise EinsumError(
+                f"tensor {name!r} is declared a weight but an Einsum produces it",
+                where=f"tensors.{name}.weight",
+                expected="weights among the cascade's inputs",
+            )
         decls[name] = decl
     return decls
 
@@ -184,6 +194,7 @@ def _tensors(einsums: tuple[Einsum, ...], shapes: dict[str, int], decls: dict[st
                 init=decl.init if decl is not None else 0.0,
                 bits=decl.bits if decl is not None else None,
                 declared=decl is not None and decl.dims is not None,
+                weight=decl is not None and decl.weight,
             )
         )
     return tuple(tensors)
@@ -267,7 +278,7 @@ def build_cascade(
         check_ranks(size_of, einsum.name, einsum.text, (einsum.output,) + einsum.accesses)
     _check_graph(einsums)
     known = dict.fromkeys(a.tensor for e in einsums for a in e.accesses + (e.output,))
-    decls = _declarations(tensors, known, size_of)
+    decls = _declarations(tensors, known, size_of, einsums)
     return Cascade(name, einsums, ranks, _tensors(einsums, size_of, decls))
 
 

@@ -99,6 +99,11 @@ class Cascade:
         return tuple(t.name for t in self.tensor_list if t.name not in self._producers)
 
     @property
+    def weights(self) -> tuple[str, ...]:
+        """Inputs declared as weights (parameters)."""
+        return tuple(t.name for t in self.tensor_list if t.weight)
+
+    @property
     def outputs(self) -> tuple[str, ...]:
         """Tensors produced and read by no other Einsum."""
         return tuple(t.name for t in self.tensor_list if t.name in self._producers and t.name not in self._consumers)

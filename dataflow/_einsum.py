@@ -281,9 +281,13 @@ class Einsum:
         return dict(sorted(counts.items()))
 
     def macs(self, shapes: Mapping[str, int]) -> int:
-        """Multiply-accumulates: iteration points of a sum-reduced product, else 0."""
+        """Multiply-accumulates: the iteration points of a sum-reduced product of two
+        non-constant operands (``A[m,k] * B[k,n]``), else 0 (so ``X[d,p] * 0.5``
+        summed over ``d`` is a scaled sum, not a MAC).
+        """
         if self.reductions and all(r.op == "sum" for r in self.reductions):
-            if isinstance(self.expr, Call) and self.expr.op == "mul":
+            expr = self.expr
+            if isinstance(expr, Call) and expr.op == "mul" and not any(isinstance(a, Const) for a in expr.args):
                 return self.points(shapes)
         return 0
 

@@ -35,6 +35,8 @@ class TensorDecl:
         Value of elements no Einsum writes (padding; the start of a recurrence). Default 0.
     bits : int, optional
         Datatype width, used by :meth:`Cascade.tensor_bytes` when no width is given.
+    weight : bool
+        Whether this input holds parameters (weights) rather than activations.
 
     Raises
     ------
@@ -45,8 +47,11 @@ class TensorDecl:
     dims: tuple[str, ...] | None = None
     init: float = 0.0
     bits: int | None = None
+    weight: bool = False
 
     def __post_init__(self) -> None:
+        if not isinstance(self.weight, bool):
+            raise TypeError(f"weight flag of a tensor declaration must be true or false, not {self.weight!r}")
         if self.dims is not None:
             if isinstance(self.dims, str) or not all(is_identifier(d) for d in self.dims):
                 raise ValueError(f"declared dims must be a sequence of rank names, not {self.dims!r}")
@@ -69,6 +74,7 @@ class Tensor:
     init: float = 0.0
     bits: int | None = None
     declared: bool = False
+    weight: bool = False
 
     def __post_init__(self) -> None:
         if not is_identifier(self.name):

@@ -1,0 +1,192 @@
+"""Cascade files: YAML with ``name``, ``shapes``, optional ``tensors`` and ``einsums``.
+
+Example::
+
+    name: gemm
+    shapes: {m: 64, n: 32, k: 128}
+    tensors:                    # optional
+      B: {weight: true, bits: 8}
+    einsums:
+      - Z[m,n] = A[m,k] * B[k,n]
+
+A tensor declaration may give ``dims`` (rank names fixing its shape), ``init``
+(value of unwritten elements; ``-inf`` and ``inf`` allowed), ``bits`` and
+``weight``.  The file is read with ``yaml.safe_load``, checked (every problem
+collected with its location), then built by :func:`build_cascade`.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ._build import build_cascade
+from ._cascade import Cascade
+from ._errors import CascadeFileError, EinsumError
+from ._ir import is_identifier
+from ._parser import parse_einsum
+
+__all__ = ["load_cascade", "loads_cascade", "dump_cascade"]
+
+_TOP_KEYS = ("name", "shapes", "tensors", "einsums")
+_TENSOR_KEYS = ("dims", "init", "bits", "weight")
+_INFINITIES = {"inf": math.inf, "+inf": math.inf, "-inf": -math.inf}
+
+
+def _int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check(data: Any, source: str) -> list[str]:
+    problems: list[str] = []
+    if not isinstance(data, dict):
+        return [f"the file must hold a mapping with keys {', '.join(_TOP_KEYS)}, not {type(data).__name__}"]
+    for key in data:
+        if key not in _TOP_KEYS:
+            problems.append(f"{key!r}: unknown key (expected one of {', '.join(_TOP_KEYS)})")
+    for key in ("name", "shapes", "einsums"):
+        if key not in data:
+            problems.append(f"{key!r}: missing")
+    if "name" in data and (not isinstance(data["name"], str) or not data["name"]):
+        problems.append(f"name: must be a non-empty string, not {data['name']!r}")
+    shapes = data.get("shapes", {})
+    if not isinstance(shapes, dict):
+        problems.append(f"shapes: must be a mapping of rank -> size, not {shapes!r}")
+    else:
+        for rank, size in shapes.items():
+            if not is_identifier(rank):
+                problems.append(f"shapes: rank name must be an identifier, not {rank!r}")
+            elif not _int(size) or size < 1:
+                problems.append(f"shapes.{rank}: size must be a positive integer, not {size!r}")
+    einsums = data.get("einsums", [])
+    if not isinstance(einsums, list) or not einsums:
+        problems.append(f"einsums: must be a non-empty list of Einsum strings, not {einsums!r}")
+    else:
+        for i, line in enumerate(einsums):
+            if not isinstance(line, str):
+                problems.append(f"einsums[{i}]: must be a string such as 'Z[m,n] = A[m,k] * B[k,n]', not {line!r}")
+    tensors = data.get("tensors") or {}
+    if not isinstance(tensors, dict):
+        problems.append(f"tensors: must be a mapping of tensor -> declaration, not {tensors!r}")
+        return problems
+    for name, decl in tensors.items():
+        if not isinstance(decl, dict):
+            problems.append(f"tensors.{name}: must be a mapping with keys {', '.join(_TENSOR_KEYS)}, not {decl!r}")
+            continue
+        for key, value in decl.items():
+            where = f"tensors.{name}.{key}"
+            if key not in _TENSOR_KEYS:
+                problems.append(f"{where}: unknown key (expected one of {', '.join(_TENSOR_KEYS)})")
+            elif key == "dims" and (not isinstance(value, list) or not all(isinstance(d, str) for d in value)):
+                problems.append(f"{where}: must be a list of rank names, not {value!r}")
+            elif key == "init" and not (
+                (isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value))
+                or value in _INFINITIES
+            ):
+                problems.append(f"{where}: must be a number, inf or -inf, not {value!r}")
+            elif key == "bits" and (not _int(value) or value < 1):
+                problems.append(f"{where}: must be a positive integer, not {value!r}")
+            elif key == "weight" and not isinstance(value, bool):
+                problems.append(f"{where}: must be true or false, not {value!r}")
+    return problems
+
+
+def loads_cascade(text: str, source: str = "<string>") -> Cascade:
+    """Build a cascade from the text of a cascade file.
+
+    Parameters
+    ----------
+    text : str
+        YAML text.
+    source : str
+        Name used in error messages (the file name).
+
+    Raises
+    ------
+    CascadeFileError
+        For YAML that does not parse or has the wrong structure (all problems listed).
+    EinsumError
+        For a bad Einsum or inconsistent shapes, naming the file and ``einsums[i]``.
+    """
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{source}, line {mark.line + 1}" if mark is not None else source
+        raise CascadeFileError(f"not valid YAML: {getattr(error, 'problem', None) or error}", where=where) from None
+    problems = _check(data, source)
+    if problems:
+        raise CascadeFileError("; ".join(problems), where=source)
+    einsums = []
+    for i, line in enumerate(data["einsums"]):
+        try:
+            einsums.append(parse_einsum(line, line=i + 1))
+        except EinsumError as error:
+            error.where = f"{source}: einsums[{i}]"
+            error.args = (error._format(),)
+            raise
+    tensors = {}
+    for name, decl in (data.get("tensors") or {}).items():
+        decl = dict(decl)
+        if "dims" in decl:
+            decl["dims"] = tuple(decl["dims"])
+        if decl.get("init") in _INFINITIES:
+            decl["init"] = _INFINITIES[decl["init"]]
+        tensors[name] = decl
+    try:
+        return build_cascade(einsums, data["shapes"], data["name"], tensors)
+    except EinsumError as error:
+        error.where = source if error.where is None else f"{source}: {error.where}"
+        error.args = (error._format(),)
+        raise
+
+
+def load_cascade(path: str | Path) -> Cascade:
+    """Read a cascade file (see the module docstring for the format).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+
+    Raises
+    ------
+    FileNotFoundError
+        When the file does not exist.
+    CascadeFileError, EinsumError
+        As :func:`loads_cascade`.
+    """
+    path = Path(path)
+    return loads_cascade(path.read_text(encoding="utf-8"), source=path.name)
+
+
+def dump_cascade(cascade: Cascade) -> str:
+    """The cascade as YAML text that :func:`loads_cascade` reads back to an equal cascade.
+
+    Raises
+    ------
+    TypeError
+        When ``cascade`` is not a Cascade.
+    """
+    if not isinstance(cascade, Cascade):
+        raise TypeError(f"dump_cascade needs a Cascade, not {cascade!r}")
+    data: dict[str, Any] = {"name": cascade.name, "shapes": dict(cascade.shapes)}
+    tensors: dict[str, dict[str, Any]] = {}
+    for tensor in cascade.tensor_list:
+        decl: dict[str, Any] = {}
+        if tensor.declared:
+            decl["dims"] = list(tensor.dims)
+        if tensor.init != 0.0:
+            decl["init"] = tensor.init
+        if tensor.bits is not None:
+            decl["bits"] = tensor.bits
+        if tensor.weight:
+            decl["weight"] = True
+        if decl:
+            tensors[tensor.name] = decl
+    if tensors:
+        data["tensors"] = tensors
+    data["einsums"] = [str(einsum) for einsum in cascade.einsums]
+    return yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=120)
