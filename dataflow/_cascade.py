@@ -15,7 +15,7 @@ from ._tensor import Tensor
 __all__ = ["Cascade"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Cascade:
     """An ordered list of Einsums (producers before consumers) with rank sizes and tensors.
 
@@ -198,6 +198,9 @@ class Cascade:
             For an unknown Einsum, or a tensor that Einsum does not access.
         """
         return self.einsum(einsum_name).reuse_ranks(tensor)
+
+    def __repr__(self) -> str:
+        return f"<Cascade {self.name!r}: {len(self.einsums)} Einsums, {len(self.tensor_list)} tensors, {len(self.ranks)} ranks>"
 
     def __str__(self) -> str:
         return "\n".join(str(einsum) for einsum in self.einsums)

@@ -25,7 +25,7 @@ from ._ir import (
 __all__ = ["Einsum"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Einsum:
     """An extended Einsum ``output = expr :: reductions``.
 
@@ -307,6 +307,9 @@ class Einsum:
             )
         used = frozenset().union(*(a.ranks for a in accesses))
         return tuple(rank for rank in self.ranks if rank not in used)
+
+    def __repr__(self) -> str:
+        return f"Einsum({str(self)!r})"
 
     def __str__(self) -> str:
         text = f"{self.output} = {format_expr(self.expr)}"

@@ -1,0 +1,86 @@
+"""The name registry of built-in workloads (explicit: one entry per builder)."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, Callable
+
+from .._cascade import Cascade
+from .._errors import UnknownNameError
+from ._attention import attention_1pass, attention_2pass, attention_3pass, transformer_block
+from ._basic import batched_gemm, conv2d, depthwise_conv2d, gemm, layernorm, mlp
+from ._bert import bert_base
+from ._resnet import resnet18, resnet50
+
+__all__ = ["names", "build", "params", "describe"]
+
+_BUILDERS: dict[str, Callable[..., Cascade]] = {
+    "gemm": gemm,
+    "batched_gemm": batched_gemm,
+    "conv2d": conv2d,
+    "depthwise_conv2d": depthwise_conv2d,
+    "mlp": mlp,
+    "layernorm": layernorm,
+    "attention_3pass": attention_3pass,
+    "attention_2pass": attention_2pass,
+    "attention_1pass": attention_1pass,
+    "transformer_block": transformer_block,
+    "resnet18": resnet18,
+    "resnet50": resnet50,
+    "bert_base": bert_base,
+}
+
+
+def names() -> tuple[str, ...]:
+    """Names of the built-in workloads."""
+    return tuple(_BUILDERS)
+
+
+def _builder(name: str) -> Callable[..., Cascade]:
+    try:
+        return _BUILDERS[name]
+    except (KeyError, TypeError):
+        raise UnknownNameError(f"unknown workload {name!r}", expected=f"one of {', '.join(_BUILDERS)}") from None
+
+
+def params(name: str) -> dict[str, Any]:
+    """Parameters of workload ``name`` and their defaults.
+
+    Raises
+    ------
+    UnknownNameError
+        For an unknown workload.
+    """
+    signature = inspect.signature(_builder(name))
+    return {p.name: p.default for p in signature.parameters.values()}
+
+
+def describe(name: str) -> str:
+    """First line of workload ``name``'s docstring.
+
+    Raises
+    ------
+    UnknownNameError
+        For an unknown workload.
+    """
+    doc = inspect.getdoc(_builder(name)) or ""
+    return doc.splitlines()[0] if doc else ""
+
+
+def build(name: str, **parameters: Any) -> Cascade:
+    """Build workload ``name`` with ``parameters`` (others keep their defaults).
+
+    Raises
+    ------
+    UnknownNameError
+        For an unknown workload or parameter.
+    TypeError, ValueError
+        For parameter values the builder rejects.
+    """
+    known = params(name)
+    for key in parameters:
+        if key not in known:
+            raise UnknownNameError(
+                f"unknown parameter {key!r} for workload {name!r}", expected=f"one of {', '.join(known)}"
+            )
+    return _BUILDERS[name](**parameters)
