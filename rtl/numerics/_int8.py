@@ -73,7 +73,9 @@ def int8_mul(a: object, b: object) -> np.ndarray:
     try:
         va, vb = np.broadcast_arrays(va, vb)
     except ValueError:
-        raise NumericsError(f"{where}: shapes of a {va.shape!r} and b {vb.shape!r} do not broadcast") from None
+        raise NumericsError(
+            f"{where}: shapes of a {va.shape!r} and b {vb.shape!r} do not broadcast"
+        ) from None
     return (va * vb).astype(np.int32)
 
 

@@ -173,7 +173,9 @@ def lmul_formula(x: object, y: object, man_bits: int) -> np.ndarray:
     try:
         vx, vy = np.broadcast_arrays(vx, vy)
     except ValueError:
-        raise NumericsError(f"{where}: shapes of x {vx.shape!r} and y {vy.shape!r} do not broadcast") from None
+        raise NumericsError(
+            f"{where}: shapes of x {vx.shape!r} and y {vy.shape!r} do not broadcast"
+        ) from None
     fx, ex = np.frexp(np.where(np.isfinite(vx), np.abs(vx), 1.0))
     fy, ey = np.frexp(np.where(np.isfinite(vy), np.abs(vy), 1.0))
     frac = (2.0 * fx - 1.0) + (2.0 * fy - 1.0) + 2.0 ** -_l(m)

@@ -220,7 +220,9 @@ def matmul_bits(
     try:
         acc = np.broadcast_to(bits, shape).copy()
     except ValueError:
-        raise NumericsError(f"{where}: init of shape {bits.shape!r} does not broadcast to {shape!r}") from None
+        raise NumericsError(
+            f"{where}: init of shape {bits.shape!r} does not broadcast to {shape!r}"
+        ) from None
     for k in range(ca.shape[1]):
         prod = _product(ca[:, k, None], cb[None, k, :], f, mul)
         acc = accumulate(acc, prod, spec, where).astype(np.int64)
@@ -262,7 +264,9 @@ def matmul(
     where = "matmul"
     if mul == "exact":
         if accumulator is not None:
-            raise NumericsError(f"{where}: mul='exact' sums in float64 and takes no accumulator, got {accumulator!r}")
+            raise NumericsError(
+                f"{where}: mul='exact' sums in float64 and takes no accumulator, got {accumulator!r}"
+            )
         f = resolve_format(fmt, where)
         ca = as_codes(a, f, where, "a")
         cb = as_codes(b, f, where, "b")

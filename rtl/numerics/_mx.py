@@ -86,7 +86,9 @@ class MXTensor:
         if self.elem not in MX_ELEMENTS:
             raise NumericsError(f"{where}: elem must be one of {sorted(MX_ELEMENTS)}, not {self.elem!r}")
         if tuple(self.elements.shape) != tuple(self.shape):
-            raise NumericsError(f"{where}: elements of shape {self.elements.shape!r} do not match shape {self.shape!r}")
+            raise NumericsError(
+                f"{where}: elements of shape {self.elements.shape!r} do not match shape {self.shape!r}"
+            )
         want = list(self.shape)
         want[self.axis] = -(-want[self.axis] // self.block)
         if tuple(self.scales.shape) != tuple(want):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import ml_dtypes
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rtl.numerics import (
     BF16,
@@ -213,6 +215,14 @@ def test_encode_accepts_ints_and_ml_dtypes():
     assert encode(np.array([1.5], ml_dtypes.bfloat16), E5M2).tolist() == [0x3E]
     assert encode(2.0, "e5m2").shape == ()
     assert quantize([500.0, 0.3], E4M3).tolist() == [448.0, 0.3125]
+
+
+@given(st.lists(st.floats(width=32, allow_nan=True, allow_infinity=True), min_size=1, max_size=64))
+def test_encode_any_float32_matches_ml_dtypes(values):
+    x = np.array(values, np.float32)
+    for fmt, dtype in FP8 + WIDE:
+        assert np.array_equal(encode(x, fmt), _ml_codes(x, fmt, dtype))
+        assert np.array_equal(encode(x.astype(np.float64), fmt), encode(x, fmt))
 
 
 # -- bad input ---------------------------------------------------------------
