@@ -11,7 +11,7 @@ accuracy studies alike:
 - FP8 multiplier: :func:`fp8_mul`, :func:`fp8_mul_mixed` (exact FP32 product);
 - L-Mul: :func:`lmul` (the integer-adder unit), :func:`lmul_formula`,
   :func:`lmul_values`, :func:`lmul_offset`;
-- INT8: :func:`int8_mul`, :func:`int8_mac`;
+- INT8: :func:`int8_mul`, :func:`int8_mac`, :func:`int8_matmul`;
 - MACs: :class:`Accumulator` (FP32, FP16, BF16 or fixed point), :func:`fp8_mac`,
   :func:`mac` (FP8 or L-Mul products), :func:`mac_sequence`, :func:`acc_decode`;
 - whole-array GEMMs and dot products: :func:`matmul`, :func:`matmul_bits`,
@@ -38,7 +38,7 @@ from ._formats import (
     NumericsError,
     float_format,
 )
-from ._int8 import int8_mac, int8_mul
+from ._int8 import int8_mac, int8_matmul, int8_mul
 from ._lmul import lmul, lmul_formula, lmul_offset, lmul_values
 from ._mac import fp8_mac, lmul_dot, mac, mac_sequence, matmul, matmul_bits
 from ._mul import fp8_mul, fp8_mul_mixed
@@ -68,6 +68,7 @@ __all__ = [
     "lmul_values",
     "int8_mul",
     "int8_mac",
+    "int8_matmul",
     "Accumulator",
     "acc_decode",
     "mac",

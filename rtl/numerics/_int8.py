@@ -13,7 +13,7 @@ import numpy as np
 
 from ._formats import NumericsError
 
-__all__ = ["int8_mul", "int8_mac", "as_signed", "wrap_signed"]
+__all__ = ["int8_mul", "int8_mac", "int8_matmul", "as_signed", "wrap_signed"]
 
 _OVERFLOW = ("wrap", "saturate")
 
@@ -134,3 +134,58 @@ def int8_mac(
     near_lo = vacc < lo - np.minimum(prod, 0)
     safe = np.where(near_hi | near_lo, 0, vacc + prod)
     return np.where(near_hi, hi, np.where(near_lo, lo, safe)).astype(np.int64)
+
+
+def int8_matmul(
+    a: object, b: object, acc_bits: int = 32, overflow: str = "wrap", init: object = 0
+) -> np.ndarray:
+    """INT8 GEMM ``C = init + A @ B`` through :func:`int8_mac` steps in increasing ``k``.
+
+    With ``'wrap'`` the order does not matter (arithmetic modulo
+    ``2**acc_bits``); with ``'saturate'`` it does, and this is the order an
+    output-stationary PE uses.
+
+    Parameters
+    ----------
+    a : array_like of int
+        Signed 8-bit values, shape ``(M, K)``.
+    b : array_like of int
+        Signed 8-bit values, shape ``(K, N)``.
+    acc_bits : int
+        Accumulator width, 16 to 64.
+    overflow : str
+        ``'wrap'`` or ``'saturate'``.
+    init : array_like of int
+        Initial accumulators, broadcast to ``(M, N)``.
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape ``(M, N)``
+
+    Raises
+    ------
+    TypeError
+        Non-integer input.
+    NumericsError
+        Values or widths out of range, non-2-D operands, mismatched inner
+        dimensions, or an ``init`` that does not broadcast.
+    """
+    where = "int8_matmul"
+    va = as_signed(a, 8, where, "a")
+    vb = as_signed(b, 8, where, "b")
+    if va.ndim != 2 or vb.ndim != 2:
+        raise NumericsError(f"{where}: a and b must be 2-D, got shapes {va.shape!r} and {vb.shape!r}")
+    if va.shape[1] != vb.shape[0]:
+        raise NumericsError(f"{where}: inner dimensions differ: a {va.shape!r} and b {vb.shape!r}")
+    shape = (va.shape[0], vb.shape[1])
+    acc = np.asarray(init)
+    try:
+        acc = np.broadcast_to(acc, shape)
+    except ValueError:
+        raise NumericsError(
+            f"{where}: init of shape {acc.shape!r} does not broadcast to {shape!r}"
+        ) from None
+    acc = int8_mac(0, 0, acc, acc_bits, overflow)  # validates init, widths and policy
+    for k in range(va.shape[1]):
+        acc = int8_mac(va[:, k, None], vb[None, k, :], acc, acc_bits, overflow)
+    return acc

@@ -16,6 +16,7 @@ from rtl.numerics import (
     fp8_mul,
     fp8_mul_mixed,
     int8_mac,
+    int8_matmul,
     int8_mul,
 )
 
@@ -101,6 +102,24 @@ def test_int8_mac_saturates():
     assert int8_mac(-128, -128, 2**63 - 1, 64, "saturate") == 2**63 - 1
     assert int8_mac(3, -4, 10, 16, "saturate") == -2
     assert int8_mac(-128, -128, 2**15 - 1, 16) == -(2**15) + 16383  # wrap
+
+
+def test_int8_matmul():
+    rng = np.random.default_rng(7)
+    a, b = rng.integers(-128, 128, (6, 500)), rng.integers(-128, 128, (500, 3))
+    assert np.array_equal(int8_matmul(a, b), a @ b)
+    assert np.array_equal(int8_matmul(a, b, acc_bits=16), ((a @ b + 2**15) % 2**16) - 2**15)
+    # Saturation depends on the order: +127*127 steps first clamp, then negative steps pull back.
+    row = np.array([[127] * 4 + [-128] * 2])
+    col = np.array([[127] * 4 + [127] * 2]).T
+    assert int8_matmul(row, col, 16, "saturate").tolist() == [[32767 - 2 * 16256]]
+    assert int8_matmul(row, col, 16, "saturate", init=5).tolist() == [[32767 - 2 * 16256]]
+    with pytest.raises(NumericsError, match=r"int8_matmul: inner dimensions differ"):
+        int8_matmul(a, a)
+    with pytest.raises(NumericsError, match=r"int8_matmul: a and b must be 2-D"):
+        int8_matmul(a[0], b)
+    with pytest.raises(NumericsError, match=r"init of shape \(2,\) does not broadcast to \(6, 3\)"):
+        int8_matmul(a, b, init=np.zeros(2, np.int64))
 
 
 def test_int8_bad_input():
