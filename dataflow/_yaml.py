@@ -13,6 +13,10 @@ A tensor declaration may give ``dims`` (rank names fixing its shape), ``init``
 (value of unwritten elements; ``-inf`` and ``inf`` allowed), ``bits`` and
 ``weight``.  The file is read with ``yaml.safe_load``, checked (every problem
 collected with its location), then built by :func:`build_cascade`.
+
+An unquoted Einsum holding ``": "`` (``GM[p] = QK[m,p] :: max(m)``, or a
+``NAME: ...`` label) is what YAML reads as a one-entry mapping; such an item
+is read back as the text ``"key: value"`` it came from, so quoting is optional.
 """
 
 from __future__ import annotations
@@ -94,6 +98,15 @@ def _check(data: Any, source: str) -> list[str]:
     return problems
 
 
+def _unsplit(item: Any) -> Any:
+    """Undo YAML's reading of an unquoted ``a: b`` Einsum as the mapping ``{a: b}``."""
+    if isinstance(item, dict) and len(item) == 1:
+        (key, value), = item.items()
+        if isinstance(key, str) and (value is None or isinstance(value, (str, int, float))):
+            return f"{key}:" if value is None else f"{key}: {value}"
+    return item
+
+
 def loads_cascade(text: str, source: str = "<string>") -> Cascade:
     """Build a cascade from the text of a cascade file.
 
@@ -117,6 +130,8 @@ def loads_cascade(text: str, source: str = "<string>") -> Cascade:
         mark = getattr(error, "problem_mark", None)
         where = f"{source}, line {mark.line + 1}" if mark is not None else source
         raise CascadeFileError(f"not valid YAML: {getattr(error, 'problem', None) or error}", where=where) from None
+    if isinstance(data, dict) and isinstance(data.get("einsums"), list):
+        data["einsums"] = [_unsplit(item) for item in data["einsums"]]
     problems = _check(data, source)
     if problems:
         raise CascadeFileError("; ".join(problems), where=source)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import re
 from typing import Any, Callable
 
 from .._cascade import Cascade
@@ -64,7 +65,8 @@ def describe(name: str) -> str:
         For an unknown workload.
     """
     doc = inspect.getdoc(_builder(name)) or ""
-    return doc.splitlines()[0] if doc else ""
+    line = doc.splitlines()[0] if doc else ""
+    return re.sub(r":func:`([^`]*)`", r"\1", line).replace("``", "")
 
 
 def build(name: str, **parameters: Any) -> Cascade:
