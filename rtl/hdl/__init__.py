@@ -16,13 +16,17 @@ unit is in :mod:`rtl.numerics`.
 """
 
 from ._arith import Arith, arith
-from ._errors import HDLParamError
+from ._array import SystolicArray
+from ._catalog import UNITS, UnitDesign, build_unit, parse_params, to_verilog, unit_params
+from ._errors import HDLParamError, ToolMissingError
 from ._fp8mul import Fp8Multiplier
 from ._lmul import LMul
 from ._mac import Fp8Mac, Int8Mac, LMulMac, Mac
+from ._pe import DATAFLOWS, ProcessingElement
 
 __all__ = [
     "HDLParamError",
+    "ToolMissingError",
     "Arith",
     "arith",
     "Fp8Multiplier",
@@ -31,4 +35,13 @@ __all__ = [
     "Int8Mac",
     "Fp8Mac",
     "LMulMac",
+    "DATAFLOWS",
+    "ProcessingElement",
+    "SystolicArray",
+    "UNITS",
+    "UnitDesign",
+    "build_unit",
+    "unit_params",
+    "parse_params",
+    "to_verilog",
 ]

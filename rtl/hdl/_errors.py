@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["HDLParamError", "check_int"]
+__all__ = ["HDLParamError", "ToolMissingError", "check_int"]
 
 
 class HDLParamError(ValueError):
@@ -25,3 +25,11 @@ def check_int(where: str, name: str, value: object, lo: int, hi: int | None = No
         bound = f"at least {lo}" if hi is None else f"in [{lo}, {hi}]"
         raise HDLParamError(f"{where}: {name} must be {bound}, not {value!r}")
     return value
+
+
+class ToolMissingError(FileNotFoundError):
+    """An external program (Icarus Verilog, nextpnr) is not installed."""
+
+    def __init__(self, tool: str, purpose: str, install: str) -> None:
+        super().__init__(f"{tool} not found on PATH (needed for {purpose}); install it with: {install}")
+        self.tool = tool

@@ -1,0 +1,120 @@
+"""A processing element of a systolic array, weight- or output-stationary."""
+
+from __future__ import annotations
+
+from amaranth.hdl import Module, Mux, Signal, signed, unsigned
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from ._arith import Arith, mac_datapath
+from ._errors import HDLParamError
+
+__all__ = ["ProcessingElement", "DATAFLOWS"]
+
+DATAFLOWS = ("weight_stationary", "output_stationary")
+
+
+def check_dataflow(dataflow: object, where: str) -> str:
+    """Return ``dataflow`` if it is one of :data:`DATAFLOWS`.
+
+    Raises
+    ------
+    HDLParamError
+        Any other value.
+    """
+    if dataflow not in DATAFLOWS:
+        raise HDLParamError(f"{where}: dataflow must be one of {DATAFLOWS}, not {dataflow!r}")
+    return dataflow
+
+
+class ProcessingElement(wiring.Component):
+    """One PE: a MAC datapath with systolic operand registers.
+
+    Every register updates only while ``adv`` is high (the array's enable; low
+    freezes the PE, e.g. under output backpressure).
+
+    Output-stationary (``dataflow='output_stationary'``): ``a`` moves right,
+    ``b`` moves down, the accumulator stays. On an advancing edge with
+    ``a_valid_in`` the PE performs ``acc <- acc + a_in*b_in``, or
+    ``acc <- 0 + a_in*b_in`` when ``a_first_in`` marks the first term.
+
+    Weight-stationary (``dataflow='weight_stationary'``): the PE holds a weight
+    ``w``; ``a`` moves right and partial sums move down:
+    ``psum_out <- psum_in + a_in*w`` (registered, with ``psum_valid_out``
+    following ``a_valid_in``). With ``w_load`` the weight register takes
+    ``w_in``; ``w_out`` passes the old weight on (a shift chain down a column).
+
+    Parameters
+    ----------
+    spec : Arith
+        The arithmetic, from :func:`arith`.
+    dataflow : str
+        ``'weight_stationary'`` or ``'output_stationary'``.
+
+    Raises
+    ------
+    TypeError
+        ``spec`` is not an :class:`Arith`.
+    HDLParamError
+        Unknown dataflow.
+    """
+
+    def __init__(self, spec: Arith, dataflow: str = "output_stationary") -> None:
+        if not isinstance(spec, Arith):
+            raise TypeError(f"ProcessingElement: spec must be an Arith from rtl.hdl.arith(), not {spec!r}")
+        self.spec = spec
+        self.dataflow = check_dataflow(dataflow, "ProcessingElement")
+        op = spec.operand_bits
+        acc = signed(spec.acc_width) if spec.acc_signed else unsigned(spec.acc_width)
+        ports = {
+            "adv": In(1),
+            "a_in": In(op),
+            "a_valid_in": In(1),
+            "a_out": Out(op),
+            "a_valid_out": Out(1),
+        }
+        if self.dataflow == "output_stationary":
+            ports.update(
+                {
+                    "a_first_in": In(1),
+                    "a_first_out": Out(1),
+                    "b_in": In(op),
+                    "b_out": Out(op),
+                    "acc": Out(acc),
+                }
+            )
+        else:
+            ports.update(
+                {
+                    "w_in": In(op),
+                    "w_load": In(1),
+                    "w_out": Out(op),
+                    "psum_in": In(acc),
+                    "psum_out": Out(acc),
+                    "psum_valid_out": Out(1),
+                }
+            )
+        super().__init__(ports)
+
+    def elaborate(self, platform):
+        m = Module()
+        with m.If(self.adv):
+            m.d.sync += [self.a_out.eq(self.a_in), self.a_valid_out.eq(self.a_valid_in)]
+        if self.dataflow == "output_stationary":
+            acc = Signal.like(self.acc, name="acc_reg")
+            base = Signal.like(self.acc, name="base")
+            m.d.comb += [base.eq(Mux(self.a_first_in, 0, acc)), self.acc.eq(acc)]
+            nxt = mac_datapath(m, self.spec, self.a_in, self.b_in, base, "mac")
+            with m.If(self.adv):
+                m.d.sync += [self.b_out.eq(self.b_in), self.a_first_out.eq(self.a_first_in)]
+                with m.If(self.a_valid_in):
+                    m.d.sync += acc.eq(nxt)
+        else:
+            weight = Signal(self.spec.operand_bits, name="weight")
+            m.d.comb += self.w_out.eq(weight)
+            nxt = mac_datapath(m, self.spec, self.a_in, weight, self.psum_in, "mac")
+            with m.If(self.adv):
+                m.d.sync += [self.psum_out.eq(nxt), self.psum_valid_out.eq(self.a_valid_in)]
+                with m.If(self.w_load):
+                    m.d.sync += weight.eq(self.w_in)
+        return m
