@@ -103,7 +103,15 @@ def decode(codes: object, fmt: FloatFormat | str) -> np.ndarray:
 def quantize(x: object, fmt: FloatFormat | str, saturate: bool = True) -> np.ndarray:
     """Round real values to the nearest values of ``fmt``: ``decode(encode(x))``.
 
-    Saturates by default (the usual choice when quantizing tensors).
+    Parameters
+    ----------
+    x : array_like
+        Real values.
+    fmt : FloatFormat or str
+        Target format.
+    saturate : bool
+        Clamp overflow to +-max_normal (default: the usual choice when
+        quantizing tensors).
 
     Raises
     ------

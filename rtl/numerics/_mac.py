@@ -100,7 +100,29 @@ def fp8_mac(
 ) -> np.ndarray:
     """One FP8 MAC step: exact product, then one rounding of ``acc + product``.
 
-    Parameters, returns and errors as :func:`mac` with ``mul='fp8'``.
+    Parameters
+    ----------
+    a, b : array_like of int
+        FP8 operand codes of ``fmt``.
+    acc : array_like of int
+        Accumulator bits (uint32 FP32, uint16 FP16/BF16, signed int64 fixed).
+    fmt : FloatFormat or str
+        E4M3, E5M2 or another format of at most 8 bits.
+    accumulator : Accumulator, optional
+        Default ``Accumulator('fp32')``.
+
+    Returns
+    -------
+    numpy.ndarray
+        New accumulator bits, in ``accumulator.dtype``.
+
+    Raises
+    ------
+    TypeError
+        Non-integer codes or bits, or a bad accumulator type.
+    NumericsError
+        Unknown or wider-than-8-bit format, out-of-range codes or bits, or
+        shapes that do not broadcast.
     """
     return mac(a, b, acc, fmt, accumulator, mul="fp8")
 

@@ -72,6 +72,14 @@ class MXTensor:
         The blocked axis (non-negative).
     shape : tuple of int
         The tensor's shape.
+
+    Raises
+    ------
+    TypeError
+        Scales or elements that are not numpy arrays.
+    NumericsError
+        Unknown element format, a bad block or axis, or scales/elements whose
+        shapes do not fit ``shape``, ``axis`` and ``block``.
     """
 
     scales: np.ndarray
@@ -85,6 +93,13 @@ class MXTensor:
         where = "MXTensor"
         if self.elem not in MX_ELEMENTS:
             raise NumericsError(f"{where}: elem must be one of {sorted(MX_ELEMENTS)}, not {self.elem!r}")
+        for name in ("scales", "elements"):
+            if not isinstance(getattr(self, name), np.ndarray):
+                raise TypeError(f"{where}: {name} must be a numpy array, not {getattr(self, name)!r}")
+        if isinstance(self.block, bool) or not isinstance(self.block, (int, np.integer)) or self.block < 1:
+            raise NumericsError(f"{where}: block must be a positive integer, not {self.block!r}")
+        if not isinstance(self.axis, (int, np.integer)) or not 0 <= self.axis < len(self.shape):
+            raise NumericsError(f"{where}: axis must be in [0, {len(self.shape)}), not {self.axis!r}")
         if tuple(self.elements.shape) != tuple(self.shape):
             raise NumericsError(
                 f"{where}: elements of shape {self.elements.shape!r} do not match shape {self.shape!r}"

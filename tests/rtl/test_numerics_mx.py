@@ -132,3 +132,9 @@ def test_mx_bad_input():
         mx_dequantize(3)
     with pytest.raises(NumericsError, match=r"scales of shape \(1,\) should be \(2,\)"):
         MXTensor(np.zeros(1, np.uint8), np.zeros(40, np.uint8), "e4m3", 32, 0, (40,))
+    with pytest.raises(NumericsError, match=r"MXTensor: axis must be in \[0, 1\), not 1"):
+        MXTensor(np.zeros(2, np.uint8), np.zeros(40, np.uint8), "e4m3", 32, 1, (40,))
+    with pytest.raises(NumericsError, match=r"MXTensor: block must be a positive integer, not 0"):
+        MXTensor(np.zeros(2, np.uint8), np.zeros(40, np.uint8), "e4m3", 0, 0, (40,))
+    with pytest.raises(TypeError, match=r"MXTensor: scales must be a numpy array, not \[1\]"):
+        MXTensor([1], np.zeros(40, np.uint8), "e4m3", 32, 0, (40,))
