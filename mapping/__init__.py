@@ -1,0 +1,30 @@
+"""Mapping: how each Einsum runs on an architecture (and, in :mod:`mapping.cosma`, how a cascade is scheduled).
+
+Per-Einsum mapping (issue 5): a :class:`Mapping` gives, per storage level,
+tiling factors and a loop order, and the spatial unrolling onto the PE array.
+"""
+
+# --- per-Einsum mapper (issue 5) -------------------------------------------
+from ._errors import InfeasibleMappingError, MappingError
+from ._mapping import UNITS, Mapping
+from ._problem import DRAM, RF, Problem, StorageInfo, TensorInfo, build_problem
+from ._render import render_loop_nest
+from ._validate import check_fits, check_mapping, validate_mapping
+
+__all__ = [
+    "Mapping",
+    "UNITS",
+    "MappingError",
+    "InfeasibleMappingError",
+    "Problem",
+    "TensorInfo",
+    "StorageInfo",
+    "build_problem",
+    "RF",
+    "DRAM",
+    "validate_mapping",
+    "check_mapping",
+    "check_fits",
+    "render_loop_nest",
+]
+# --- end of per-Einsum mapper block ----------------------------------------

@@ -1,0 +1,13 @@
+"""Simulation: what a mapped workload costs.
+
+:class:`Report` is the one result type of both simulators (the analytical
+model in :mod:`sim.analytical` and the cycle-level one); :func:`combine` sums
+the reports of a cascade's Einsums.
+"""
+
+# --- shared report and analytical model (issue 5) --------------------------
+from ._report import CAUSES, EnergyItem, Report, ReportError, TensorAccesses, combine
+from . import analytical
+
+__all__ = ["Report", "EnergyItem", "TensorAccesses", "ReportError", "CAUSES", "combine", "analytical"]
+# --- end of analytical block ------------------------------------------------

@@ -1,0 +1,314 @@
+"""One Einsum seen from one architecture: the facts every mapper and cost model reads.
+
+A :class:`Problem` flattens an Einsum (ranks, sizes, tensors with their affine
+index coefficients) and an architecture (storage levels innermost first, from
+the per-PE register file ``rf`` through the on-chip levels to ``dram``; the
+spatial array; the compute unit) into plain tuples, so that the mapper and the
+vectorized cost model index arrays instead of walking objects.
+
+Roles and widths (documented choices):
+
+* The output tensor plays ``'output'``.  An input is a ``'weight'`` when the
+  caller names it in ``weights`` (a cascade's declared weights); when no
+  weights are given, every input after the first of a two-operand product is
+  a ``'weight'`` (``B`` of ``A[m,k] * B[k,n]``), all others are ``'input'``.
+* Einsums with multiply-accumulates run on the PE array; other Einsums
+  (element-wise maps, max/min reductions, copies) run on the architecture's
+  vector unit when it has one (its lanes form a 1-D array with no register
+  file), otherwise on the PE array, one operation per PE per cycle.
+* Inputs are ``operand_bits`` wide; the output of a MAC Einsum is
+  ``accumulator_bits`` wide everywhere (partial sums are spilled at full
+  precision).  On the vector unit every tensor has the unit's format width.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Mapping as MappingABC
+from dataclasses import dataclass
+from typing import Any
+
+from ._errors import MappingError
+
+__all__ = ["TensorInfo", "StorageInfo", "Problem", "build_problem", "RF", "DRAM"]
+
+#: Name of the per-PE register file level.
+RF = "rf"
+#: Name of the off-chip level.
+DRAM = "dram"
+
+_FORMAT_BITS = {"fp32": 32, "fp16": 16, "bf16": 16}
+
+
+@dataclass(frozen=True)
+class TensorInfo:
+    """A tensor as the Einsum indexes it.
+
+    Parameters
+    ----------
+    name : str
+    role : str
+        ``'input'``, ``'weight'`` or ``'output'``.
+    bits : int
+        Width of one element.
+    coeffs : tuple of tuple of int
+        Per tensor dimension, the absolute coefficient of every rank (``Problem.ranks`` order).
+    dim_sizes : tuple of int
+        Extent of each dimension the Einsum touches.
+    """
+
+    name: str
+    role: str
+    bits: int
+    coeffs: tuple[tuple[int, ...], ...]
+    dim_sizes: tuple[int, ...]
+
+    @property
+    def relevant(self) -> tuple[bool, ...]:
+        """Per rank, whether the tensor is indexed by it."""
+        if not self.coeffs:
+            return ()
+        return tuple(any(row[r] for row in self.coeffs) for r in range(len(self.coeffs[0])))
+
+    @property
+    def elements(self) -> int:
+        """Elements the Einsum touches."""
+        return math.prod(self.dim_sizes)
+
+    def footprint(self, extents: tuple[int, ...]) -> int:
+        """Elements of the dense box a tile of ``extents`` (per rank) spans, clipped to the tensor."""
+        total = 1
+        for row, size in zip(self.coeffs, self.dim_sizes):
+            total *= min(size, sum(c * (e - 1) for c, e in zip(row, extents)) + 1)
+        return total
+
+
+@dataclass(frozen=True)
+class StorageInfo:
+    """One storage level, innermost first (``rf``, on-chip levels, ``dram``).
+
+    Parameters
+    ----------
+    name : str
+    capacity : float
+        Bytes (per PE for ``rf``; ``inf`` for ``dram``).
+    per_pe : bool
+        Whether every PE has its own instance.
+    word_bits : int
+        Width of one access (8 for ``dram``: its energy is per byte).
+    read_bandwidth, write_bandwidth : float
+        Bytes per cycle (``inf`` for the register file; for ``dram`` both are
+        the one shared bandwidth).
+    shared_bandwidth : bool
+        Reads and writes share ``read_bandwidth`` (``dram``).
+    holds : tuple of bool
+        Per tensor (``Problem.tensors`` order), whether the level keeps it.
+    latency : int
+        Cycles from request to data.
+    """
+
+    name: str
+    capacity: float
+    per_pe: bool
+    word_bits: int
+    read_bandwidth: float
+    write_bandwidth: float
+    shared_bandwidth: bool
+    holds: tuple[bool, ...]
+    latency: int
+
+
+@dataclass(frozen=True)
+class Problem:
+    """An Einsum on an architecture: ranks, tensors, storage, the spatial array and the compute unit.
+
+    Parameters
+    ----------
+    einsum : str
+        Name of the Einsum.
+    arch : str
+        Name of the architecture.
+    ranks : tuple of str
+        Iteration ranks (output ranks first, then reduced ones).
+    sizes : tuple of int
+        Size of each rank.
+    tensors : tuple of TensorInfo
+        Output first, then the inputs in order of appearance.
+    storage : tuple of StorageInfo
+        Innermost (``rf``) to outermost (``dram``).
+    rows, cols : int
+        Spatial array shape (the vector unit is ``lanes x 1``).
+    row_allowed, col_allowed : tuple of bool
+        Per rank, whether it may be unrolled on that axis.
+    network : str
+        ``'systolic'`` or ``'broadcast'``.
+    hop_latency : int
+    unit : str
+        ``'pe_array'`` or ``'vector'``.
+    ops_per_point : int
+        Operations per iteration point (1 for a MAC Einsum).
+    ops_per_cycle : int
+        Operations each PE or lane completes per cycle.
+    pipeline_depth : int
+    macs : int
+        Real multiply-accumulates.
+    ops : tuple of (str, int)
+        Real operations by operator.
+    clock_mhz : float
+        Clock of the architecture.
+    """
+
+    einsum: str
+    arch: str
+    ranks: tuple[str, ...]
+    sizes: tuple[int, ...]
+    tensors: tuple[TensorInfo, ...]
+    storage: tuple[StorageInfo, ...]
+    rows: int
+    cols: int
+    row_allowed: tuple[bool, ...]
+    col_allowed: tuple[bool, ...]
+    network: str
+    hop_latency: int
+    unit: str
+    ops_per_point: int
+    ops_per_cycle: int
+    pipeline_depth: int
+    macs: int
+    ops: tuple[tuple[str, int], ...]
+    clock_mhz: float = 1.0
+
+    @property
+    def level_names(self) -> tuple[str, ...]:
+        """Storage level names, innermost first."""
+        return tuple(s.name for s in self.storage)
+
+    @property
+    def points(self) -> int:
+        """Real iteration points."""
+        return math.prod(self.sizes)
+
+    @property
+    def total_ops(self) -> int:
+        """Real operations of all kinds (MACs count once)."""
+        return self.macs if self.macs else sum(n for _, n in self.ops)
+
+    @property
+    def peak_ops_per_cycle(self) -> int:
+        """Operations per cycle with every PE or lane busy."""
+        return self.rows * self.cols * self.ops_per_cycle
+
+    def tensor(self, name: str) -> TensorInfo:
+        """The tensor called ``name``.
+
+        Raises
+        ------
+        MappingError
+            If the Einsum has no such tensor.
+        """
+        for t in self.tensors:
+            if t.name == name:
+                return t
+        raise MappingError(f"Einsum {self.einsum!r} has no tensor {name!r}; tensors: {', '.join(t.name for t in self.tensors)}")
+
+
+def _roles(einsum: Any, inputs: list[Any], weights: Collection[str] | None) -> list[str]:
+    if weights:
+        return ["weight" if a.tensor in weights else "input" for a in inputs]
+    product = getattr(getattr(einsum, "expr", None), "op", None) == "mul" and len(inputs) == 2
+    return ["weight" if product and i > 0 else "input" for i in range(len(inputs))]
+
+
+def _tensor_info(access: Any, role: str, bits: int, ranks: tuple[str, ...], space: dict[str, int]) -> TensorInfo:
+    coeffs, dims = [], []
+    for index in access.indices:
+        row = [0] * len(ranks)
+        extent = 1
+        for coef, rank in index.terms:
+            row[ranks.index(rank)] += abs(int(coef))
+        for r, c in enumerate(row):
+            extent += c * (space[ranks[r]] - 1)
+        coeffs.append(tuple(row))
+        dims.append(extent)
+    return TensorInfo(access.tensor, role, bits, tuple(coeffs), tuple(dims))
+
+
+def _holds(level: Any, t: TensorInfo) -> bool:
+    return bool(level.can_hold(t.name, t.role))
+
+
+def build_problem(einsum: Any, shapes: MappingABC[str, int], arch: Any, weights: Collection[str] | None = None) -> Problem:
+    """Flatten ``einsum`` with rank sizes ``shapes`` on ``arch`` into a :class:`Problem`.
+
+    Parameters
+    ----------
+    einsum : dataflow.Einsum
+    shapes : mapping of str to int
+        Rank sizes (a cascade's ``shapes``).
+    arch : accel.Architecture
+    weights : collection of str, optional
+        Tensors that are weights (a cascade's ``weights``); see the module docstring.
+
+    Raises
+    ------
+    MappingError
+        If an architecture level is called ``rf`` or ``dram`` (reserved names).
+    dataflow.EinsumError
+        If a rank is missing from ``shapes``.
+    """
+    space = einsum.iteration_space(shapes)
+    ranks = tuple(space)
+    sizes = tuple(int(space[r]) for r in ranks)
+    macs = int(einsum.macs(shapes))
+    ops = tuple(sorted(einsum.op_counts(shapes).items()))
+    vector = arch.vector_unit if (macs == 0 and getattr(arch, "vector_unit", None) is not None) else None
+    out_name = einsum.output.tensor
+    inputs = [a for a in einsum.inputs if a.tensor != out_name]
+    if vector is not None:
+        in_bits = out_bits = _FORMAT_BITS.get(vector.format, 32)
+    else:
+        in_bits, out_bits = arch.operand_bits, arch.accumulator_bits
+    tensors = [_tensor_info(einsum.output, "output", out_bits, ranks, space)]
+    for access, role in zip(inputs, _roles(einsum, inputs, weights)):
+        tensors.append(_tensor_info(access, role, in_bits, ranks, space))
+    for lvl in arch.levels:
+        if lvl.name in (RF, DRAM):
+            raise MappingError(f"architecture {arch.name!r}: level name {lvl.name!r} is reserved by the mapper (rf, dram)")
+    inf = math.inf
+    rf = arch.register_file
+    storage = [
+        StorageInfo(
+            RF, float(rf.capacity), True, rf.word_bits, inf, inf, False,
+            tuple(vector is None and _holds(rf, t) for t in tensors), 0,
+        )
+    ]
+    for lvl in arch.levels:
+        storage.append(
+            StorageInfo(
+                lvl.name, float(lvl.capacity), False, lvl.word_bits, float(lvl.read_bandwidth), float(lvl.write_bandwidth),
+                False, tuple(_holds(lvl, t) for t in tensors), int(lvl.latency),
+            )
+        )
+    bw = float(arch.dram.bandwidth)
+    storage.append(StorageInfo(DRAM, inf, False, 8, bw, bw, True, tuple(True for _ in tensors), int(arch.dram.latency)))
+    pe = arch.pe_array
+    if vector is not None:
+        rows, cols, row_allowed, col_allowed = vector.lanes, 1, (True,) * len(ranks), (False,) * len(ranks)
+        ops_per_point = max(1, math.ceil(sum(n for _, n in ops) / max(1, math.prod(sizes)))) if ops else 0
+        ops_per_cycle, depth, unit = vector.ops_per_cycle, vector.pipeline_depth, "vector"
+    else:
+        rows, cols = pe.rows, pe.cols
+        row_allowed = tuple(not pe.row_ranks or r in pe.row_ranks for r in ranks)
+        col_allowed = tuple(not pe.col_ranks or r in pe.col_ranks for r in ranks)
+        if macs:
+            ops_per_point = 1
+        else:
+            ops_per_point = math.ceil(sum(n for _, n in ops) / max(1, math.prod(sizes))) if ops else 0
+        ops_per_cycle, depth, unit = arch.arith.macs_per_cycle, arch.arith.pipeline_depth, "pe_array"
+    return Problem(
+        einsum=einsum.name, arch=arch.name, ranks=ranks, sizes=sizes, tensors=tuple(tensors), storage=tuple(storage),
+        rows=rows, cols=cols, row_allowed=row_allowed, col_allowed=col_allowed,
+        network="broadcast" if vector is not None else pe.network,
+        hop_latency=pe.hop_latency, unit=unit, ops_per_point=ops_per_point, ops_per_cycle=ops_per_cycle,
+        pipeline_depth=depth, macs=macs, ops=ops, clock_mhz=float(arch.clock_mhz),
+    )

@@ -1,0 +1,127 @@
+"""Legality of a mapping: structure, coverage of every rank, array limits, capacities."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Mapping as MappingABC
+from typing import Any
+
+from ._errors import InfeasibleMappingError, MappingError
+from ._mapping import Mapping
+from ._problem import Problem, build_problem
+
+__all__ = ["validate_mapping", "check_mapping", "check_fits", "tile_extents", "level_usage"]
+
+
+def tile_extents(problem: Problem, mapping: Mapping, level: int) -> tuple[int, ...]:
+    """Per rank, the extent of the tile level ``level`` (index into ``problem.storage``) holds.
+
+    For the per-PE register file this is one PE's tile; for shared levels it
+    spans the whole array (spatial factors included).
+    """
+    ext = [math.prod(mapping.temporal[j][r] for j in range(level + 1)) for r in range(len(problem.ranks))]
+    if level >= 1:
+        ext = [e * s for e, s in zip(ext, mapping.spatial)]
+    return tuple(ext)
+
+
+def level_usage(problem: Problem, mapping: Mapping, level: int) -> dict[str, float]:
+    """Bytes each held tensor's tile takes at ``level`` (per PE for ``rf``)."""
+    ext = tile_extents(problem, mapping, level)
+    st = problem.storage[level]
+    return {t.name: t.footprint(ext) * t.bits / 8 for t, h in zip(problem.tensors, st.holds) if h}
+
+
+def check_fits(problem: Problem) -> None:
+    """Raise if no mapping at all can fit: a level too small for one element of what it must hold.
+
+    Raises
+    ------
+    InfeasibleMappingError
+        Naming the level, its capacity and the tensors' one-element tiles.
+    """
+    for st in problem.storage[:-1]:
+        need = {t.name: t.bits / 8 for t, h in zip(problem.tensors, st.holds) if h}
+        if sum(need.values()) > st.capacity:
+            parts = ", ".join(f"{n}: {b:g} B" for n, b in need.items())
+            raise InfeasibleMappingError(
+                f"Einsum {problem.einsum!r} cannot fit architecture {problem.arch!r}: level {st.name!r} holds "
+                f"{st.capacity:g} bytes{' per PE' if st.per_pe else ''}, less than the smallest tiles it must keep "
+                f"(one element each: {parts})"
+            )
+
+
+def check_mapping(problem: Problem, mapping: Mapping) -> None:
+    """Check ``mapping`` against ``problem``.
+
+    Raises
+    ------
+    MappingError
+        For a mapping of another Einsum, other ranks or levels, a rank whose
+        factors do not cover its size, too many PEs on an axis, a rank unrolled
+        on an axis that does not allow it, or a level whose tiles exceed its capacity.
+    """
+    who = f"mapping of {mapping.einsum!r}"
+    if mapping.einsum != problem.einsum:
+        raise MappingError(f"{who} does not map Einsum {problem.einsum!r}")
+    if mapping.ranks != problem.ranks:
+        raise MappingError(f"{who} has ranks {mapping.ranks!r}, but the Einsum iterates over {problem.ranks!r}")
+    if mapping.levels != problem.level_names:
+        raise MappingError(f"{who} has levels {mapping.levels!r}, but architecture {problem.arch!r} has {problem.level_names!r}")
+    if mapping.unit != problem.unit:
+        raise MappingError(f"{who} targets unit {mapping.unit!r}, but this Einsum runs on {problem.unit!r}")
+    for rank, size, padded in zip(problem.ranks, problem.sizes, mapping.padded_sizes):
+        if padded < size:
+            raise MappingError(f"{who}: factors of rank {rank!r} multiply to {padded}, less than its size {size}")
+    for axis, used, limit, allowed, factors in (
+        ("rows", mapping.rows_used, problem.rows, problem.row_allowed, mapping.spatial_rows),
+        ("cols", mapping.cols_used, problem.cols, problem.col_allowed, mapping.spatial_cols),
+    ):
+        for rank, ok, f in zip(problem.ranks, allowed, factors):
+            if f > 1 and not ok:
+                raise MappingError(f"{who}: rank {rank!r} may not be unrolled on the array {axis} of {problem.arch!r} (factor {f!r})")
+        if used > limit:
+            raise MappingError(f"{who}: spatial_{axis} use {used} PE {axis}, but {problem.arch!r} has {limit}")
+    for i, st in enumerate(problem.storage[:-1]):
+        usage = level_usage(problem, mapping, i)
+        total = sum(usage.values())
+        if total > st.capacity:
+            parts = ", ".join(f"{n}: {b:g}" for n, b in usage.items())
+            raise MappingError(
+                f"{who} does not fit level {st.name!r} of {problem.arch!r}: its tiles need {total:g} bytes"
+                f"{' per PE' if st.per_pe else ''} ({parts}) but it holds {st.capacity:g}"
+            )
+
+
+def validate_mapping(
+    einsum: Any, shapes: MappingABC[str, int], arch: Any, mapping: Mapping, weights: Collection[str] | None = None
+) -> Problem:
+    """Check that ``mapping`` is legal for ``einsum`` (rank sizes ``shapes``) on ``arch``.
+
+    Parameters
+    ----------
+    einsum : dataflow.Einsum
+    shapes : mapping of str to int
+    arch : accel.Architecture
+    mapping : Mapping
+    weights : collection of str, optional
+        Tensors that are weights (see :func:`mapping.build_problem`).
+
+    Returns
+    -------
+    Problem
+        The flattened problem, for callers that go on to evaluate.
+
+    Raises
+    ------
+    TypeError
+        If ``mapping`` is not a :class:`Mapping`.
+    MappingError
+        See :func:`check_mapping`.
+    """
+    if not isinstance(mapping, Mapping):
+        raise TypeError(f"mapping must be a mapping.Mapping, not {mapping!r}")
+    problem = build_problem(einsum, shapes, arch, weights)
+    check_mapping(problem, mapping)
+    return problem
+

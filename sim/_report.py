@@ -1,0 +1,310 @@
+"""The one result type both simulators return, so they compare field by field.
+
+A :class:`Report` says how long a mapped Einsum (or a whole cascade, after
+:func:`combine`) takes and what it costs:
+
+* ``total_cycles`` and ``cycles_by_cause``: pairs whose cycles sum to the
+  total.  Causes are ``'compute'``, ``'bandwidth_stall.<level>'`` (cycles the
+  compute waits on that level's bandwidth), ``'fill_drain'`` (pipeline and
+  array fill/drain, start-up latency) and ``'dependency_wait'`` (waiting on an
+  earlier Einsum; the cycle-level simulator fills it).
+* ``energy``: :class:`EnergyItem` entries, each ``count x pJ per action`` with
+  the estimate's source, so every picojoule is traceable.
+* ``accesses``: :class:`TensorAccesses` per (level, tensor), in elements:
+  ``reads`` served to the level below, ``writes`` (updates) received from
+  below, ``fills`` received from the level above, ``drains`` written back up.
+* ``macs``/``ops`` (real work, padding excluded), utilization, the mappings and
+  provenance.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Report", "EnergyItem", "TensorAccesses", "combine", "CAUSES", "ReportError"]
+
+#: Cycle causes (bandwidth stalls are ``'bandwidth_stall.<level>'``).
+CAUSES: tuple[str, ...] = ("compute", "bandwidth_stall", "fill_drain", "dependency_wait")
+
+
+class ReportError(ValueError):
+    """A report whose numbers are inconsistent, or reports that cannot be combined."""
+
+
+@dataclass(frozen=True)
+class EnergyItem:
+    """Energy of one action: ``count`` occurrences at ``pj_per_action`` pJ each.
+
+    Parameters
+    ----------
+    component : str
+        ``'mac'``, ``'vector'``, ``'rf'``, a memory level's name, ``'dram'`` or ``'noc'``.
+    action : str
+        ``'compute'``, ``'op'``, ``'read'``, ``'write'`` or ``'hop'``.
+    count : float
+        Occurrences, in the unit the estimate is per (MACs, words, bytes, ops).
+    pj_per_action : float
+    per : str
+        That unit (``'MAC'``, ``'word'``, ``'byte'``, ``'op'``).
+    source : str
+        Estimator and citation of ``pj_per_action``.
+    """
+
+    component: str
+    action: str
+    count: float
+    pj_per_action: float
+    per: str
+    source: str
+
+    @property
+    def pj(self) -> float:
+        """Energy of all occurrences."""
+        return self.count * self.pj_per_action
+
+
+@dataclass(frozen=True)
+class TensorAccesses:
+    """Accesses of one tensor at one storage level, in elements (see the module docstring)."""
+
+    level: str
+    tensor: str
+    reads: float = 0.0
+    writes: float = 0.0
+    fills: float = 0.0
+    drains: float = 0.0
+
+    @property
+    def total(self) -> float:
+        """All four kinds together."""
+        return self.reads + self.writes + self.fills + self.drains
+
+
+@dataclass(frozen=True)
+class Report:
+    """Latency, energy, accesses and utilization of a mapped Einsum or cascade.
+
+    Parameters
+    ----------
+    name : str
+        The Einsum or cascade.
+    simulator : str
+        ``'analytical'``, ``'cycle'``, or ``'mixed'`` after combining both.
+    arch : str
+        Architecture name.
+    clock_mhz : float
+    total_cycles : float
+    cycles_by_cause : tuple of (str, float)
+        Cycles per cause; they sum to ``total_cycles``.
+    energy : tuple of EnergyItem
+    accesses : tuple of TensorAccesses
+    macs : int
+        Real multiply-accumulates.
+    ops : int
+        Real operations (MACs count once; element-wise operations once each).
+    peak_ops_per_cycle : int
+        Operations per cycle of the unit(s) used, all busy.
+    spatial_utilization : float
+        Fraction of the array's PEs (or lanes) the mapping occupies (cycle-weighted after combining).
+    mappings : tuple
+        The ``mapping.Mapping`` of every Einsum covered.
+    provenance : tuple of (str, str)
+        Where the numbers come from (model, version, assumptions).
+
+    Raises
+    ------
+    ReportError
+        If the causes do not add up to the total, or a count is negative.
+    """
+
+    name: str
+    simulator: str
+    arch: str
+    clock_mhz: float
+    total_cycles: float
+    cycles_by_cause: tuple[tuple[str, float], ...]
+    energy: tuple[EnergyItem, ...]
+    accesses: tuple[TensorAccesses, ...]
+    macs: int
+    ops: int
+    peak_ops_per_cycle: int
+    spatial_utilization: float
+    mappings: tuple[Any, ...] = ()
+    provenance: tuple[tuple[str, str], ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cycles_by_cause", tuple((str(k), float(v)) for k, v in self.cycles_by_cause))
+        object.__setattr__(self, "energy", tuple(self.energy))
+        object.__setattr__(self, "accesses", tuple(self.accesses))
+        object.__setattr__(self, "mappings", tuple(self.mappings))
+        object.__setattr__(self, "provenance", tuple((str(k), str(v)) for k, v in self.provenance))
+        if not (self.total_cycles >= 0) or math.isinf(self.total_cycles):
+            raise ReportError(f"report {self.name!r}: total_cycles must be finite and >= 0, not {self.total_cycles!r}")
+        for cause, cycles in self.cycles_by_cause:
+            if cause.split(".")[0] not in CAUSES:
+                raise ReportError(f"report {self.name!r}: unknown cycle cause {cause!r}; causes: {', '.join(CAUSES)}")
+            if cycles < 0:
+                raise ReportError(f"report {self.name!r}: cycles of {cause!r} must be >= 0, not {cycles!r}")
+        total = sum(v for _, v in self.cycles_by_cause)
+        if not math.isclose(total, self.total_cycles, rel_tol=1e-9, abs_tol=1e-6):
+            raise ReportError(f"report {self.name!r}: cycles by cause sum to {total!r}, not total_cycles {self.total_cycles!r}")
+        for item in self.energy:
+            if item.count < 0 or item.pj_per_action < 0:
+                raise ReportError(f"report {self.name!r}: negative energy entry {item!r}")
+
+    # -- derived ----------------------------------------------------------
+    @property
+    def energy_pj(self) -> float:
+        """Total energy in pJ."""
+        return sum(e.pj for e in self.energy)
+
+    @property
+    def seconds(self) -> float:
+        """Latency in seconds at ``clock_mhz``."""
+        return self.total_cycles / (self.clock_mhz * 1e6)
+
+    @property
+    def edp(self) -> float:
+        """Energy-delay product in pJ x cycles."""
+        return self.energy_pj * self.total_cycles
+
+    @property
+    def utilization(self) -> float:
+        """Real operations over the peak the unit could do in ``total_cycles``."""
+        denom = self.peak_ops_per_cycle * self.total_cycles
+        return self.ops / denom if denom else 0.0
+
+    def cycles(self, cause: str) -> float:
+        """Cycles of ``cause``; ``'bandwidth_stall'`` sums every level's stalls."""
+        return sum(v for k, v in self.cycles_by_cause if k == cause or k.startswith(cause + "."))
+
+    def energy_by_component(self) -> dict[str, float]:
+        """pJ per component (``mac``, ``rf``, levels, ``dram``, ``noc``, ``vector``)."""
+        out: dict[str, float] = {}
+        for e in self.energy:
+            out[e.component] = out.get(e.component, 0.0) + e.pj
+        return out
+
+    def energy_by_action(self) -> dict[str, float]:
+        """pJ per ``component.action``."""
+        out: dict[str, float] = {}
+        for e in self.energy:
+            key = f"{e.component}.{e.action}"
+            out[key] = out.get(key, 0.0) + e.pj
+        return out
+
+    def access(self, level: str, tensor: str) -> TensorAccesses:
+        """Accesses of ``tensor`` at ``level`` (zeros when the level never touches it)."""
+        for a in self.accesses:
+            if a.level == level and a.tensor == tensor:
+                return a
+        return TensorAccesses(level, tensor)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (JSON-ready)."""
+        return {
+            "name": self.name,
+            "simulator": self.simulator,
+            "arch": self.arch,
+            "clock_mhz": self.clock_mhz,
+            "total_cycles": self.total_cycles,
+            "seconds": self.seconds,
+            "cycles_by_cause": dict(self.cycles_by_cause),
+            "energy_pj": self.energy_pj,
+            "edp": self.edp,
+            "energy": [
+                {"component": e.component, "action": e.action, "count": e.count, "pj_per_action": e.pj_per_action,
+                 "per": e.per, "pj": e.pj, "source": e.source}
+                for e in self.energy
+            ],
+            "accesses": [
+                {"level": a.level, "tensor": a.tensor, "reads": a.reads, "writes": a.writes, "fills": a.fills, "drains": a.drains}
+                for a in self.accesses
+            ],
+            "macs": self.macs,
+            "ops": self.ops,
+            "utilization": self.utilization,
+            "spatial_utilization": self.spatial_utilization,
+            "mappings": [m.to_dict() if hasattr(m, "to_dict") else repr(m) for m in self.mappings],
+            "provenance": dict(self.provenance),
+        }
+
+
+def _merge(pairs: Iterable[tuple[Any, float]]) -> list[tuple[Any, float]]:
+    out: dict[Any, float] = {}
+    for k, v in pairs:
+        out[k] = out.get(k, 0.0) + v
+    return list(out.items())
+
+
+def combine(reports: Iterable[Report], name: str | None = None) -> Report:
+    """Sum reports of Einsums run one after another (a cascade) into one report.
+
+    Cycles, energy counts, accesses and work add up; spatial utilization is
+    weighted by cycles; mappings are concatenated in order.
+
+    Parameters
+    ----------
+    reports : iterable of Report
+        At least one, all of the same architecture.
+    name : str, optional
+        Name of the result (default: the names joined with ``+``).
+
+    Raises
+    ------
+    ReportError
+        For no reports, or reports of different architectures or clocks.
+    """
+    reports = list(reports)
+    if not reports:
+        raise ReportError("combine needs at least one report, got none")
+    for r in reports:
+        if not isinstance(r, Report):
+            raise TypeError(f"combine takes sim.Report objects, not {r!r}")
+    first = reports[0]
+    for r in reports[1:]:
+        if (r.arch, r.clock_mhz) != (first.arch, first.clock_mhz):
+            raise ReportError(
+                f"cannot combine reports of different architectures: {first.name!r} on {first.arch!r} "
+                f"({first.clock_mhz} MHz) and {r.name!r} on {r.arch!r} ({r.clock_mhz} MHz)"
+            )
+    sims = {r.simulator for r in reports}
+    energy: dict[tuple[str, str, float, str, str], float] = {}
+    for r in reports:
+        for e in r.energy:
+            key = (e.component, e.action, e.pj_per_action, e.per, e.source)
+            energy[key] = energy.get(key, 0.0) + e.count
+    accesses: dict[tuple[str, str], list[float]] = {}
+    for r in reports:
+        for a in r.accesses:
+            acc = accesses.setdefault((a.level, a.tensor), [0.0, 0.0, 0.0, 0.0])
+            for i, v in enumerate((a.reads, a.writes, a.fills, a.drains)):
+                acc[i] += v
+    total = sum(r.total_cycles for r in reports)
+    util = sum(r.spatial_utilization * r.total_cycles for r in reports) / total if total else 0.0
+    provenance = [("combined", ", ".join(r.name for r in reports))]
+    seen = {"combined"}
+    for r in reports:
+        for k, v in r.provenance:
+            if k not in seen:
+                seen.add(k)
+                provenance.append((k, v))
+    return Report(
+        name=name if name is not None else "+".join(r.name for r in reports),
+        simulator=sims.pop() if len(sims) == 1 else "mixed",
+        arch=first.arch,
+        clock_mhz=first.clock_mhz,
+        total_cycles=total,
+        cycles_by_cause=tuple(_merge(kv for r in reports for kv in r.cycles_by_cause)),
+        energy=tuple(EnergyItem(c, a, n, pj, per, src) for (c, a, pj, per, src), n in energy.items()),
+        accesses=tuple(TensorAccesses(lv, t, *v) for (lv, t), v in accesses.items()),
+        macs=sum(r.macs for r in reports),
+        ops=sum(r.ops for r in reports),
+        peak_ops_per_cycle=max(r.peak_ops_per_cycle for r in reports),
+        spatial_utilization=util,
+        mappings=tuple(m for r in reports for m in r.mappings),
+        provenance=tuple(provenance),
+    )

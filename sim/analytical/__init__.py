@@ -1,0 +1,25 @@
+"""The analytical cost model: access counts, latency, energy and utilization of mapped Einsums.
+
+:func:`evaluate` scores one mapping into a :class:`sim.Report`;
+:class:`CostModel` / :func:`evaluate_batch` score a :class:`MappingBatch` of
+thousands of mappings at once with numpy (the mapper's inner loop).  The
+counting semantics are documented in :mod:`sim.analytical._batch`.
+"""
+
+from ._batch import OBJECTIVES, BatchResult, CostModel, MappingBatch
+from ._energy import ActionEnergy, action_energies
+from ._evaluate import MODEL_NAME, cost_model, evaluate, evaluate_batch, report_for
+
+__all__ = [
+    "evaluate",
+    "evaluate_batch",
+    "cost_model",
+    "report_for",
+    "CostModel",
+    "MappingBatch",
+    "BatchResult",
+    "OBJECTIVES",
+    "ActionEnergy",
+    "action_energies",
+    "MODEL_NAME",
+]

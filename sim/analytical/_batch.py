@@ -1,0 +1,323 @@
+"""The vectorized analytical cost model: numpy over a batch of mappings of one Einsum.
+
+Access counting follows Timeloop's semantics for whole-tile buffers:
+
+* Each level keeps one tile per tensor it holds; the MAC keeps its current
+  operands and partial sum in latches (a one-element "level" per PE below
+  ``rf``).  A tensor skips levels that do not hold it.
+* A child's tile is refetched each time a loop above it that indexes the
+  tensor advances.  With the loops above the child in nest order, the number
+  of tile visits is the product of the factors of every loop down to the
+  innermost one that indexes the tensor (factor > 1): trailing loops that do
+  not index it reuse the tile in place (stationarity).
+* A whole new tile is fetched on a visit (no sliding-window halo is kept
+  between consecutive tiles); a tile is the dense box its accesses span, so a
+  ``p*stride+r`` dimension spans ``(P-1)*stride + R`` elements.
+* Per-PE children (``rf``, the latches) are fed through the array network: the
+  parent reads the union of all PEs' tiles once per visit (multicast; spatial
+  reduction for outputs) and each PE receives its own tile.
+* Outputs: every visit ends with a write-back of the tile (drain) and every
+  visit but the first of each distinct tile starts with a re-read of its
+  partial sums (fill).
+
+Latency is ``max(compute, each level's bandwidth bound) + fill/drain``:
+compute is the padded temporal iteration count over ``ops_per_cycle``;
+a level's bound is its bytes read and written over its read/write bandwidth
+(DRAM: one shared bandwidth); fill/drain is the start-up latency of the
+hierarchy and pipeline plus, per fold (iteration of the loops above the
+array), the array's skew: ``(rows_used + cols_used - 2) * hop_latency`` for a
+systolic network, ``hop_latency`` for a broadcast bus.
+
+Padding (imperfect factors): cycles count the padded iterations (idle PEs);
+tile footprints are clipped to the tensor, and MAC/op energy counts real work
+only (idle PEs are clock-gated).  Access counts for imperfect tilings are then
+an upper bound (edge tiles are charged as full tiles); they are exact for
+perfect tilings.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from mapping._mapping import Mapping
+from mapping._problem import Problem
+
+from ._energy import ActionEnergy
+
+__all__ = ["MappingBatch", "BatchResult", "CostModel", "OBJECTIVES"]
+
+#: Objectives a batch can be ranked by.
+OBJECTIVES: tuple[str, ...] = ("edp", "latency", "energy")
+
+
+@dataclass(frozen=True)
+class MappingBatch:
+    """Many mappings of one Einsum as integer arrays.
+
+    Parameters
+    ----------
+    temporal : ndarray, shape (B, levels, ranks)
+        Temporal factors per level (innermost first) and rank.
+    spatial_rows, spatial_cols : ndarray, shape (B, ranks)
+    orders : ndarray, shape (B, levels, ranks)
+        Per level, rank indices from the outermost loop to the innermost.
+
+    Raises
+    ------
+    ValueError
+        For inconsistent shapes or non-positive factors.
+    """
+
+    temporal: np.ndarray
+    spatial_rows: np.ndarray
+    spatial_cols: np.ndarray
+    orders: np.ndarray
+
+    def __post_init__(self) -> None:
+        t = np.asarray(self.temporal, dtype=np.int64)
+        if t.ndim != 3:
+            raise ValueError(f"MappingBatch.temporal must have shape (B, levels, ranks), not {t.shape!r}")
+        b, nl, r = t.shape
+        sr = np.asarray(self.spatial_rows, dtype=np.int64)
+        sc = np.asarray(self.spatial_cols, dtype=np.int64)
+        o = np.asarray(self.orders, dtype=np.int64)
+        for label, arr, shape in (("spatial_rows", sr, (b, r)), ("spatial_cols", sc, (b, r)), ("orders", o, (b, nl, r))):
+            if arr.shape != shape:
+                raise ValueError(f"MappingBatch.{label} must have shape {shape!r}, not {arr.shape!r}")
+        if b and (t.min() < 1 or sr.min() < 1 or sc.min() < 1):
+            raise ValueError("MappingBatch factors must all be >= 1")
+        if b and not np.array_equal(np.sort(o, axis=2), np.broadcast_to(np.arange(r), o.shape)):
+            raise ValueError("MappingBatch.orders must hold a permutation of the rank indices per level")
+        for name, arr in (("temporal", t), ("spatial_rows", sr), ("spatial_cols", sc), ("orders", o)):
+            object.__setattr__(self, name, arr)
+
+    def __len__(self) -> int:
+        return int(self.temporal.shape[0])
+
+    @classmethod
+    def from_mappings(cls, mappings: list[Mapping]) -> "MappingBatch":
+        """Stack mappings of one Einsum (same ranks and levels)."""
+        if not mappings:
+            raise ValueError("MappingBatch.from_mappings needs at least one mapping")
+        ranks = mappings[0].ranks
+        return cls(
+            np.array([m.temporal for m in mappings]),
+            np.array([m.spatial_rows for m in mappings]),
+            np.array([m.spatial_cols for m in mappings]),
+            np.array([[[ranks.index(r) for r in order] for order in m.orders] for m in mappings]),
+        )
+
+    def mapping(self, i: int, problem: Problem) -> Mapping:
+        """The ``i``-th mapping as a :class:`mapping.Mapping`."""
+        ranks = problem.ranks
+        return Mapping(
+            problem.einsum, ranks, problem.level_names,
+            tuple(tuple(int(v) for v in row) for row in self.temporal[i]),
+            tuple(tuple(ranks[k] for k in row) for row in self.orders[i]),
+            tuple(int(v) for v in self.spatial_rows[i]), tuple(int(v) for v in self.spatial_cols[i]),
+            problem.unit,
+        )
+
+    def take(self, index: Any) -> "MappingBatch":
+        """A sub-batch (``index`` as for numpy fancy indexing)."""
+        return MappingBatch(self.temporal[index], self.spatial_rows[index], self.spatial_cols[index], self.orders[index])
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Costs of every mapping of a batch (arrays of length B; counts in elements)."""
+
+    valid: np.ndarray
+    cycles: np.ndarray
+    compute_cycles: np.ndarray
+    fill_drain_cycles: np.ndarray
+    bandwidth_cycles: np.ndarray  # (B, levels)
+    energy_pj: np.ndarray
+    level_read_pj: np.ndarray  # (B, levels)
+    level_write_pj: np.ndarray  # (B, levels)
+    compute_pj: float
+    noc_hops: np.ndarray  # operand words moved one hop
+    noc_pj: np.ndarray
+    reads: np.ndarray  # (B, levels, tensors)
+    writes: np.ndarray
+    fills: np.ndarray
+    drains: np.ndarray
+    utilization: np.ndarray
+    spatial_utilization: np.ndarray
+
+    @property
+    def edp(self) -> np.ndarray:
+        """Energy-delay product, pJ x cycles."""
+        return self.energy_pj * self.cycles
+
+    def objective(self, name: str) -> np.ndarray:
+        """``'edp'``, ``'latency'`` or ``'energy'`` per mapping, ``inf`` where invalid.
+
+        Raises
+        ------
+        ValueError
+            For another name.
+        """
+        if name == "edp":
+            v = self.edp
+        elif name == "latency":
+            # ties in cycles go to the lower energy
+            v = self.cycles * (1.0 + 1e-12 * self.energy_pj / np.maximum(self.energy_pj.max(initial=1.0), 1.0))
+        elif name == "energy":
+            v = self.energy_pj * (1.0 + 1e-12 * self.cycles / np.maximum(self.cycles.max(initial=1.0), 1.0))
+        else:
+            raise ValueError(f"objective must be one of {OBJECTIVES!r}, not {name!r}")
+        return np.where(self.valid, v, np.inf)
+
+
+class CostModel:
+    """The analytical model of one Einsum on one architecture, ready to score batches.
+
+    Parameters
+    ----------
+    problem : mapping.Problem
+    energies : dict of str to ActionEnergy
+        From :func:`sim.analytical.action_energies`.
+    """
+
+    def __init__(self, problem: Problem, energies: dict[str, ActionEnergy]) -> None:
+        self.problem = problem
+        self.energies = energies
+        p = problem
+        self._coeffs = [np.array(t.coeffs, dtype=np.float64).reshape(len(t.coeffs), len(p.ranks)) for t in p.tensors]
+        self._dims = [np.array(t.dim_sizes, dtype=np.float64) for t in p.tensors]
+        self._relevant = [np.array(t.relevant or (False,) * len(p.ranks), dtype=bool) for t in p.tensors]
+        self._bytes = np.array([t.bits / 8 for t in p.tensors])
+        nl, nt = len(p.storage), len(p.tensors)
+        self.e_read = np.zeros((nl, nt))
+        self.e_write = np.zeros((nl, nt))
+        for i, st in enumerate(p.storage):
+            key = "rf" if i == 0 else st.name
+            for j, t in enumerate(p.tensors):
+                scale = t.bits / energies[f"{key}.read"].bits
+                self.e_read[i, j] = energies[f"{key}.read"].pj * scale
+                self.e_write[i, j] = energies[f"{key}.write"].pj * (t.bits / energies[f"{key}.write"].bits)
+        hop = energies["noc.hop"]
+        self.e_noc = np.array([hop.pj * t.bits / hop.bits for t in p.tensors])
+        self.compute_key = "vector.op" if p.unit == "vector" else "mac"
+        self.compute_pj = float(energies[self.compute_key].pj * p.total_ops)
+        self.startup = float(sum(st.latency for st in p.storage) + p.pipeline_depth)
+
+    def _footprint(self, t: int, ext: np.ndarray) -> np.ndarray:
+        c = self._coeffs[t]
+        if c.shape[0] == 0:
+            return np.ones(ext.shape[0])
+        return np.minimum((ext - 1.0) @ c.T + 1.0, self._dims[t]).prod(axis=1)
+
+    def score(self, batch: MappingBatch) -> BatchResult:
+        """Costs of every mapping of ``batch`` (invalid ones are flagged in ``valid``).
+
+        Raises
+        ------
+        ValueError
+            If the batch's levels or ranks do not match the problem.
+        """
+        p = self.problem
+        T = batch.temporal.astype(np.float64)
+        B, NL, R = T.shape
+        if NL != len(p.storage) or R != len(p.ranks):
+            raise ValueError(
+                f"batch has {NL} levels x {R} ranks, but Einsum {p.einsum!r} on {p.arch!r} has "
+                f"{len(p.storage)} levels x {len(p.ranks)} ranks"
+            )
+        SR = batch.spatial_rows.astype(np.float64)
+        SC = batch.spatial_cols.astype(np.float64)
+        S = SR * SC
+        pes = S.prod(axis=1)
+        cum = np.cumprod(T, axis=1)
+        ext = cum.copy()
+        ext[:, 1:, :] *= S[:, None, :]
+        order = batch.orders[:, ::-1, :]
+        F = np.take_along_axis(T[:, ::-1, :], order, axis=2).reshape(B, NL * R)
+        RK = order.reshape(B, NL * R)
+        cp = np.cumprod(F, axis=1)
+        pos = np.arange(NL * R)
+        rows = np.arange(B)
+        NT = len(p.tensors)
+        reads = np.zeros((B, NL, NT))
+        writes = np.zeros((B, NL, NT))
+        fills = np.zeros((B, NL, NT))
+        drains = np.zeros((B, NL, NT))
+        noc = np.zeros(B)
+        noc_pj = np.zeros(B)
+        ones = np.ones((B, R))
+        usage = np.zeros((B, NL))
+        for ti, t in enumerate(p.tensors):
+            rel = self._relevant[ti][RK]
+            last = np.maximum.accumulate(np.where(rel & (F > 1), pos, -1), axis=1)
+            cprel = np.cumprod(np.where(rel, F, 1.0), axis=1)
+            chain = [-1] + [i for i in range(NL) if p.storage[i].holds[ti]]
+            tiles = {-1: np.ones(B)}
+            for i in chain[1:-1]:
+                tiles[i] = self._footprint(ti, ext[:, i, :])
+                usage[:, i] += tiles[i] * self._bytes[ti]
+            for c, par in zip(chain[:-1], chain[1:]):
+                e = (NL - 1 - c) * R
+                j = last[:, e - 1]
+                V = np.where(j >= 0, cp[rows, np.maximum(j, 0)], 1.0)
+                tile = tiles[c]
+                per_pe = c <= 0
+                inst = pes if per_pe else 1.0
+                if per_pe and par >= 1:
+                    U = self._footprint(ti, (T[:, 0, :] if c == 0 else ones) * S)
+                else:
+                    U = tile * inst
+                if t.role == "output":
+                    refetch = V - cprel[:, e - 1]
+                    writes[:, par, ti] += V * U
+                    reads[:, par, ti] += refetch * U
+                    moved = (V + refetch) * tile * inst
+                    if c >= 0:
+                        drains[:, c, ti] += V * tile * inst
+                        fills[:, c, ti] += refetch * tile * inst
+                else:
+                    reads[:, par, ti] += V * U
+                    moved = V * tile * inst
+                    if c >= 0:
+                        fills[:, c, ti] += moved
+                if per_pe and par >= 1:
+                    noc += moved * t.bits / self.energies["noc.hop"].bits
+                    noc_pj += moved * self.e_noc[ti]
+        # validity: coverage, array limits, capacities
+        padded = cum[:, -1, :] * S
+        valid = (padded >= np.array(p.sizes)).all(axis=1)
+        rows_used, cols_used = SR.prod(axis=1), SC.prod(axis=1)
+        valid &= (rows_used <= p.rows) & (cols_used <= p.cols)
+        valid &= ((SR == 1) | np.array(p.row_allowed)).all(axis=1) & ((SC == 1) | np.array(p.col_allowed)).all(axis=1)
+        caps = np.array([st.capacity for st in p.storage[:-1]])
+        valid &= (usage[:, :-1] <= caps).all(axis=1)
+        # latency
+        iters = T.prod(axis=(1, 2))
+        compute = np.ceil(iters * p.ops_per_point / p.ops_per_cycle) if p.ops_per_point else np.zeros(B)
+        folds = T[:, 1:, :].prod(axis=(1, 2))
+        skew = (rows_used + cols_used - 2.0) * p.hop_latency if p.network == "systolic" else np.full(B, float(p.hop_latency))
+        fill_drain = self.startup + folds * skew
+        rbytes = ((reads + drains) * self._bytes).sum(axis=2)
+        wbytes = ((writes + fills) * self._bytes).sum(axis=2)
+        bw = np.zeros((B, NL))
+        for i, st in enumerate(p.storage):
+            if st.shared_bandwidth:
+                bw[:, i] = (rbytes[:, i] + wbytes[:, i]) / st.read_bandwidth
+            elif math.isfinite(st.read_bandwidth):
+                bw[:, i] = np.maximum(rbytes[:, i] / st.read_bandwidth, wbytes[:, i] / st.write_bandwidth)
+        cycles = np.maximum(compute, bw.max(axis=1)) + fill_drain
+        # energy
+        read_pj = ((reads + drains) * self.e_read).sum(axis=2)
+        write_pj = ((writes + fills) * self.e_write).sum(axis=2)
+        energy = read_pj.sum(axis=1) + write_pj.sum(axis=1) + noc_pj + self.compute_pj
+        util = p.total_ops / (p.peak_ops_per_cycle * np.maximum(cycles, 1e-300))
+        return BatchResult(
+            valid=valid, cycles=cycles, compute_cycles=compute, fill_drain_cycles=fill_drain, bandwidth_cycles=bw,
+            energy_pj=energy, level_read_pj=read_pj, level_write_pj=write_pj, compute_pj=self.compute_pj,
+            noc_hops=noc, noc_pj=noc_pj, reads=reads, writes=writes, fills=fills, drains=drains,
+            utilization=util, spatial_utilization=pes / (p.rows * p.cols),
+        )

@@ -1,0 +1,54 @@
+"""Energy per action for the cost model, read from the architecture's energy table.
+
+Per storage level the table gives pJ per word of the level's width
+(``rf.read``, ``<level>.write``) or per byte (``dram.read``); the model moves
+elements of a tensor's width, so an element access costs
+``bits / word_bits`` words.  ``noc.hop`` is per operand word; ``mac`` per MAC;
+``vector.op`` per vector-unit operation.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+from accel import energy_table
+
+__all__ = ["ActionEnergy", "action_energies"]
+
+
+@dataclass(frozen=True)
+class ActionEnergy:
+    """pJ per occurrence of one action, with what an occurrence is and where the number comes from."""
+
+    key: str
+    pj: float
+    per: str
+    bits: int
+    source: str
+
+
+@functools.lru_cache(maxsize=64)
+def _table(arch: Any) -> dict[str, ActionEnergy]:
+    table = energy_table(arch)
+    out = {}
+    for key in table.keys():
+        e = table.entry(key)
+        out[key] = ActionEnergy(key, float(e.pj), e.per, int(e.bits), f"{e.estimate.estimator}: {e.estimate.source}")
+    return out
+
+
+def action_energies(arch: Any) -> dict[str, ActionEnergy]:
+    """Energy per action of ``arch`` keyed like :func:`accel.energy_table` (cached per architecture).
+
+    Parameters
+    ----------
+    arch : accel.Architecture
+
+    Raises
+    ------
+    accel.NoEstimateError
+        If no registered estimator answers for some action.
+    """
+    return dict(_table(arch))

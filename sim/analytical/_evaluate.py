@@ -1,0 +1,145 @@
+"""Scalar entry points of the analytical model: one mapping in, one :class:`sim.Report` out."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping as MappingABC
+from typing import Any
+
+import numpy as np
+
+from mapping._mapping import Mapping
+from mapping._problem import Problem, build_problem
+from mapping._validate import check_mapping
+
+from .._report import EnergyItem, Report, TensorAccesses
+from ._batch import BatchResult, CostModel, MappingBatch
+from ._energy import action_energies
+
+__all__ = ["cost_model", "evaluate", "evaluate_batch", "report_for", "MODEL_NAME"]
+
+#: Provenance tag of reports from this model.
+MODEL_NAME = "sim.analytical (Timeloop-style whole-tile access counting, max(compute, bandwidth) + fill/drain)"
+
+
+def cost_model(einsum: Any, shapes: MappingABC[str, int], arch: Any, weights: Collection[str] | None = None) -> CostModel:
+    """The analytical model of ``einsum`` on ``arch``, ready to score many mappings.
+
+    Parameters
+    ----------
+    einsum : dataflow.Einsum
+    shapes : mapping of str to int
+        Rank sizes.
+    arch : accel.Architecture
+    weights : collection of str, optional
+        Tensors that are weights (see :func:`mapping.build_problem`).
+
+    Raises
+    ------
+    dataflow.EinsumError
+        If a rank is missing from ``shapes``.
+    accel.NoEstimateError
+        If an action of ``arch`` has no energy estimate.
+    """
+    return CostModel(build_problem(einsum, shapes, arch, weights), action_energies(arch))
+
+
+def evaluate_batch(
+    einsum: Any, shapes: MappingABC[str, int], arch: Any, batch: MappingBatch, weights: Collection[str] | None = None
+) -> BatchResult:
+    """Score a batch of mappings at once (numpy over the batch).
+
+    Parameters
+    ----------
+    einsum, shapes, arch, weights
+        As :func:`cost_model`.
+    batch : MappingBatch
+        Factor and order arrays; illegal mappings come back with ``valid`` False.
+
+    Raises
+    ------
+    ValueError
+        If the batch's shape does not match the Einsum and architecture.
+    """
+    return cost_model(einsum, shapes, arch, weights).score(batch)
+
+
+def report_for(model: CostModel, mapping: Mapping, name: str | None = None) -> Report:
+    """The :class:`sim.Report` of one legal ``mapping`` scored by ``model``.
+
+    Raises
+    ------
+    mapping.MappingError
+        If the mapping is not legal for the model's problem.
+    """
+    p: Problem = model.problem
+    check_mapping(p, mapping)
+    r = model.score(MappingBatch.from_mappings([mapping]))
+    en = model.energies
+    items = []
+    comp = en[model.compute_key]
+    items.append(EnergyItem(comp.key.split(".")[0], "compute" if comp.key == "mac" else "op", float(p.total_ops), comp.pj, comp.per, comp.source))
+    bits = np.array([t.bits for t in p.tensors], dtype=float)
+    accesses = []
+    for i, st in enumerate(p.storage):
+        key = "rf" if i == 0 else st.name
+        for action, counts in (("read", r.reads[0, i] + r.drains[0, i]), ("write", r.writes[0, i] + r.fills[0, i])):
+            e = en[f"{key}.{action}"]
+            count = float((counts * bits).sum() / e.bits)
+            if count:
+                items.append(EnergyItem(key, action, count, e.pj, e.per, e.source))
+        for j, t in enumerate(p.tensors):
+            vals = (r.reads[0, i, j], r.writes[0, i, j], r.fills[0, i, j], r.drains[0, i, j])
+            if any(vals):
+                accesses.append(TensorAccesses(st.name, t.name, *(float(v) for v in vals)))
+    hop = en["noc.hop"]
+    if r.noc_hops[0]:
+        items.append(EnergyItem("noc", "hop", float(r.noc_hops[0]), hop.pj, hop.per, hop.source))
+    compute = float(r.compute_cycles[0])
+    bw = r.bandwidth_cycles[0]
+    worst = int(np.argmax(bw))
+    stall = max(0.0, float(bw[worst]) - compute)
+    causes = [("compute", compute), (f"bandwidth_stall.{p.storage[worst].name}", stall), ("fill_drain", float(r.fill_drain_cycles[0]))]
+    total = compute + stall + float(r.fill_drain_cycles[0])
+    sources = sorted({e.source.split(":")[0] for e in en.values()})
+    return Report(
+        name=name or p.einsum,
+        simulator="analytical",
+        arch=p.arch,
+        clock_mhz=p.clock_mhz,
+        total_cycles=total,
+        cycles_by_cause=tuple(causes),
+        energy=tuple(items),
+        accesses=tuple(accesses),
+        macs=p.macs,
+        ops=p.total_ops,
+        peak_ops_per_cycle=p.peak_ops_per_cycle,
+        spatial_utilization=float(r.spatial_utilization[0]),
+        mappings=(mapping,),
+        provenance=(("model", MODEL_NAME), ("einsum", p.einsum), ("unit", p.unit), ("energy_estimators", ", ".join(sources))),
+    )
+
+
+def evaluate(
+    einsum: Any, shapes: MappingABC[str, int], arch: Any, mapping: Mapping, weights: Collection[str] | None = None
+) -> Report:
+    """Latency, energy, accesses and utilization of ``einsum`` run with ``mapping`` on ``arch``.
+
+    Parameters
+    ----------
+    einsum : dataflow.Einsum
+    shapes : mapping of str to int
+        Rank sizes.
+    arch : accel.Architecture
+    mapping : mapping.Mapping
+    weights : collection of str, optional
+        Tensors that are weights (see :func:`mapping.build_problem`).
+
+    Raises
+    ------
+    mapping.MappingError
+        If ``mapping`` is not legal (wrong ranks or levels, a rank not
+        covered, too many PEs, a tile over a level's capacity).
+    """
+    if not isinstance(mapping, Mapping):
+        raise TypeError(f"mapping must be a mapping.Mapping, not {mapping!r}")
+    return report_for(cost_model(einsum, shapes, arch, weights), mapping)
