@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,19 @@ _MODULES = {
     "array": "rtl.bench.bench_array",
 }
 _MODES = ("random", "exhaustive")
+
+# Yosys's Verilog backend declares ``reg \$auto$...dump_module$N = 0`` and reads
+# it in every ``always @*`` block so that simulators evaluate those blocks at
+# time 0. Icarus Verilog 11 raises no event for a declaration initializer, so
+# a combinational output that depends only on registers (a state machine's
+# ``ready``) would stay X. For simulation only, the initializer becomes an
+# ``initial #0`` assignment, which does raise the event.
+_AUTO_INIT = re.compile(r"reg (\\\$auto\$verilog_backend\S*)\s+= 0;")
+
+
+def icarus_source(verilog: str) -> str:
+    """``verilog`` with Yosys's time-0 evaluation trick made to work on Icarus 11."""
+    return _AUTO_INIT.sub(lambda mt: f"reg {mt.group(1)} ;\n  initial #0 {mt.group(1)} = 1'h0;", verilog)
 
 
 @dataclass(frozen=True)
@@ -152,7 +166,7 @@ def run_bench(
     build_dir = Path(build_root) / f"{unit}_{key}"
     build_dir.mkdir(parents=True, exist_ok=True)
     source = build_dir / f"{design.top}.v"
-    text = to_verilog(design)
+    text = icarus_source(to_verilog(design))
     if not source.exists() or source.read_text() != text:
         source.write_text(text)
     runner = get_runner("icarus")

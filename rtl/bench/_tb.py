@@ -64,6 +64,11 @@ class TB:
         """Whether the design has a clock (``clk``) port."""
         return hasattr(self.dut, "clk")
 
+    def drive_zero(self, *handles) -> None:
+        """Drive input ports to 0 (before reset, so no output starts as X)."""
+        for handle in handles:
+            handle.value = 0
+
     async def start(self) -> None:
         """Start the clock and apply reset for two cycles (when there is a clock)."""
         if not self.has_clock:
