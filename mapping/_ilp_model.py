@@ -1,0 +1,202 @@
+"""CoSA's log-domain mixed-integer program for one Einsum (Huang et al., ISCA 2021), in PuLP.
+
+Variables (all binary but ``g``, ``y`` and the epigraph variables):
+
+* ``z[r,o]``: rank ``r`` is padded to its ``o``-th size (:func:`padded_sizes`);
+* ``x[r,o,j,s]``: prime-factor instance ``j`` of that size goes to slot ``s``
+  (a storage level's temporal loop, the array rows or columns).  ``Lf[r,s] =
+  sum log2(prime) x`` is the log of the factor of ``r`` at ``s``, so products
+  of factors are sums;
+* ``u[l,k]``: level ``l`` uses loop order ``k`` of the stationarity family.
+
+Constraints: each prime instance in exactly one slot of the chosen size;
+identical primes ordered (symmetry breaking); the array's rows and columns;
+per on-chip level and held tensor, ``log2(tile bytes) <= log2(capacity *
+share)`` with equal shares among the tensors a level holds (so the sum fits),
+where a ``p*stride + r`` dimension is bounded by ``stride * P * R`` (CoSA's
+product linearization, conservative).
+
+Costs: a tensor's traffic between a child level and its parent is its size
+times the product of the loops above the child that do not index it, less
+those the chosen order makes stationary at the level right above (``g``:
+``g <= Lf``, ``g <= M u``), i.e. ``log2 traffic = log2 size + IR``.  Latency
+(log2 cycles) is an epigraph over compute and every traffic term over its
+bandwidth; energy is linear in ``2^IR``, under-approximated by tangents at
+integer points (exact there); EDP minimizes log-latency plus the tangent of
+``log2`` energy at the compulsory-traffic energy (an upper bound of log2 EDP).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulp
+
+from ._problem import Problem
+from ._space import order_family, padded_sizes, prime_factors
+
+__all__ = ["IlpModel", "build_ilp"]
+
+
+@dataclass
+class IlpModel:
+    """The PuLP problem with handles to read a solution back."""
+
+    prob: pulp.LpProblem
+    problem: Problem
+    options: list[list[int]]  # per rank: padded sizes
+    primes: dict[tuple[int, int], list[int]]
+    x: dict[tuple[int, int, int, int], Any]
+    z: dict[tuple[int, int], Any]
+    u: dict[tuple[int, int], Any]
+    family: Any
+    slots: int
+    notes: list[str] = field(default_factory=list)
+
+    def factors(self) -> tuple[list[list[int]], list[int]]:
+        """Solved factor matrix (ranks x slots) and the order-family index per level."""
+        nl = len(self.problem.storage)
+        fm = [[1] * self.slots for _ in self.problem.ranks]
+        for r, opts in enumerate(self.options):
+            for o in range(len(opts)):
+                if _val(self.z[r, o]) < 0.5:
+                    continue
+                for j, q in enumerate(self.primes[r, o]):
+                    s = max(range(self.slots), key=lambda s: _val(self.x.get((r, o, j, s), 0)))
+                    fm[r][s] *= q
+        orders = [max(range(len(self.family)), key=lambda k: _val(self.u[lv, k])) for lv in range(nl)]
+        return fm, orders
+
+
+def _val(v: Any) -> float:
+    if isinstance(v, (int, float)):
+        return float(v)
+    return float(v.value() or 0.0)
+
+
+def _free_ranks(problem: Problem, family: Any) -> list[list[set[int]]]:
+    """free[t][k]: ranks not indexing tensor t at the innermost end of family order k."""
+    out = []
+    for t in problem.tensors:
+        rel = t.relevant
+        row = []
+        for order in family:
+            free: set[int] = set()
+            for r in reversed([int(v) for v in order]):
+                if rel[r]:
+                    break
+                free.add(r)
+            row.append(free)
+        out.append(row)
+    return out
+
+
+def build_ilp(problem: Problem, energies: Any, objective: str) -> IlpModel:
+    """Formulate the mapping ILP of ``problem`` for ``objective`` (``'edp'``, ``'latency'`` or ``'energy'``)."""
+    p = problem
+    nl, nr = len(p.storage), len(p.ranks)
+    row_s, col_s, slots = nl, nl + 1, nl + 2
+    prob = pulp.LpProblem(f"map_{p.einsum}", pulp.LpMinimize)
+    options = [list(padded_sizes(size)) for size in p.sizes]
+    x, z, primes, lf = {}, {}, {}, {(r, s): [] for r in range(nr) for s in range(slots)}
+    log_sizes = []
+    for r in range(nr):
+        zs = []
+        for o, size in enumerate(options[r]):
+            z[r, o] = pulp.LpVariable(f"z_{r}_{o}", cat="Binary") if len(options[r]) > 1 else 1
+            zs.append((z[r, o], math.log2(size)))
+            primes[r, o] = list(prime_factors(size))
+            for j, q in enumerate(primes[r, o]):
+                allowed = [s for s in range(slots) if (s != row_s or p.row_allowed[r]) and (s != col_s or p.col_allowed[r])]
+                allowed = [s for s in allowed if not (s == row_s and q > p.rows) and not (s == col_s and q > p.cols)]
+                for s in allowed:
+                    x[r, o, j, s] = pulp.LpVariable(f"x_{r}_{o}_{j}_{s}", cat="Binary")
+                    lf[r, s].append((x[r, o, j, s], math.log2(q)))
+                prob += pulp.lpSum(x[r, o, j, s] for s in allowed) == z[r, o], f"assign_{r}_{o}_{j}"
+                if j and primes[r, o][j - 1] == q:  # identical primes: non-decreasing slots
+                    prob += (pulp.lpSum(s * x[r, o, j - 1, s] for s in allowed)
+                             <= pulp.lpSum(s * x[r, o, j, s] for s in allowed)), f"sym_{r}_{o}_{j}"
+        if len(options[r]) > 1:
+            prob += pulp.lpSum(v for v, _ in zs) == 1, f"pad_{r}"
+        log_sizes.append(pulp.lpSum(v * w for v, w in zs))
+    L = {k: pulp.lpSum(v * w for v, w in terms) for k, terms in lf.items()}
+    bound = {r: math.log2(max(options[r])) for r in range(nr)}
+    prob += pulp.lpSum(L[r, row_s] for r in range(nr)) <= math.log2(p.rows) + 1e-6, "rows"
+    prob += pulp.lpSum(L[r, col_s] for r in range(nr)) <= math.log2(p.cols) + 1e-6, "cols"
+
+    def inner(i: int, r: int):
+        ss = list(range(i + 1)) + ([row_s, col_s] if i >= 1 else [])
+        return pulp.lpSum(L[r, s] for s in ss)
+
+    for i, st in enumerate(p.storage[:-1]):
+        held = [t for t, h in zip(p.tensors, st.holds) if h]
+        for t in held:
+            terms = []
+            for row in t.coeffs:
+                used = [r for r in range(nr) if row[r]]
+                terms += [inner(i, r) for r in used]
+                if used and (len(used) > 1 or max(row) > 1):
+                    terms.append(math.log2(max(row)))
+            prob += pulp.lpSum(terms) + math.log2(t.bits / 8) <= math.log2(st.capacity / len(held)) + 1e-6, f"cap_{i}_{t.name}"
+
+    family = order_family(p)
+    u = {(lv, k): pulp.LpVariable(f"u_{lv}_{k}", cat="Binary") for lv in range(nl) for k in range(len(family))}
+    for lv in range(nl):
+        prob += pulp.lpSum(u[lv, k] for k in range(len(family))) == 1, f"order_{lv}"
+    free = _free_ranks(p, family)
+    g = {}
+    for lv in range(nl):
+        for k in range(len(family)):
+            for r in set().union(*(free[ti][k] for ti in range(len(p.tensors)))):
+                g[r, lv, k] = pulp.LpVariable(f"g_{r}_{lv}_{k}", lowBound=0)
+                prob += g[r, lv, k] <= L[r, lv], f"g_lf_{r}_{lv}_{k}"
+                prob += g[r, lv, k] <= bound[r] * u[lv, k], f"g_u_{r}_{lv}_{k}"
+
+    lat = pulp.LpVariable("log_latency", lowBound=0)
+    compute = pulp.lpSum(log_sizes) - pulp.lpSum(L[r, s] for r in range(nr) for s in (row_s, col_s))
+    if p.ops_per_point:
+        prob += lat >= compute + math.log2(p.ops_per_point / p.ops_per_cycle), "lat_compute"
+    energy_terms, e_lower = [], 0.0
+    max_ir = math.ceil(sum(bound.values())) + 1
+    for ti, t in enumerate(p.tensors):
+        rel = t.relevant
+        chain = [-1] + [i for i in range(nl) if p.storage[i].holds[ti]]
+        size_bytes = t.elements * t.bits / 8
+        for c, par in zip(chain[:-1], chain[1:]):
+            ir = pulp.lpSum(L[r, j] for j in range(c + 1, nl) for r in range(nr) if not rel[r])
+            ir -= pulp.lpSum(g[r, c + 1, k] for k in range(len(family)) for r in free[ti][k])
+            rep = pulp.lpSum(L[r, s] for r in range(nr) if not rel[r] for s in (row_s, col_s)) if c <= 0 else 0
+            both = 2.0 if t.role == "output" else 1.0
+            parent_ir = ir + (rep if (c == -1 and par == 0) else 0)
+            st = p.storage[par]
+            bw = st.read_bandwidth
+            if math.isfinite(bw):
+                n_held = sum(st.holds)
+                prob += lat >= math.log2(both * size_bytes / bw * n_held) + parent_ir, f"lat_{t.name}_{c}_{par}"
+            e_par = (energies[f"{'rf' if par == 0 else st.name}.read"].pj / energies[f"{'rf' if par == 0 else st.name}.read"].bits) * t.bits
+            sides = [(parent_ir, both * t.elements * e_par)]
+            if c >= 0:
+                key = "rf" if c == 0 else p.storage[c].name
+                e_child = energies[f"{key}.write"].pj / energies[f"{key}.write"].bits * t.bits
+                sides.append((ir + rep, both * t.elements * e_child))
+            if c <= 0 and par >= 1:
+                hop = energies["noc.hop"]
+                sides.append((ir + rep, both * t.elements * hop.pj * t.bits / hop.bits))
+            for expr, coef in sides:
+                y = pulp.LpVariable(f"y_{len(energy_terms)}", lowBound=1)
+                for b in range(max_ir + 1):
+                    prob += y >= 2.0**b * (1 + math.log(2) * (expr - b)), f"tan_{len(energy_terms)}_{b}"
+                energy_terms.append((y, coef))
+                e_lower += coef
+    compute_pj = energies["vector.op" if p.unit == "vector" else "mac"].pj * p.total_ops
+    e_ref = e_lower + compute_pj
+    energy = pulp.lpSum(coef / e_ref * y for y, coef in energy_terms)  # in units of e_ref
+    if objective == "latency":
+        prob += lat + 1e-3 * energy
+    elif objective == "energy":
+        prob += energy + 1e-3 * lat
+    else:
+        prob += lat + energy / math.log(2)
+    return IlpModel(prob, p, options, primes, x, z, u, family, slots)

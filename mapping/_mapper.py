@@ -1,0 +1,251 @@
+"""The ILP mapper: solve CoSA's program, then re-score and refine with the exact analytical model.
+
+``map_einsum`` formulates :mod:`mapping._ilp_model` for the objective, solves
+it with CBC or HiGHS under a time limit, turns the solution into a
+:class:`Mapping`, and re-scores it with the exact model together with its
+order refinements and a greedy factor-move polish (each step kept only if it
+improves the exact objective).  The solver's status and gap are reported.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tempfile
+import time
+from collections.abc import Collection, Mapping as MappingABC
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pulp
+
+from ._errors import InfeasibleMappingError, MappingError
+from ._ilp_model import IlpModel, build_ilp
+from ._result import OBJECTIVES, MapResult, objective_of
+from ._search import batch_from_factors, polish, refine_orders, search_mappings
+from ._validate import check_fits
+
+__all__ = ["map_einsum", "map_cascade", "CascadeMapping", "SOLVERS"]
+
+#: ILP solvers (both through PuLP).
+SOLVERS: tuple[str, ...] = ("cbc", "highs")
+
+
+def _check(objective: str, solver: str, time_limit: float) -> None:
+    if objective not in OBJECTIVES:
+        raise MappingError(f"objective must be one of {OBJECTIVES!r}, not {objective!r}")
+    if solver not in SOLVERS:
+        raise MappingError(f"solver must be one of {SOLVERS!r}, not {solver!r}")
+    if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)) or not time_limit > 0:
+        raise MappingError(f"time_limit must be a positive number of seconds, not {time_limit!r}")
+
+
+def _cbc_gap(log: str) -> float | None:
+    m = re.search(r"^Gap:\s*([-+0-9.eE]+)", log, re.MULTILINE)
+    if m:
+        return abs(float(m.group(1)))
+    obj = re.search(r"^Objective value:\s*([-+0-9.eE]+)", log, re.MULTILINE)
+    low = re.search(r"^Lower bound:\s*([-+0-9.eE]+)", log, re.MULTILINE)
+    if obj and low:
+        o, lo = float(obj.group(1)), float(low.group(1))
+        return abs(o - lo) / max(abs(o), 1e-12)
+    return None
+
+
+def _solve(ilp: IlpModel, solver: str, time_limit: float) -> tuple[str, float | None]:
+    """Solve; return (status, relative gap). Status: optimal, feasible, infeasible, timeout, error."""
+    with tempfile.TemporaryDirectory() as tmp:
+        log_path = os.path.join(tmp, "cbc.log")
+        if solver == "cbc":
+            cmd = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, threads=1, logPath=log_path, keepFiles=False)
+        else:
+            cmd = pulp.HiGHS(msg=False, timeLimit=time_limit, threads=1)
+        try:
+            ilp.prob.solve(cmd)
+        except pulp.PulpSolverError as exc:
+            return "error", None
+        sol = ilp.prob.sol_status
+        gap = None
+        if solver == "cbc" and os.path.exists(log_path):
+            with open(log_path, encoding="utf-8", errors="replace") as fh:
+                text = fh.read()
+            gap = _cbc_gap(text)
+            timed_out = "time limit" in text.lower()
+        else:
+            info = ilp.prob.solverModel.getInfo()
+            gap = float(info.mip_gap) if math.isfinite(info.mip_gap) else None
+            timed_out = "time limit" in ilp.prob.solverModel.modelStatusToString(ilp.prob.solverModel.getModelStatus()).lower()
+    if sol == pulp.LpSolutionOptimal and not timed_out:
+        return "optimal", 0.0 if gap is None else gap
+    if sol in (pulp.LpSolutionIntegerFeasible, pulp.LpSolutionOptimal):
+        return "feasible", gap
+    if sol == pulp.LpSolutionInfeasible or ilp.prob.status == pulp.LpStatusInfeasible:
+        return "infeasible", None
+    return ("timeout" if timed_out else "error"), None
+
+
+def _ilp_mapping(ilp: IlpModel, model: Any) -> Any:
+    fm, order_idx = ilp.factors()
+    orders = np.array([ilp.family[k] for k in order_idx])
+    return batch_from_factors(np.array(fm)[None], orders[None]).mapping(0, model.problem)
+
+
+def map_einsum(
+    einsum: Any,
+    shapes: MappingABC[str, int],
+    arch: Any,
+    objective: str = "edp",
+    solver: str = "cbc",
+    time_limit: float = 10.0,
+    weights: Collection[str] | None = None,
+    refine: bool = True,
+    fallback: bool = False,
+) -> MapResult:
+    """Map one Einsum with the CoSA-style ILP and the exact analytical model.
+
+    Parameters
+    ----------
+    einsum : dataflow.Einsum
+    shapes : mapping of str to int
+        Rank sizes.
+    arch : accel.Architecture
+    objective : str
+        ``'edp'``, ``'latency'`` or ``'energy'``.
+    solver : str
+        ``'cbc'`` or ``'highs'``.
+    time_limit : float
+        Seconds the solver may run; on time-out the incumbent is used (status ``'feasible'``).
+    weights : collection of str, optional
+        Tensors that are weights (see :func:`mapping.build_problem`).
+    refine : bool
+        Re-pick loop orders and polish factors with the exact model.
+    fallback : bool
+        When the ILP yields no mapping, return the best of a seeded random
+        search (status ``'fallback'``) instead of raising.
+
+    Raises
+    ------
+    MappingError
+        For an unknown objective or solver, or a bad time limit.
+    InfeasibleMappingError
+        If nothing fits, or the ILP is infeasible or times out without a
+        solution (its ``best`` holds a random-search mapping when one was found).
+    """
+    from sim.analytical import cost_model, report_for  # sim reads mapping's types; kept out of import time
+
+    start = time.perf_counter()
+    _check(objective, solver, time_limit)
+    model = cost_model(einsum, shapes, arch, weights)
+    p = model.problem
+    check_fits(p)
+    ilp = build_ilp(p, model.energies, objective)
+    status, gap = _solve(ilp, solver, float(time_limit))
+    notes = [f"ILP: {len(ilp.prob.variables())} variables, {len(ilp.prob.constraints)} constraints, {solver} {status}"]
+    best, evaluated = None, 0
+    if status in ("optimal", "feasible"):
+        cand = _ilp_mapping(ilp, model)
+        score = model.score(batch_from_factors(*[a[None] for a in _factors(cand)]))
+        evaluated += 1
+        if bool(score.valid[0]):
+            best = cand
+            raw = float(score.objective(objective)[0])
+            notes.append(f"ILP mapping scores {raw:.6g} ({objective}, exact model)")
+        else:
+            notes.append("the ILP's mapping breaks an exact capacity or array limit; falling back to search")
+    if best is None:
+        message = (
+            f"the ILP for Einsum {p.einsum!r} on {p.arch!r} ({solver}, {time_limit:g} s) found no mapping: "
+            f"status {status!r}"
+        )
+        try:
+            found = search_mappings(einsum, shapes, arch, method="random", objective=objective, samples=20000, seed=0, weights=weights)
+        except InfeasibleMappingError:
+            found = None
+        if found is not None and fallback:
+            return MapResult(found.mapping, found.report, "fallback", None, objective, found.objective_value, solver,
+                             time.perf_counter() - start, found.evaluated, tuple(notes) + (message, "returned a random-search mapping (seed 0)"))
+        raise InfeasibleMappingError(message + ("; the best random-search mapping is attached" if found else ""), best=found)
+    if refine:
+        for step in (refine_orders, polish):
+            cand, n = step(model, best, objective)
+            evaluated += n
+            best = cand
+    report = report_for(model, best)
+    return MapResult(
+        mapping=best, report=report, status=status, gap=gap, objective=objective,
+        objective_value=objective_of(report, objective), solver=solver, solve_seconds=time.perf_counter() - start,
+        evaluated=evaluated, notes=tuple(notes),
+    )
+
+
+def _factors(mapping: Any) -> tuple[np.ndarray, np.ndarray]:
+    from ._search import factors_of
+
+    return factors_of(mapping)
+
+
+@dataclass(frozen=True)
+class CascadeMapping:
+    """Every Einsum of a cascade mapped, and the summed report.
+
+    Parameters
+    ----------
+    cascade : str
+    results : tuple of MapResult
+        In the cascade's Einsum order.
+    report : sim.Report
+        :func:`sim.combine` of the results' reports (Einsums run one after another).
+    """
+
+    cascade: str
+    results: tuple[MapResult, ...]
+    report: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (JSON-ready)."""
+        return {"cascade": self.cascade, "results": [r.to_dict() for r in self.results], "report": self.report.to_dict()}
+
+
+def map_cascade(
+    cascade: Any,
+    arch: Any,
+    objective: str = "edp",
+    solver: str = "cbc",
+    time_limit: float = 10.0,
+    einsums: Collection[str] | None = None,
+    fallback: bool = True,
+) -> CascadeMapping:
+    """Map every Einsum of ``cascade`` (or those named in ``einsums``) on ``arch``.
+
+    MAC Einsums go to the PE array; element-wise and max/min Einsums to the
+    vector unit when ``arch`` has one (see :func:`mapping.build_problem`).
+
+    Parameters
+    ----------
+    cascade : dataflow.Cascade
+    arch : accel.Architecture
+    objective, solver, time_limit
+        As :func:`map_einsum`.
+    einsums : collection of str, optional
+        Names of the Einsums to map (default: all).
+    fallback : bool
+        As :func:`map_einsum` (default True here, so one awkward Einsum does
+        not stop the cascade; its result says ``'fallback'``).
+
+    Raises
+    ------
+    dataflow.UnknownNameError
+        For an unknown Einsum name.
+    MappingError, InfeasibleMappingError
+        As :func:`map_einsum`.
+    """
+    from sim import combine
+
+    chosen = [cascade.einsum(n) for n in einsums] if einsums else list(cascade.einsums)
+    weights = tuple(cascade.weights) or None
+    results = tuple(
+        map_einsum(e, cascade.shapes, arch, objective, solver, time_limit, weights=weights, fallback=fallback) for e in chosen
+    )
+    return CascadeMapping(cascade.name, results, combine([r.report for r in results], name=cascade.name))

@@ -1,0 +1,75 @@
+"""What a mapper returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ._mapping import Mapping
+
+__all__ = ["MapResult", "OBJECTIVES", "objective_of"]
+
+#: Objectives the mappers minimize (EDP is pJ x cycles).
+OBJECTIVES: tuple[str, ...] = ("edp", "latency", "energy")
+
+
+def objective_of(report: Any, objective: str) -> float:
+    """``objective`` of a ``sim.Report``: EDP in pJ x cycles, latency in cycles, energy in pJ."""
+    return {"edp": report.edp, "latency": report.total_cycles, "energy": report.energy_pj}[objective]
+
+
+@dataclass(frozen=True)
+class MapResult:
+    """The mapping a mapper chose and how it got there.
+
+    Parameters
+    ----------
+    mapping : Mapping
+    report : sim.Report
+        The analytical model's report of ``mapping``.
+    status : str
+        ``'optimal'`` (the ILP proved its optimum), ``'feasible'`` (time limit,
+        incumbent returned), ``'exhaustive'`` (every mapping of the space scored),
+        ``'sampled'`` (random search), ``'vector'`` (element-wise Einsum mapped
+        without a solver).
+    gap : float or None
+        Relative MIP gap the solver reported (0 when optimal; None for searches).
+    objective : str
+        ``'edp'``, ``'latency'`` or ``'energy'``.
+    objective_value : float
+        That objective of ``mapping`` under the exact analytical model.
+    solver : str
+        ``'cbc'``, ``'highs'``, ``'exhaustive'`` or ``'random'``.
+    solve_seconds : float
+        Wall time of the whole call.
+    evaluated : int
+        Mappings scored by the analytical model.
+    notes : tuple of str
+        Anything the caller should know (fallbacks, ILP objective, time-outs).
+    """
+
+    mapping: Mapping
+    report: Any
+    status: str
+    gap: float | None
+    objective: str
+    objective_value: float
+    solver: str
+    solve_seconds: float
+    evaluated: int = 0
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (JSON-ready)."""
+        return {
+            "mapping": self.mapping.to_dict(),
+            "report": self.report.to_dict(),
+            "status": self.status,
+            "gap": self.gap,
+            "objective": self.objective,
+            "objective_value": self.objective_value,
+            "solver": self.solver,
+            "solve_seconds": self.solve_seconds,
+            "evaluated": self.evaluated,
+            "notes": list(self.notes),
+        }

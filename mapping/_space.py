@@ -1,0 +1,105 @@
+"""The mapping space: factorizations of every rank over the slots, padding options, loop-order family.
+
+Slots of a rank are the temporal factor at every storage level (innermost
+first) followed by the array's rows and columns.  A rank of awkward size
+(a large prime, say) may also be padded: :func:`padded_sizes` offers the size
+itself plus a few nearby sizes with more divisors (at most a third larger).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+
+from ._problem import Problem
+
+__all__ = ["prime_factors", "padded_sizes", "splits", "rank_candidates", "order_family", "space_size"]
+
+
+def prime_factors(n: int) -> tuple[int, ...]:
+    """Prime factors of ``n`` with multiplicity, ascending (``()`` for 1)."""
+    out, p = [], 2
+    while p * p <= n:
+        while n % p == 0:
+            out.append(p)
+            n //= p
+        p += 1
+    if n > 1:
+        out.append(n)
+    return tuple(out)
+
+
+def padded_sizes(size: int, max_ratio: float = 4 / 3, limit: int = 3) -> tuple[int, ...]:
+    """``size`` and up to ``limit - 1`` padded sizes (multiples of powers of two) no more than ``max_ratio`` larger.
+
+    Padded sizes are kept only when their largest prime factor is smaller than ``size``'s.
+    """
+    out = [size]
+    own = max(prime_factors(size), default=1)
+    a = 2
+    while a <= size and len(out) < limit:
+        cand = -(-size // a) * a
+        if cand != size and cand <= size * max_ratio and cand not in out and max(prime_factors(cand)) < own:
+            out.append(cand)
+        a *= 2
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=4096)
+def _splits(n: int, k: int) -> tuple[tuple[int, ...], ...]:
+    if k == 1:
+        return ((n,),)
+    out = []
+    for d in range(1, n + 1):
+        if n % d == 0:
+            out += [(d,) + rest for rest in _splits(n // d, k - 1)]
+    return tuple(out)
+
+
+def splits(n: int, k: int) -> np.ndarray:
+    """Every ordered ``k``-tuple of positive integers whose product is ``n``, shape (count, k)."""
+    return np.array(_splits(n, k), dtype=np.int64).reshape(-1, k)
+
+
+def rank_candidates(problem: Problem, r: int, pad: bool = True) -> np.ndarray:
+    """Factor tuples of rank ``r`` over the slots (levels..., rows, cols) that respect the array.
+
+    Spatial factors exceed neither the array nor the axes' allowed ranks.
+    With ``pad``, the padded sizes of :func:`padded_sizes` are included.
+    """
+    nl = len(problem.storage)
+    sizes = padded_sizes(problem.sizes[r]) if pad else (problem.sizes[r],)
+    parts = []
+    for n in sizes:
+        c = splits(n, nl + 2)
+        keep = (c[:, nl] <= (problem.rows if problem.row_allowed[r] else 1)) & (
+            c[:, nl + 1] <= (problem.cols if problem.col_allowed[r] else 1)
+        )
+        parts.append(c[keep])
+    return np.concatenate(parts, axis=0)
+
+
+def order_family(problem: Problem) -> np.ndarray:
+    """Loop orders that make one tensor stationary, shape (count, ranks) of rank indices, outermost first.
+
+    For each tensor: the ranks that index it outside, the ranks that do not
+    inside (so its tile stays put across them); within each block, ranks that
+    index fewer tensors go further in.  Duplicates are dropped.
+    """
+    rel = [t.relevant for t in problem.tensors]
+    nrel = [sum(rv[r] for rv in rel) for r in range(len(problem.ranks))]
+    orders = []
+    for rv in rel:
+        outer = sorted((r for r in range(len(problem.ranks)) if rv[r]), key=lambda r: (-nrel[r], r))
+        inner = sorted((r for r in range(len(problem.ranks)) if not rv[r]), key=lambda r: (-nrel[r], r))
+        order = tuple(outer + inner)
+        if order not in orders:
+            orders.append(order)
+    return np.array(orders, dtype=np.int64).reshape(-1, len(problem.ranks))
+
+
+def space_size(cands: list[np.ndarray], orders: int) -> int:
+    """Number of mappings in the product of per-rank candidates and ``orders`` order choices."""
+    return math.prod(len(c) for c in cands) * orders
