@@ -88,7 +88,7 @@ def _check(data: Any, source: str) -> list[str]:
                 problems.append(f"{where}: must be a list of rank names, not {value!r}")
             elif key == "init" and not (
                 (isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value))
-                or value in _INFINITIES
+                or (isinstance(value, str) and value in _INFINITIES)
             ):
                 problems.append(f"{where}: must be a number, inf or -inf, not {value!r}")
             elif key == "bits" and (not _int(value) or value < 1):
@@ -148,7 +148,7 @@ def loads_cascade(text: str, source: str = "<string>") -> Cascade:
         decl = dict(decl)
         if "dims" in decl:
             decl["dims"] = tuple(decl["dims"])
-        if decl.get("init") in _INFINITIES:
+        if isinstance(decl.get("init"), str):
             decl["init"] = _INFINITIES[decl["init"]]
         tensors[name] = decl
     try:

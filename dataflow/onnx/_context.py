@@ -1,0 +1,136 @@
+"""What an operator converter sees: views and constants by ONNX name, attributes, the builder, and the registry."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import onnx
+
+from ._builder import Builder, Operand, default_hints
+from ._errors import OnnxImportError
+from ._model import Graph
+from ._views import View, plain_view
+
+__all__ = ["Context", "Unsupported", "CONVERTERS", "converter"]
+
+
+class Unsupported(Exception):
+    """Raised by a converter for a node it cannot express; the node is then skipped with this reason."""
+
+
+#: op_type -> converter(ctx, node)
+CONVERTERS: dict[str, Callable[["Context", onnx.NodeProto], None]] = {}
+
+
+def converter(*op_types: str):
+    """Register a converter for ``op_types`` (explicitly, by decoration at import of the op modules)."""
+
+    def register(function):
+        for op_type in op_types:
+            CONVERTERS[op_type] = function
+        return function
+
+    return register
+
+
+class Context:
+    """State of one import: the graph, the builder, and where each ONNX tensor lives."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        self.opset = graph.opset
+        self.builder = Builder()
+        self.constants: dict[str, np.ndarray] = dict(graph.constants)
+        self.views: dict[str, View] = {}
+        self.external: dict[str, tuple[int, ...]] = {}  # outputs of skipped nodes: become cascade inputs
+        self.bound_inputs: dict[str, str] = {}  # ONNX name -> cascade input tensor
+        self._weight_views: dict[str, View] = {}
+        self.node: onnx.NodeProto | None = None
+        self.label = ""
+
+    # ----------------------------------------------------------- errors
+    def error(self, problem: str) -> OnnxImportError:
+        return OnnxImportError(problem, node=self.label, op_type=self.node.op_type if self.node else None, source=self.graph.source)
+
+    # ----------------------------------------------------------- lookups
+    def is_const(self, name: str) -> bool:
+        return not name or name in self.constants
+
+    def const(self, name: str) -> np.ndarray | None:
+        return self.constants.get(name) if name else None
+
+    def need_const(self, name: str, what: str) -> np.ndarray:
+        value = self.const(name)
+        if value is None:
+            raise Unsupported(f"its {what} ({name!r}) is computed from the data, not a constant")
+        return value
+
+    def shape(self, name: str) -> tuple[int, ...]:
+        if name in self.views:
+            return self.views[name].shape
+        if name in self.constants:
+            return tuple(self.constants[name].shape)
+        if name in self.graph.shapes:
+            return self.graph.shapes[name]
+        raise self.error(f"tensor {name!r} has no static shape after ONNX shape inference (a dynamic shape?)")
+
+    def view(self, name: str) -> View:
+        """The view of a data tensor (a weight for a constant, a cascade input for a graph input or skipped output)."""
+        if name in self.views:
+            return self.views[name]
+        if name in self.constants:
+            if name not in self._weight_views:
+                value = self.constants[name]
+                if not np.issubdtype(value.dtype, np.number) and value.dtype != np.bool_:
+                    raise Unsupported(f"constant {name!r} is not numeric ({value.dtype})")
+                self._weight_views[name] = self.builder.weight(name, value.astype(np.float64))
+            return self._weight_views[name]
+        if name in self.graph.inputs or name in self.external:
+            shape = self.graph.shapes.get(name) if name in self.graph.inputs else self.external[name]
+            if shape is None:
+                raise self.error(f"input {name!r} has no static shape")
+            tensor = self.builder.tensor_name(name)
+            view = plain_view(tensor, shape, default_hints(shape))
+            self.bound_inputs[name] = tensor
+            self.views[name] = view
+            return view
+        raise self.error(f"tensor {name!r} is not available (produced by no converted node)")
+
+    def operand(self, name: str) -> Operand:
+        """A scalar constant inlined as a number, anything else as a view."""
+        value = self.const(name)
+        if value is not None and value.size == 1 and np.issubdtype(value.dtype, np.number):
+            return Operand(value=float(value.reshape(-1)[0]))
+        return Operand(view=self.view(name))
+
+    def bind(self, onnx_name: str, view: View) -> None:
+        self.views[onnx_name] = view
+
+    def out(self, index: int = 0, suffix: str = "") -> str:
+        """A fresh cascade tensor name for output ``index`` of the current node (with ``suffix``)."""
+        return self.builder.tensor_name(self.node.output[index], suffix)
+
+    def emit(self, line: str) -> None:
+        self.builder.emit(line, self.label)
+
+    # ----------------------------------------------------------- attributes
+    def attr(self, name: str, default=None):
+        for attribute in self.node.attribute:
+            if attribute.name == name:
+                value = onnx.helper.get_attribute_value(attribute)
+                if isinstance(value, bytes):
+                    return value.decode()
+                if isinstance(value, list):
+                    return [v.decode() if isinstance(v, bytes) else v for v in value]
+                return value
+        return default
+
+    def input(self, index: int) -> str:
+        """Name of input ``index`` of the current node ('' when absent)."""
+        return self.node.input[index] if index < len(self.node.input) else ""
+
+    def axis(self, axis: int, rank: int) -> int:
+        if not -rank <= axis < rank:
+            raise self.error(f"axis {axis!r} out of range for a tensor of rank {rank}")
+        return axis % rank
