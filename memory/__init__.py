@@ -14,9 +14,9 @@ from ._checker import check_schedule
 from ._errors import GraphError, InfeasibleScheduleError, ScheduleError
 from ._fit import first_fit, require_fits
 from ._graph import TENSOR_KINDS, Operator, Tensor, TensorGraph
-from ._greedy import POLICIES, schedule_greedy
+from ._greedy import POLICIES, greedy_plan, schedule_greedy
 from ._plot import plot_memory
-from ._schedule import Allocation, Schedule, ScheduleResult, Step, TrafficReport
+from ._schedule import Allocation, PartialSchedule, Schedule, ScheduleResult, Step, TrafficReport
 from ._scratchpad import Scratchpad
 from ._sizes import parse_size
 
@@ -25,6 +25,7 @@ __all__ = [
     "GraphError",
     "InfeasibleScheduleError",
     "Operator",
+    "PartialSchedule",
     "POLICIES",
     "Schedule",
     "ScheduleError",
@@ -38,6 +39,7 @@ __all__ = [
     "check_schedule",
     "first_fit",
     "graph_from_cascade",
+    "greedy_plan",
     "parse_size",
     "plot_memory",
     "require_fits",

@@ -73,6 +73,24 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class PartialSchedule:
+    """Steps for a run of operators that starts from a given scratchpad state.
+
+    ``before_stores`` and ``before_evictions`` act on tensors resident before the
+    first step (a caller stitching runs together attaches them to the previous
+    run's last step).
+    """
+
+    steps: tuple[Step, ...]
+    before_stores: tuple[str, ...] = ()
+    before_evictions: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("steps", "before_stores", "before_evictions"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+
+
+@dataclass(frozen=True)
 class TrafficReport:
     """DRAM traffic of a schedule, recomputed by :func:`~memory.check_schedule`.
 

@@ -1,0 +1,120 @@
+"""Solve a program window by window, carrying scratchpad state across windows."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+from memory import (
+    InfeasibleScheduleError,
+    PartialSchedule,
+    Scratchpad,
+    Step,
+    TensorGraph,
+    greedy_plan,
+)
+
+from ._model import build_model, read_plan, set_warm_start
+from ._solve import solve
+from ._warm import single_address_plan
+from ._window import Quantum, Window, window_cost, window_state_after
+
+
+@dataclass(frozen=True)
+class WindowReport:
+    """How one window was solved."""
+
+    operators: int
+    status: str
+    chosen: str
+    objective: float | None
+    bound: float | None
+    warm_start: bool
+    seconds: float
+
+
+def run_windows(
+    graph: TensorGraph,
+    scratchpad: Scratchpad,
+    order: tuple[str, ...],
+    cuts: list[tuple[int, int]],
+    solver: str,
+    time_limit: float,
+    threads: int,
+    end_penalty: float,
+) -> tuple[tuple[Step, ...], list[WindowReport]]:
+    """Schedule ``order`` window by window (``cuts`` are ``[start, stop)`` slices).
+
+    Each window's ILP starts from the greedy (Belady) continuation on the ILP's
+    address grid; the cheaper of the solver's plan and that continuation (by
+    the window objective) is kept, and its end state is carried into the next
+    window.  The time limit is shared out over the windows still to solve.
+    """
+    quantum = Quantum.for_scratchpad(scratchpad)
+    grid = quantum.scratchpad(scratchpad)
+    uses: dict[str, list[int]] = {t.name: [] for t in graph.tensors}
+    for index, name in enumerate(order):
+        for tensor in graph.operator[name].inputs:
+            uses[tensor].append(index)
+    resident: tuple = ()
+    in_dram = frozenset(t.name for t in graph.tensors if t.external)
+    steps: list[Step] = []
+    reports: list[WindowReport] = []
+    deadline = time.perf_counter() + time_limit
+    for k, (start, stop) in enumerate(cuts):
+        began = time.perf_counter()
+        ops = order[start:stop]
+        touched = {t for op in ops for t in graph.operator[op].tensors} | {a.tensor for a in resident}
+        live_out = frozenset(t for t in touched if any(u >= stop for u in uses[t]))
+        window = Window(ops, resident, in_dram, live_out, end_penalty if stop < len(order) else 0.0)
+        fallback = _greedy_or_none(graph, grid, order, start, stop, resident, in_dram)
+        warm = None if fallback is None else single_address_plan(graph, grid, window, fallback)
+        model = build_model(graph, scratchpad, window, quantum)
+        used_warm = warm is not None and set_warm_start(model, graph, window, warm, quantum)
+        budget = max(1.0, (deadline - time.perf_counter()) / (len(cuts) - k))
+        outcome = solve(model.problem, solver, budget, threads, used_warm)
+        plan = read_plan(model, graph, scratchpad, window, quantum) if outcome.has_solution else None
+        candidates: list[tuple[float, int, str, PartialSchedule]] = []
+        if plan is not None:
+            candidates.append((window_cost(graph, window, plan), 0, "ilp", plan))
+        for rank, other in enumerate((warm, fallback), start=1):
+            if other is not None:
+                candidates.append((window_cost(graph, window, other), rank, "greedy-belady", other))
+        if not candidates:
+            if outcome.status == "infeasible":
+                raise InfeasibleScheduleError(
+                    f"operators {ops[0]!r}..{ops[-1]!r} cannot be scheduled on the scratchpad "
+                    f"(the ILP is infeasible and the greedy finds no placement)"
+                )
+            raise InfeasibleScheduleError(
+                f"no schedule found for operators {ops[0]!r}..{ops[-1]!r} within the time limit"
+            )
+        cost, _, chosen, best = min(candidates, key=lambda c: (c[0], c[1]))
+        if best.before_stores or best.before_evictions:
+            last = steps[-1]
+            steps[-1] = replace(
+                last,
+                stores=last.stores + best.before_stores,
+                evictions=last.evictions + best.before_evictions,
+            )
+        steps.extend(best.steps)
+        resident, in_dram = window_state_after(window, best)
+        reports.append(
+            WindowReport(
+                operators=len(ops),
+                status=outcome.status,
+                chosen=chosen,
+                objective=outcome.objective,
+                bound=outcome.bound,
+                warm_start=used_warm,
+                seconds=time.perf_counter() - began,
+            )
+        )
+    return tuple(steps), reports
+
+
+def _greedy_or_none(graph, grid, order, start, stop, resident, in_dram):
+    try:
+        return greedy_plan(graph, grid, order, "belady", start, stop, resident, in_dram)
+    except InfeasibleScheduleError:
+        return None
