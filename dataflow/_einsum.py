@@ -72,6 +72,13 @@ class Einsum:
         where = {"einsum": self.name if isinstance(self.name, str) else repr(self.name), "text": self.text}
         if not is_identifier(self.name):
             raise EinsumError(f"Einsum name must be an identifier, not {self.name!r}", expected="letters, digits, _")
+        if not isinstance(self.output, TensorAccess):
+            raise TypeError(f"Einsum {self.name!r}: output must be a TensorAccess, not {self.output!r}")
+        reductions = tuple(self.reductions)
+        for reduction in reductions:
+            if not isinstance(reduction, Reduction):
+                raise TypeError(f"Einsum {self.name!r}: reductions must be Reduction objects, not {reduction!r}")
+        object.__setattr__(self, "reductions", reductions)
         self._check_output(where)
         self._check_expr(where)
         object.__setattr__(self, "reductions", self._canonical_reductions(where))

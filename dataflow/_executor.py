@@ -19,6 +19,9 @@ __all__ = ["execute"]
 # evaluated in slices of their outermost output rank.
 _BLOCK_ELEMENTS = 1 << 22
 
+# Largest tensor the executor allocates (1 GiB of float64).
+_MAX_TENSOR_ELEMENTS = 1 << 27
+
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
 
@@ -92,7 +95,7 @@ def execute(
     UnknownNameError
         For an input name that is not a tensor, or a tensor that an Einsum produces.
     ShapeError
-        For an input of the wrong shape.
+        For an input of the wrong shape, or a tensor too large to allocate.
     TypeError
         For a non-numeric input or a non-integer seed.
     """
@@ -100,6 +103,13 @@ def execute(
         raise TypeError(f"execute needs a Cascade, not {cascade!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise TypeError(f"seed must be a non-negative integer, not {seed!r}")
+    for tensor in cascade.tensor_list:
+        if tensor.elements > _MAX_TENSOR_ELEMENTS:
+            raise ShapeError(
+                f"tensor {tensor.name!r} has {tensor.elements:,} elements, too many to execute",
+                where=f"execute({cascade.name!r})",
+                expected=f"at most {_MAX_TENSOR_ELEMENTS:,} elements per tensor (use smaller shapes)",
+            )
     given = dict(inputs or {})
     for name in given:
         if name not in cascade.inputs:

@@ -112,6 +112,22 @@ class AffineIndex:
     column: int | None = field(default=None, compare=False)
     term_columns: tuple[int, ...] | None = field(default=None, compare=False)
 
+    def __post_init__(self) -> None:
+        terms = []
+        for term in self.terms:
+            if (
+                not isinstance(term, tuple)
+                or len(term) != 2
+                or isinstance(term[0], bool)
+                or not isinstance(term[0], int)
+                or not is_identifier(term[1])
+            ):
+                raise TypeError(f"index terms must be (integer coefficient, rank name) pairs, not {tuple(term) if isinstance(term, tuple) else term!r}")
+            terms.append(Term(*term))
+        if isinstance(self.constant, bool) or not isinstance(self.constant, int):
+            raise TypeError(f"index constant must be an integer, not {self.constant!r}")
+        object.__setattr__(self, "terms", tuple(terms))
+
     @property
     def ranks(self) -> tuple[str, ...]:
         """Names of the ranks in this index, in order of appearance."""
@@ -166,6 +182,15 @@ class TensorAccess:
     indices: tuple[AffineIndex, ...] = ()
     column: int | None = field(default=None, compare=False)
 
+    def __post_init__(self) -> None:
+        if not is_identifier(self.tensor):
+            raise ValueError(f"tensor name must be an identifier, not {self.tensor!r}")
+        indices = tuple(self.indices)
+        for index in indices:
+            if not isinstance(index, AffineIndex):
+                raise TypeError(f"indices of tensor {self.tensor!r} must be AffineIndex objects, not {index!r}")
+        object.__setattr__(self, "indices", indices)
+
     @property
     def ranks(self) -> frozenset[str]:
         """The set of rank names this access is indexed by."""
@@ -190,6 +215,11 @@ class Const:
 
     value: float
 
+    def __post_init__(self) -> None:
+        if isinstance(self.value, bool) or not isinstance(self.value, (int, float)) or math.isnan(self.value):
+            raise TypeError(f"constant must be a number (inf allowed), not {self.value!r}")
+        object.__setattr__(self, "value", float(self.value))
+
 
 @dataclass(frozen=True)
 class Call:
@@ -198,6 +228,9 @@ class Call:
     op: str
     args: tuple["Expr", ...]
     column: int | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "args", tuple(self.args))
 
 
 Expr = Union[TensorAccess, Const, Call]
@@ -210,6 +243,10 @@ class Reduction:
     rank: str
     op: str
     column: int | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if not is_identifier(self.rank):
+            raise ValueError(f"reduction rank must be an identifier, not {self.rank!r}")
 
 
 def walk(expr: Expr) -> Iterator[Expr]:

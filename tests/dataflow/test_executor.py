@@ -188,3 +188,11 @@ def test_resnet18_runs_and_its_pools_match_numpy():
     assert np.array_equal(pooled, windows.max(axis=(-1, -2)))
     last = [name for name in out if name.startswith("Y4_1")][-1]
     assert np.allclose(out["GAP"], out[last].sum(axis=(2, 3)))
+
+
+def test_tensors_too_large_to_execute_are_refused(monkeypatch):
+    import dataflow._executor as executor
+
+    monkeypatch.setattr(executor, "_MAX_TENSOR_ELEMENTS", 10)
+    with pytest.raises(ShapeError, match=r"execute\('gemm'\): tensor 'A' has 12 elements, too many to execute"):
+        execute(library.gemm(M=3, N=2, K=4))

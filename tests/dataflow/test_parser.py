@@ -179,3 +179,29 @@ def _consts(expr):
     elif isinstance(expr, Call):
         for arg in expr.args:
             yield from _consts(arg)
+
+
+def test_programmatic_construction_equals_parsed():
+    from dataflow import Einsum
+
+    m, k, n = (AffineIndex((Term(1, r),)) for r in "mkn")
+    built = Einsum("Z", TensorAccess("Z", (m, n)), Call("mul", (TensorAccess("A", (m, k)), TensorAccess("B", (k, n)))))
+    assert built == parse_einsum("Z[m,n] = A[m,k] * B[k,n]")
+    assert AffineIndex(((2, "p"), (1, "r"))).terms == (Term(2, "p"), Term(1, "r"))
+
+
+def test_programmatic_construction_checks_types():
+    from dataflow import Einsum
+
+    with pytest.raises(TypeError, match=r"Einsum 'Z': output must be a TensorAccess, not 'Z\[m\]'"):
+        Einsum("Z", "Z[m]", Const(1.0))
+    with pytest.raises(TypeError, match=r"indices of tensor 'Z' must be AffineIndex objects, not 'm'"):
+        TensorAccess("Z", ("m",))
+    with pytest.raises(TypeError, match=r"index terms must be \(integer coefficient, rank name\) pairs, not \(1.5, 'm'\)"):
+        AffineIndex(((1.5, "m"),))
+    with pytest.raises(ValueError, match=r"tensor name must be an identifier, not '2x'"):
+        TensorAccess("2x")
+    with pytest.raises(EinsumError, match=r"Einsum 'Z': unknown operator 'pow' \(expected one of add, sub"):
+        Einsum("Z", TensorAccess("Z"), Call("pow", (Const(2.0), Const(3.0))))
+    with pytest.raises(TypeError, match=r"constant must be a number \(inf allowed\), not 'a'"):
+        Const("a")
