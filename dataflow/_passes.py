@@ -20,6 +20,7 @@ indexes a tensor dimension declared or inferred as ``m``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ._cascade import Cascade
 from ._errors import UnknownNameError
@@ -91,6 +92,19 @@ class PassAnalysis:
         raise UnknownNameError(f"unknown Einsum {einsum!r} in the pass analysis over {self.rank!r}")
 
 
+class _Value(NamedTuple):
+    """Availability of a tensor's values during the analysis."""
+
+    made_in: int  # pass that computes them (0: before any pass)
+    complete: bool  # True: known only once that pass has seen the whole fibre
+    reduced_by: str | None  # the Einsum whose full reduction made them complete
+
+    @property
+    def after_pass(self) -> bool:
+        """Whether a reader iterating the fibre must wait for the next pass."""
+        return self.complete and self.made_in > 0
+
+
 def fibre_ranks(cascade: Cascade, rank: str) -> tuple[str, ...]:
     """The iteration ranks that make up the fibre of ``rank`` in ``cascade``.
 
@@ -143,37 +157,38 @@ def analyze_passes(cascade: Cascade, rank: str) -> PassAnalysis:
         raise TypeError(f"analyze_passes needs a Cascade, not {cascade!r}")
     fibre = fibre_ranks(cascade, rank)
     fibre_set = set(fibre)
-    # tensor -> (pass, complete, reducer): a complete value needs the whole fibre of its pass.
-    state: dict[str, tuple[int, bool, str | None]] = {name: (0, True, None) for name in cascade.inputs}
+    # What is known of each tensor's values: the pass that makes them, and whether
+    # they are complete only after it (and which full reduction made them so).
+    state: dict[str, _Value] = {name: _Value(0, True, None) for name in cascade.inputs}
     number: dict[str, int] = {}
     boundaries: dict[str, tuple[PassBoundary, ...]] = {}
     between: list[str] = []
     for einsum in cascade.einsums:
-        reads = []
+        reads: list[tuple[str, _Value]] = []
         for access in einsum.accesses:
             if access.tensor == einsum.output.tensor:
                 continue  # a recurrence reads earlier positions of its own stream
-            produced, complete, reducer = state[access.tensor]
-            if not complete and not fibre_set & access.ranks:
+            value = state[access.tensor]
+            if not value.complete and not fibre_set & access.ranks:
                 # A streamed value read at a fixed fibre coordinate needs the whole stream.
-                complete, reducer = True, cascade.producer(access.tensor).name
-            reads.append((access.tensor, produced, complete, reducer))
+                value = _Value(value.made_in, True, cascade.producer(access.tensor).name)
+            reads.append((access.tensor, value))
         if fibre_set & set(einsum.ranks):
-            current = max([p + 1 if c and p > 0 else max(p, 1) for _, p, c, _ in reads], default=1)
+            current = max((v.made_in + 1 if v.after_pass else max(v.made_in, 1) for _, v in reads), default=1)
             number[einsum.name] = current
             boundaries[einsum.name] = tuple(
                 dict.fromkeys(
-                    PassBoundary(einsum.name, tensor, reducer or tensor)
-                    for tensor, p, c, reducer in reads
-                    if c and p > 0 and p + 1 == current
+                    PassBoundary(einsum.name, tensor, v.reduced_by or tensor)
+                    for tensor, v in reads
+                    if v.after_pass and v.made_in + 1 == current
                 )
             )
             full = not fibre_set & set(einsum.output_ranks)
-            state[einsum.output.tensor] = (current, full, einsum.name if full else None)
+            state[einsum.output.tensor] = _Value(current, full, einsum.name if full else None)
         else:
             between.append(einsum.name)
-            latest = max(reads, key=lambda read: read[1], default=(None, 0, True, None))
-            state[einsum.output.tensor] = (latest[1], True, latest[3])
+            latest = max((v for _, v in reads), key=lambda v: v.made_in, default=_Value(0, True, None))
+            state[einsum.output.tensor] = _Value(latest.made_in, True, latest.reduced_by)
     passes = []
     for n in range(1, max(number.values(), default=0) + 1):
         members = tuple(name for name, p in number.items() if p == n)
