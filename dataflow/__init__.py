@@ -1,16 +1,31 @@
 """Workloads as cascades of extended Einsums.
 
-Write Einsums in a small text notation, e.g. ``Z[m,n] = A[m,k] * B[k,n]``,
-``GM[p] = QK[m,p] :: max(m)`` or ``O[n,k,p,q] = I[n,c,p*2+r,q*2+s] * W[k,c,r,s]``;
-group them into a :class:`Cascade` with rank sizes (:func:`parse_cascade`,
-:func:`load_cascade`, or the builders in :mod:`dataflow.library`); ask it for
-its dependency graph, op counts, tensor sizes and reuse facts; evaluate it with
-:func:`execute`; count the passes it needs over a rank with :func:`count_passes`.
+The notation, one Einsum per line (``#`` starts a comment)::
+
+    Z[m,n] = A[m,k] * B[k,n]                      ranks not in the output are summed
+    GM[p] = QK[m,p] :: max(m)                     explicit reductions: sum, max, min
+    S[n] = A[n,m,k] :: sum(k) max(m)              several, innermost first
+    SN[m,p] = exp(QK[m,p] - GM[p])                map operators: + - * / and unary -,
+                                                  exp max min relu sqrt recip tanh gelu
+    O[n,k,p,q] = I[n,c,p*2+r,q*2+s] * W[k,c,r,s]  affine indices (integer coefficients)
+    IP[n,c,h+1,w+1] = I[n,c,h,w]                  populate: writes an offset region
+    RM[m1+1,p] = max(RM[m1,p], LM[m1,p])          recurrence along m1, starting from init
+    AV[f,p] = RNV[f,4,p] / RD[4,p]                constant indices
+    scores: QK[m,p] = Q[e,p] * K[e,m]             optional name (default: the output tensor)
+
+A :class:`Cascade` is an ordered list of Einsums with the size of every rank
+(:func:`parse_cascade`, :func:`build_cascade`, :func:`load_cascade` for YAML
+files, or the builders of :mod:`dataflow.library`).  It answers questions about
+its dependency graph, op counts, tensor sizes and reuse; :func:`execute`
+evaluates it with numpy; :func:`count_passes` / :func:`analyze_passes` give the
+FuseMax number of passes over a rank's fibres.
 
 Padding is a populate: a tensor declared with its padded dimensions is written
-at an offset (``IP[n,c,h+1,w+1] = I[n,c,h,w]``) and its other elements keep its
-``init`` value (0).  Recurrences (``RM[m1+1,p] = max(RM[m1,p], LM[m1,p])``)
-read their own output one step back along a rank, starting from ``init``.
+at an offset and its other elements keep its ``init`` value (0 by default).
+A recurrence reads its own output one step back along a rank; the first step
+reads ``init`` (e.g. ``-inf`` for a running maximum).  Bad input raises an
+:class:`EinsumError` (a ``ValueError``) naming the Einsum, the column of the
+offending token and what was expected.
 
 This package knows nothing of hardware.
 """

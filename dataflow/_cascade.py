@@ -39,6 +39,14 @@ class Cascade:
     ranks: tuple[Rank, ...]
     tensor_list: tuple[Tensor, ...]
 
+    def __post_init__(self) -> None:
+        for field_name, kind in (("einsums", Einsum), ("ranks", Rank), ("tensor_list", Tensor)):
+            items = tuple(getattr(self, field_name))
+            for item in items:
+                if not isinstance(item, kind):
+                    raise TypeError(f"Cascade {self.name!r}: {field_name} must hold {kind.__name__} objects, not {item!r}")
+            object.__setattr__(self, field_name, items)
+
     # ------------------------------------------------------------ lookups
     @cached_property
     def shapes(self) -> Mapping[str, int]:
