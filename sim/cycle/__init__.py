@@ -1,0 +1,49 @@
+"""The cycle-level simulator: a mapped, scheduled cascade run on SimPy models of the hardware.
+
+DMA engines move tiles between DRAM and banked on-chip levels, the PE array
+runs folds with systolic fill and drain (SCALE-Sim's ``2R + C + T - 2`` cycles
+per fold), and a double-buffering controller follows each Einsum's mapping
+and the cascade's schedule so loads overlap compute.  Each SimPy event
+covers a whole tile transfer or run of folds, so runs are fast while cycle
+counts stay exact.  Results are the shared :class:`sim.Report` (cycles by
+cause, energy by component and action, accesses, utilization) and a
+Chrome / Perfetto trace of every engine's timeline.
+
+:func:`simulate` runs one Einsum, :func:`simulate_cascade` a cascade;
+:func:`lower` and :func:`run_programs` are the two stages they chain.
+"""
+
+from ._api import SimulationResult, simulate, simulate_cascade
+from ._engine import CAUSES, EinsumStats, EngineResult, run_programs
+from ._errors import CapacityError, DeadlockError, SimulationError, WatchdogError
+from ._hardware import HardwareConfig
+from ._program import Alloc, EinsumProgram, Move, TileStep, lower
+from ._report import MODEL_NAME
+from ._systolic import FoldTiming, fold_timing
+from ._trace import TraceEvent, trace_json, write_trace
+
+__all__ = [
+    "simulate",
+    "simulate_cascade",
+    "SimulationResult",
+    "HardwareConfig",
+    "lower",
+    "run_programs",
+    "EinsumProgram",
+    "TileStep",
+    "Move",
+    "Alloc",
+    "EngineResult",
+    "EinsumStats",
+    "CAUSES",
+    "FoldTiming",
+    "fold_timing",
+    "TraceEvent",
+    "trace_json",
+    "write_trace",
+    "SimulationError",
+    "CapacityError",
+    "DeadlockError",
+    "WatchdogError",
+    "MODEL_NAME",
+]

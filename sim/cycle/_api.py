@@ -1,0 +1,254 @@
+"""Public entry points: simulate one mapped Einsum, or a mapped and scheduled cascade."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping as MappingABC, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from mapping import Mapping, build_problem, check_mapping
+
+from .._report import Report, combine
+from ..analytical import action_energies
+from ._engine import run_programs
+from ._errors import CapacityError, SimulationError
+from ._hardware import HardwareConfig
+from ._program import DRAM, SPAD, EinsumProgram, Move, lower
+from ._report import build_report
+from ._trace import TraceEvent, trace_json, write_trace
+
+__all__ = ["SimulationResult", "simulate", "simulate_cascade"]
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """What the cycle-level simulator returns.
+
+    Attributes
+    ----------
+    report : sim.Report
+        The whole run (for a cascade, :func:`sim.combine` of the Einsums' reports).
+    einsums : tuple of sim.Report
+        One report per Einsum, in execution order; their cycles add up to the total.
+    events : tuple of TraceEvent
+        The timeline (empty when tracing was off).
+    programs : tuple of EinsumProgram
+        The tile steps each Einsum was lowered to.
+    """
+
+    report: Report
+    einsums: tuple[Report, ...]
+    events: tuple[TraceEvent, ...]
+    programs: tuple[EinsumProgram, ...]
+
+    @property
+    def total_cycles(self) -> int:
+        """Cycles from the first load to the last store."""
+        return int(self.report.total_cycles)
+
+    def trace_json(self) -> dict[str, Any]:
+        """The timeline as a Chrome / Perfetto trace-event document (timestamps in cycles)."""
+        return trace_json(self.events, name=f"{self.report.name} on {self.report.arch}", clock_mhz=self.report.clock_mhz)
+
+    def write_trace(self, path: str | Path) -> Path:
+        """Write the timeline to ``path`` as Chrome / Perfetto trace JSON.
+
+        Raises
+        ------
+        FileNotFoundError
+            If the folder of ``path`` does not exist.
+        """
+        return write_trace(path, self.events, name=f"{self.report.name} on {self.report.arch}", clock_mhz=self.report.clock_mhz)
+
+
+def _mapping_of(item: Any, where: str) -> Mapping:
+    m = getattr(item, "mapping", item)
+    if not isinstance(m, Mapping):
+        raise TypeError(f"{where} must be a mapping.Mapping (or a MapResult), not {item!r}")
+    return m
+
+
+def _check(problem: Any, mapping: Mapping) -> None:
+    try:
+        check_mapping(problem, mapping)
+    except ValueError as exc:
+        raise CapacityError(f"the mapping of {problem.einsum!r} does not fit architecture {problem.arch!r} (cycle 0): {exc}",
+                            cycle=0, tile=f"{problem.einsum} step 0") from None
+
+
+def _finish(arch: Any, problems: list, mappings: list, programs: list, producers: list, name: str,
+            config: HardwareConfig, trace: bool, max_cycles: int | None) -> SimulationResult:
+    result = run_programs(arch, programs, producers, config=config, trace=trace, max_cycles=max_cycles)
+    energies = action_energies(arch)
+    reports = tuple(
+        build_report(p, m, prog, st, energies, arch) for p, m, prog, st in zip(problems, mappings, programs, result.stats)
+    )
+    report = reports[0] if len(reports) == 1 else combine(reports, name=name)
+    return SimulationResult(report, reports, result.events, tuple(programs))
+
+
+def simulate(
+    einsum: Any,
+    shapes: MappingABC[str, int],
+    arch: Any,
+    mapping: Any,
+    *,
+    weights: Collection[str] | None = None,
+    config: HardwareConfig = HardwareConfig(),
+    trace: bool = True,
+    max_cycles: int | None = None,
+    validate: bool = True,
+) -> SimulationResult:
+    """Simulate one mapped Einsum cycle by cycle (every tile from and to DRAM).
+
+    Parameters
+    ----------
+    einsum : dataflow.Einsum
+    shapes : mapping of str to int
+        Rank sizes.
+    arch : accel.Architecture
+    mapping : mapping.Mapping or mapping.MapResult
+    weights : collection of str, optional
+        Tensors that are weights (see :func:`mapping.build_problem`).
+    config : HardwareConfig
+        DMA channels and prefetch depth.
+    trace : bool
+        Record the timeline (off makes long runs faster).
+    max_cycles : int, optional
+        Watchdog limit on simulated time (default: 4x a fully serialized run).
+    validate : bool
+        Check the mapping against the architecture first (capacity, array size).
+
+    Raises
+    ------
+    CapacityError
+        If the mapping does not fit the architecture (a tile over a level's capacity).
+    DeadlockError, WatchdogError
+        If the run cannot finish; the message names the tile step and cycle.
+    """
+    m = _mapping_of(mapping, "mapping")
+    problem = build_problem(einsum, shapes, arch, weights)
+    if validate:
+        _check(problem, m)
+    program = lower(problem, m, dataflow=arch.pe_array.dataflow)
+    return _finish(arch, [problem], [m], [program], [{}], problem.einsum, config, trace, max_cycles)
+
+
+def _schedule_facts(schedule: Any, graph: Any) -> dict[str, dict[str, Any]]:
+    """Per operator: tensors kept resident, loaded, stored (own outputs) and spilled (others) at its step."""
+    facts: dict[str, dict[str, Any]] = {}
+    previous: set[str] = set()
+    for step in schedule.steps:
+        op = graph.operator[step.operator]
+        here = {a.tensor for a in step.allocations}
+        facts[step.operator] = {
+            "resident": {t for t in op.inputs if t in previous and t in here},
+            "loaded": set(step.loads),
+            "stored": {t for t in step.stores if t in op.outputs},
+            "spills": tuple(t for t in step.stores if t not in op.outputs),
+        }
+        previous = here - set(step.evictions)
+    return facts
+
+
+def simulate_cascade(
+    cascade: Any,
+    arch: Any,
+    mappings: Any,
+    *,
+    schedule: Any = None,
+    graph: Any = None,
+    config: HardwareConfig = HardwareConfig(),
+    trace: bool = True,
+    max_cycles: int | None = None,
+    validate: bool = True,
+) -> SimulationResult:
+    """Simulate a cascade's Einsums back to back, following a COSMA schedule when given.
+
+    Without a schedule every Einsum reads its inputs from DRAM and writes its
+    output there, in cascade order; an Einsum waits for the Einsums producing
+    its inputs (dependency wait).  With a schedule (``memory.Schedule`` and the
+    ``memory.TensorGraph`` it was made for) the Einsums run in the schedule's
+    order, tensors it keeps on chip are served by the scratchpad, each tensor
+    it loads comes from DRAM once, and only what it stores (outputs and
+    spills) is written to DRAM.
+
+    Parameters
+    ----------
+    cascade : dataflow.Cascade
+    arch : accel.Architecture
+    mappings : mapping of str to Mapping, or sequence of Mapping / MapResult, or mapping.CascadeMapping
+        One mapping per Einsum (by name, or in cascade order).
+    schedule : memory.Schedule, optional
+    graph : memory.TensorGraph, optional
+        Required with ``schedule``: tensor sizes for spills.
+    config, trace, max_cycles, validate
+        As :func:`simulate`.
+
+    Raises
+    ------
+    ValueError
+        For a missing mapping, a schedule without its graph, or a schedule that
+        does not cover the cascade's Einsums.
+    CapacityError
+        If a mapping does not fit the architecture.
+    DeadlockError, WatchdogError
+        If the run cannot finish.
+    """
+    if hasattr(mappings, "results"):
+        mappings = mappings.results
+    if isinstance(mappings, MappingABC):
+        by_name = {name: _mapping_of(v, f"mappings[{name!r}]") for name, v in mappings.items()}
+    elif isinstance(mappings, Sequence):
+        if len(mappings) != len(cascade.einsums):
+            raise ValueError(
+                f"simulate_cascade: {len(mappings)} mappings for the {len(cascade.einsums)} Einsums of {cascade.name!r}"
+            )
+        by_name = {e.name: _mapping_of(v, f"mappings[{i}]") for i, (e, v) in enumerate(zip(cascade.einsums, mappings))}
+    else:
+        raise TypeError(f"simulate_cascade: mappings must be a dict or a sequence of mappings, not {mappings!r}")
+    missing = [e.name for e in cascade.einsums if e.name not in by_name]
+    if missing:
+        raise ValueError(f"simulate_cascade: no mapping for Einsum {missing[0]!r} of {cascade.name!r}")
+    if schedule is not None and graph is None:
+        raise ValueError("simulate_cascade: a schedule needs the memory.TensorGraph it was made for (graph=...)")
+    order = list(schedule.order) if schedule is not None else [e.name for e in cascade.einsums]
+    if sorted(order) != sorted(e.name for e in cascade.einsums):
+        raise ValueError(f"simulate_cascade: the schedule runs {order!r}, not the Einsums of {cascade.name!r}")
+    facts = _schedule_facts(schedule, graph) if schedule is not None else {}
+    weights = tuple(cascade.weights) or None
+    problems, chosen, programs, producers = [], [], [], []
+    made: dict[str, int] = {}
+    for i, name in enumerate(order):
+        einsum = cascade.einsum(name)
+        problem = build_problem(einsum, cascade.shapes, arch, weights)
+        m = by_name[name]
+        if validate:
+            _check(problem, m)
+        f = facts.get(name)
+        if f is None:
+            program = lower(problem, m, dataflow=arch.pe_array.dataflow)
+        else:
+            program = lower(problem, m, dataflow=arch.pe_array.dataflow, resident=f["resident"], loaded=f["loaded"],
+                            stored=f["stored"])
+            if f["spills"]:
+                last = program.steps[-1]
+                spills = tuple(Move(t, SPAD, DRAM, graph.tensor[t].size, "drain") for t in f["spills"])
+                program = replace(program, steps=program.steps[:-1] + (replace(last, drains=last.drains + spills),))
+        deps = {}
+        for t in problem.tensors:
+            if t.role != "output" and t.name in made:
+                deps[t.name] = made[t.name]
+            elif t.role != "output" and cascade.producer(t.name) is not None:
+                raise SimulationError(
+                    f"Einsum {name!r} reads {t.name!r} before {cascade.producer(t.name).name!r} produces it "
+                    f"(execution order {order!r})", cycle=0, tile=f"{name} step 0",
+                )
+        for out in program.outputs:
+            made[out] = i
+        problems.append(problem)
+        chosen.append(m)
+        programs.append(program)
+        producers.append(deps)
+    return _finish(arch, problems, chosen, programs, producers, cascade.name, config, trace, max_cycles)
