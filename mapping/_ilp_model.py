@@ -3,14 +3,15 @@
 Variables (all binary but ``g``, ``y`` and the epigraph variables):
 
 * ``z[r,o]``: rank ``r`` is padded to its ``o``-th size (:func:`padded_sizes`);
-* ``x[r,o,j,s]``: prime-factor instance ``j`` of that size goes to slot ``s``
-  (a storage level's temporal loop, the array rows or columns).  ``Lf[r,s] =
-  sum log2(prime) x`` is the log of the factor of ``r`` at ``s``, so products
-  of factors are sums;
+* ``x[r,o,q,s]``: how many copies of prime ``q`` of that size go to slot ``s``
+  (a storage level's temporal loop, the array rows or columns) -- CoSA's
+  binary per prime instance, aggregated per prime to remove the symmetry
+  between equal primes.  ``Lf[r,s] = sum log2(q) x`` is the log of the factor
+  of ``r`` at ``s``, so products of factors are sums;
 * ``u[l,k]``: level ``l`` uses loop order ``k`` of the stationarity family.
 
-Constraints: each prime instance in exactly one slot of the chosen size;
-identical primes ordered (symmetry breaking); the array's rows and columns;
+Constraints: every prime factor of the chosen size in exactly one slot; the
+array's rows and columns;
 per on-chip level and held tensor, ``log2(tile bytes) <= log2(capacity *
 share)`` with equal shares among the tensors a level holds (so the sum fits),
 where a ``p*stride + r`` dimension is bounded by ``stride * P * R`` (CoSA's
@@ -29,6 +30,7 @@ integer points (exact there); EDP minimizes log-latency plus the tangent of
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,7 +49,7 @@ class IlpModel:
     prob: pulp.LpProblem
     problem: Problem
     options: list[list[int]]  # per rank: padded sizes
-    primes: dict[tuple[int, int], list[int]]
+    primes: dict[tuple[int, int], list[tuple[int, int]]]  # (prime, multiplicity)
     x: dict[tuple[int, int, int, int], Any]
     z: dict[tuple[int, int], Any]
     u: dict[tuple[int, int], Any]
@@ -63,9 +65,9 @@ class IlpModel:
             for o in range(len(opts)):
                 if _val(self.z[r, o]) < 0.5:
                     continue
-                for j, q in enumerate(self.primes[r, o]):
-                    s = max(range(self.slots), key=lambda s: _val(self.x.get((r, o, j, s), 0)))
-                    fm[r][s] *= q
+                for q, _ in self.primes[r, o]:
+                    for s in range(self.slots):
+                        fm[r][s] *= q ** int(round(_val(self.x.get((r, o, q, s), 0))))
         orders = [max(range(len(self.family)), key=lambda k: _val(self.u[lv, k])) for lv in range(nl)]
         return fm, orders
 
@@ -107,17 +109,15 @@ def build_ilp(problem: Problem, energies: Any, objective: str) -> IlpModel:
         for o, size in enumerate(options[r]):
             z[r, o] = pulp.LpVariable(f"z_{r}_{o}", cat="Binary") if len(options[r]) > 1 else 1
             zs.append((z[r, o], math.log2(size)))
-            primes[r, o] = list(prime_factors(size))
-            for j, q in enumerate(primes[r, o]):
+            counts = Counter(prime_factors(size))
+            primes[r, o] = sorted(counts.items())
+            for q, mult in primes[r, o]:
                 allowed = [s for s in range(slots) if (s != row_s or p.row_allowed[r]) and (s != col_s or p.col_allowed[r])]
                 allowed = [s for s in allowed if not (s == row_s and q > p.rows) and not (s == col_s and q > p.cols)]
                 for s in allowed:
-                    x[r, o, j, s] = pulp.LpVariable(f"x_{r}_{o}_{j}_{s}", cat="Binary")
-                    lf[r, s].append((x[r, o, j, s], math.log2(q)))
-                prob += pulp.lpSum(x[r, o, j, s] for s in allowed) == z[r, o], f"assign_{r}_{o}_{j}"
-                if j and primes[r, o][j - 1] == q:  # identical primes: non-decreasing slots
-                    prob += (pulp.lpSum(s * x[r, o, j - 1, s] for s in allowed)
-                             <= pulp.lpSum(s * x[r, o, j, s] for s in allowed)), f"sym_{r}_{o}_{j}"
+                    x[r, o, q, s] = pulp.LpVariable(f"x_{r}_{o}_{q}_{s}", lowBound=0, upBound=mult, cat="Integer")
+                    lf[r, s].append((x[r, o, q, s], math.log2(q)))
+                prob += pulp.lpSum(x[r, o, q, s] for s in allowed) == mult * z[r, o], f"assign_{r}_{o}_{q}"
         if len(options[r]) > 1:
             prob += pulp.lpSum(v for v, _ in zs) == 1, f"pad_{r}"
         log_sizes.append(pulp.lpSum(v * w for v, w in zs))
@@ -159,7 +159,6 @@ def build_ilp(problem: Problem, energies: Any, objective: str) -> IlpModel:
     if p.ops_per_point:
         prob += lat >= compute + math.log2(p.ops_per_point / p.ops_per_cycle), "lat_compute"
     energy_terms, e_lower = [], 0.0
-    max_ir = math.ceil(sum(bound.values())) + 1
     for ti, t in enumerate(p.tensors):
         rel = t.relevant
         chain = [-1] + [i for i in range(nl) if p.storage[i].holds[ti]]
@@ -184,9 +183,10 @@ def build_ilp(problem: Problem, energies: Any, objective: str) -> IlpModel:
             if c <= 0 and par >= 1:
                 hop = energies["noc.hop"]
                 sides.append((ir + rep, both * t.elements * hop.pj * t.bits / hop.bits))
+            top = math.ceil(sum(bound[r] for r in range(nr) if not rel[r]) - 1e-9)
             for expr, coef in sides:
                 y = pulp.LpVariable(f"y_{len(energy_terms)}", lowBound=1)
-                for b in range(max_ir + 1):
+                for b in range(top + 1):
                     prob += y >= 2.0**b * (1 + math.log(2) * (expr - b)), f"tan_{len(energy_terms)}_{b}"
                 energy_terms.append((y, coef))
                 e_lower += coef

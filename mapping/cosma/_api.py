@@ -79,13 +79,14 @@ def schedule_ilp(
             f"the graph has {len(graph.operators)} operators, more than the {max_operators} one ILP "
             f"handles; use method 'divide'"
         )
-    return _windowed(graph, scratchpad, "ilp", [len(graph.operators)], solver, time_limit, threads, 0.0)
+    return _windowed(graph, scratchpad, "ilp", len(graph.operators), 0, solver, time_limit, threads, 0.0)
 
 
 def schedule_divide(
     graph: TensorGraph,
     scratchpad: Scratchpad,
-    window: int = 8,
+    window: int = 6,
+    lookahead: int = 4,
     solver: str = "cbc",
     time_limit: float = 60.0,
     threads: int = 1,
@@ -93,19 +94,22 @@ def schedule_divide(
 ) -> ScheduleResult:
     """COSMA's divide-and-conquer heuristic for graphs too large for one ILP.
 
-    The topological program order is cut into consecutive windows of
-    ``window`` operators; each is solved by the ILP (operators may be reordered
-    inside it) starting from the state the previous window left: resident
-    tensors keep their addresses, spilled ones can be reloaded.  A window pays
-    ``end_penalty`` times the size of each tensor it leaves in DRAM that a later
-    window reads.  ``time_limit`` is shared by all windows.
+    The program is scheduled by a rolling horizon: each round the ILP solves
+    the next ``window + lookahead`` operators of the topological order (it may
+    reorder them) from the state the committed steps left (resident tensors
+    keep their addresses, spilled ones can be reloaded), and the first
+    ``window`` steps of its answer are committed.  A round pays ``end_penalty``
+    times the size of each tensor it leaves in DRAM that a later operator reads.
+    ``time_limit`` is shared by all rounds.
 
     Parameters
     ----------
     graph, scratchpad:
         The problem.
     window:
-        Operators per window.
+        Operators committed per round.
+    lookahead:
+        Further operators each round's ILP sees but does not commit.
     solver, time_limit, threads:
         As for :func:`schedule_ilp`.
     end_penalty:
@@ -114,7 +118,7 @@ def schedule_divide(
     Raises
     ------
     ValueError
-        On a window smaller than 1, a negative penalty, or bad solver settings.
+        On a window smaller than 1, a negative lookahead or penalty, or bad solver settings.
     InfeasibleScheduleError
         If a tensor or an operator's working set does not fit, or no schedule exists.
     """
@@ -123,16 +127,17 @@ def schedule_divide(
         raise ValueError(f"window must be a positive number of operators, not {window!r}")
     if not end_penalty >= 0:
         raise ValueError(f"end_penalty must be non-negative, not {end_penalty!r}")
-    n = len(graph.operators)
-    sizes = [min(window, n - s) for s in range(0, n, window)]
-    return _windowed(graph, scratchpad, "divide", sizes, solver, time_limit, threads, end_penalty)
+    if isinstance(lookahead, bool) or not isinstance(lookahead, int) or lookahead < 0:
+        raise ValueError(f"lookahead must be a non-negative number of operators, not {lookahead!r}")
+    return _windowed(graph, scratchpad, "divide", window, lookahead, solver, time_limit, threads, end_penalty)
 
 
 def _windowed(
     graph: TensorGraph,
     scratchpad: Scratchpad,
     method: str,
-    sizes: list[int],
+    window: int,
+    lookahead: int,
     solver: str,
     time_limit: float,
     threads: int,
@@ -140,12 +145,7 @@ def _windowed(
 ) -> ScheduleResult:
     began = time.perf_counter()
     require_fits(graph, scratchpad)
-    order = graph.topological_order
-    cuts, start = [], 0
-    for size in sizes:
-        cuts.append((start, start + size))
-        start += size
-    steps, reports = run_windows(graph, scratchpad, order, cuts, solver, time_limit, threads, end_penalty)
+    steps, reports = run_windows(graph, scratchpad, window, lookahead, solver, time_limit, threads, end_penalty)
     notes: list[str] = []
     schedule = Schedule(steps)
     try:
@@ -175,7 +175,7 @@ def _windowed(
         objective = None if report.objective is None else report.objective + outputs
     else:
         status, bound, gap, objective = "heuristic", None, None, None
-        notes.append(f"{len(reports)} windows, {windows_optimal} solved to optimality")
+        notes.append(f"{len(reports)} rounds, {windows_optimal} solved to optimality")
     if source == "greedy-belady" and method == "ilp" and status == "optimal":
         source = "ilp"  # the optimum equals the warm start
     return ScheduleResult(

@@ -36,50 +36,62 @@ class WindowReport:
 def run_windows(
     graph: TensorGraph,
     scratchpad: Scratchpad,
-    order: tuple[str, ...],
-    cuts: list[tuple[int, int]],
+    window: int,
+    lookahead: int,
     solver: str,
     time_limit: float,
     threads: int,
     end_penalty: float,
 ) -> tuple[tuple[Step, ...], list[WindowReport]]:
-    """Schedule ``order`` window by window (``cuts`` are ``[start, stop)`` slices).
+    """Schedule the graph by a rolling horizon of ILPs.
 
-    Each window's ILP starts from the greedy (Belady) continuation on the ILP's
-    address grid; the cheaper of the solver's plan and that continuation (by
-    the window objective) is kept, and its end state is carried into the next
-    window.  The time limit is shared out over the windows still to solve.
+    Each round solves the next ``window + lookahead`` operators of the
+    topological order (the ILP may reorder them) from the state the committed
+    steps left, then commits the first ``window`` steps of the answer.  Each
+    ILP starts from the greedy (Belady) continuation, re-placed so that every
+    tensor keeps one address; the cheaper of the solver's plan and the greedy
+    continuation (by the window objective) is kept.  The time limit is shared
+    out over the rounds still to come.
     """
     quantum = Quantum.for_scratchpad(scratchpad)
     grid = quantum.scratchpad(scratchpad)
-    uses: dict[str, list[int]] = {t.name: [] for t in graph.tensors}
-    for index, name in enumerate(order):
-        for tensor in graph.operator[name].inputs:
-            uses[tensor].append(index)
+    topo = graph.topological_order
+    n = len(topo)
+    committed: list[str] = []
     resident: tuple = ()
     in_dram = frozenset(t.name for t in graph.tensors if t.external)
     steps: list[Step] = []
     reports: list[WindowReport] = []
     deadline = time.perf_counter() + time_limit
-    for k, (start, stop) in enumerate(cuts):
+    while len(committed) < n:
         began = time.perf_counter()
+        done = set(committed)
+        order = tuple(committed) + tuple(o for o in topo if o not in done)
+        start = len(committed)
+        stop = min(start + window + lookahead, n)
+        take = window if stop < n else stop - start
+        uses: dict[str, list[int]] = {t.name: [] for t in graph.tensors}
+        for index, name in enumerate(order):
+            for tensor in graph.operator[name].inputs:
+                uses[tensor].append(index)
         ops = order[start:stop]
         touched = {t for op in ops for t in graph.operator[op].tensors} | {a.tensor for a in resident}
         live_out = frozenset(t for t in touched if any(u >= stop for u in uses[t]))
-        window = Window(ops, resident, in_dram, live_out, end_penalty if stop < len(order) else 0.0)
+        spec = Window(ops, resident, in_dram, live_out, end_penalty if stop < n else 0.0)
         fallback = _greedy_or_none(graph, grid, order, start, stop, resident, in_dram)
-        warm = None if fallback is None else single_address_plan(graph, grid, window, fallback)
-        model = build_model(graph, scratchpad, window, quantum)
-        used_warm = warm is not None and set_warm_start(model, graph, window, warm, quantum)
-        budget = max(1.0, (deadline - time.perf_counter()) / (len(cuts) - k))
+        warm = None if fallback is None else single_address_plan(graph, grid, spec, fallback)
+        model = build_model(graph, scratchpad, spec, quantum)
+        used_warm = warm is not None and set_warm_start(model, graph, spec, warm, quantum)
+        rounds_left = -(-(n - start) // window)
+        budget = max(1.0, (deadline - time.perf_counter()) / rounds_left)
         outcome = solve(model.problem, solver, budget, threads, used_warm)
-        plan = read_plan(model, graph, scratchpad, window, quantum) if outcome.has_solution else None
+        plan = read_plan(model, graph, scratchpad, spec, quantum) if outcome.has_solution else None
         candidates: list[tuple[float, int, str, PartialSchedule]] = []
         if plan is not None:
-            candidates.append((window_cost(graph, window, plan), 0, "ilp", plan))
+            candidates.append((window_cost(graph, spec, plan), 0, "ilp", plan))
         for rank, other in enumerate((warm, fallback), start=1):
             if other is not None:
-                candidates.append((window_cost(graph, window, other), rank, "greedy-belady", other))
+                candidates.append((window_cost(graph, spec, other), rank, "greedy-belady", other))
         if not candidates:
             if outcome.status == "infeasible":
                 raise InfeasibleScheduleError(
@@ -89,7 +101,8 @@ def run_windows(
             raise InfeasibleScheduleError(
                 f"no schedule found for operators {ops[0]!r}..{ops[-1]!r} within the time limit"
             )
-        cost, _, chosen, best = min(candidates, key=lambda c: (c[0], c[1]))
+        _, _, chosen, best = min(candidates, key=lambda c: (c[0], c[1]))
+        best = PartialSchedule(best.steps[:take], best.before_stores, best.before_evictions)
         if best.before_stores or best.before_evictions:
             last = steps[-1]
             steps[-1] = replace(
@@ -98,7 +111,8 @@ def run_windows(
                 evictions=last.evictions + best.before_evictions,
             )
         steps.extend(best.steps)
-        resident, in_dram = window_state_after(window, best)
+        committed.extend(step.operator for step in best.steps)
+        resident, in_dram = window_state_after(spec, best)
         reports.append(
             WindowReport(
                 operators=len(ops),
