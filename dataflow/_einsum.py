@@ -267,7 +267,8 @@ class Einsum:
         """Operations by operator over the whole iteration space.
 
         Each map operator counts once per iteration point; a reduction counts one
-        operation of its kind per element it accumulates, so a
+        operation of its kind per element it accumulates (consecutive reductions
+        with one operator, e.g. over ``c, r, s``, accumulate once), so a
         multiply-accumulate counts one ``mul`` and one ``add``.
 
         Raises
@@ -282,8 +283,12 @@ class Einsum:
             if isinstance(node, Call):
                 counts[node.op] += points
         remaining = points
+        previous = None
         for reduction in self.reductions:
-            counts["add" if reduction.op == "sum" else reduction.op] += remaining
+            # Consecutive reductions with one operator are a single accumulation.
+            if reduction.op != previous:
+                counts["add" if reduction.op == "sum" else reduction.op] += remaining
+                previous = reduction.op
             remaining //= space[reduction.rank]
         return dict(sorted(counts.items()))
 

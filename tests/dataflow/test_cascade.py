@@ -203,3 +203,14 @@ def test_bad_shapes_and_arguments():
         parse_cascade("# nothing\n", {"m": 2}, name="c")
     with pytest.raises(TypeError, match=r"expected Einsum objects, not 'Z\[m\] = A\[m\]'"):
         build_cascade(["Z[m] = A[m]"], {"m": 2})
+
+
+def test_multi_rank_sum_accumulates_once_per_point():
+    from dataflow import library
+
+    c = library.conv2d(N=1, C=3, K=4, H=6, W=6, R=3, S=3, stride=1, padding=0)
+    points = 1 * 4 * 4 * 4 * 3 * 3 * 3
+    assert c.einsum("O").op_counts(c.shapes) == {"add": points, "mul": points}
+    # max over m then max over k is one max per point too; sum after it is one per remaining element.
+    e = parse_einsum("S[n] = A[n,m,k,j] :: max(k, m) sum(j)")
+    assert e.op_counts({"n": 2, "m": 3, "k": 4, "j": 5}) == {"max": 120, "add": 10}
