@@ -1,0 +1,232 @@
+"""Evaluate one design point: derive the architecture, map every Einsum, score it, measure its area.
+
+This is what a worker runs.  A :class:`PointTask` carries plain data only
+(the architecture as :func:`accel.to_dict` writes it, the cascade as YAML
+text), so it pickles cheaply to Dask workers on any machine.
+
+* Mapping: every Einsum of the workload is mapped on its own with
+  :func:`mapping.search_mappings` (``mapper: search``, a seeded random
+  search scored by the analytical model) or :func:`mapping.map_einsum`
+  (``mapper: ilp``, the CoSA-style ILP, falling back to a seeded search where
+  the ILP finds nothing); their :class:`sim.Report`\\ s are summed with
+  :func:`sim.combine` (Einsums run one after another).
+* Area model: :func:`accel.area_table` with the estimator registry, i.e.
+  ``MAC area x MACs (PEs x MACs per PE per cycle) + register file area x PEs
+  + SRAM area of every on-chip level + vector-unit lanes``; each piece comes
+  from the most accurate registered estimator (RTL synthesis where it is
+  registered, else the Horowitz 45 nm table scaled to the node).  Wires,
+  control and the network are not counted.
+* A workload that does not fit a design point (no legal mapping) is a result
+  with status ``'infeasible'`` and the mapper's reason; an architecture
+  variant the spec validator rejects is ``'invalid'``; an unexpected failure
+  is ``'error'`` with its message.  None of them stops the sweep.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._options import MappingOptions
+
+__all__ = ["PointTask", "PointResult", "evaluate_point", "STATUSES", "METRICS"]
+
+#: Result statuses.
+STATUSES: tuple[str, ...] = ("ok", "infeasible", "invalid", "error")
+#: Numeric metrics of an ``'ok'`` result (store columns, export columns).
+METRICS: tuple[str, ...] = (
+    "latency_cycles", "latency_s", "energy_pj", "area_mm2", "edp", "utilization", "spatial_utilization",
+    "macs", "ops", "dram_bytes", "peak_ops_per_s", "dram_bytes_per_s",
+)
+
+
+@dataclass(frozen=True)
+class PointTask:
+    """One (design point, workload) pair to evaluate.
+
+    Parameters
+    ----------
+    key : str
+        Content hash of the pair (see :mod:`accel.sweep._hash`).
+    design : int
+        Index of the design point in the sweep.
+    workload : str
+        Workload label.
+    changes : tuple of (str, Any)
+        Dotted path -> value applied to the base.
+    labels : tuple of (str, Any)
+        Axis name -> display value.
+    arch : dict or None
+        The derived architecture as plain data; ``None`` when it is invalid.
+    workload_text : str
+        The cascade as YAML.
+    mapping : MappingOptions
+    simulator : str
+    invalid_reason : str
+        Why the derived architecture is invalid (empty when it is valid).
+    """
+
+    key: str
+    design: int
+    workload: str
+    changes: tuple[tuple[str, Any], ...]
+    labels: tuple[tuple[str, Any], ...]
+    arch: Any
+    workload_text: str
+    mapping: MappingOptions
+    simulator: str = "analytical"
+    invalid_reason: str = ""
+
+
+@dataclass(frozen=True)
+class PointResult:
+    """What one evaluation produced.
+
+    Parameters
+    ----------
+    key : str
+        The task's content hash.
+    status : str
+        One of :data:`STATUSES`.
+    reason : str
+        Why the point is not ``'ok'`` (empty when it is).
+    metrics : tuple of (str, float)
+        :data:`METRICS` of an ``'ok'`` point, in that order (empty otherwise).
+    energy_breakdown : tuple of (str, float)
+        pJ per component (``mac``, ``rf``, levels, ``dram``, ``noc``, ``vector``).
+    area_breakdown : tuple of (str, float)
+        mm^2 per component.
+    cycles_by_cause : tuple of (str, float)
+    report : str
+        The full :meth:`sim.Report.to_dict` as JSON (empty when not ``'ok'``).
+    seconds : float
+        Wall time of the evaluation (not part of the result's identity).
+    """
+
+    key: str
+    status: str
+    reason: str = ""
+    metrics: tuple[tuple[str, float], ...] = ()
+    energy_breakdown: tuple[tuple[str, float], ...] = ()
+    area_breakdown: tuple[tuple[str, float], ...] = ()
+    cycles_by_cause: tuple[tuple[str, float], ...] = ()
+    report: str = ""
+    seconds: float = field(default=0.0, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"result status must be one of {STATUSES!r}, not {self.status!r}")
+
+    def metric(self, name: str) -> float | None:
+        """Metric ``name``, or ``None`` when the point has no metrics."""
+        return dict(self.metrics).get(name)
+
+
+@functools.lru_cache(maxsize=16)
+def _cascade(text: str) -> Any:
+    from dataflow import loads_cascade
+
+    return loads_cascade(text, source="<sweep workload>")
+
+
+def _area_registry() -> Any:
+    from accel import default_registry
+
+    return default_registry()
+
+
+def _mappers() -> tuple[Any, Any]:
+    """``(map_einsum, search_mappings)`` of the ``mapping`` package.
+
+    Thin adapter: the mapper is read from ``mapping``'s public API; until
+    that package exports it, from the module that defines it.
+    """
+    try:
+        from mapping import map_einsum, search_mappings
+    except ImportError:
+        from mapping._mapper import map_einsum
+        from mapping._search import search_mappings
+    return map_einsum, search_mappings
+
+
+def _map_report(cascade: Any, arch: Any, options: MappingOptions) -> Any:
+    from sim import combine
+
+    map_einsum, search_mappings = _mappers()
+
+    weights = tuple(cascade.weights) or None
+    reports = []
+    for einsum in cascade.einsums:
+        if options.mapper == "ilp":
+            found = map_einsum(einsum, cascade.shapes, arch, objective=options.objective, solver=options.solver,
+                               time_limit=options.time_limit, weights=weights, fallback=True)
+        else:
+            found = search_mappings(einsum, cascade.shapes, arch, method="random", objective=options.objective,
+                                    samples=options.samples, seed=options.seed, weights=weights)
+        reports.append(found.report)
+    return combine(reports, name=cascade.name)
+
+
+def _result(task: PointTask, arch: Any, report: Any, seconds: float) -> PointResult:
+    from accel import area_table
+
+    area = area_table(arch, _area_registry())
+    dram_bytes = sum(e.count for e in report.energy if e.component == "dram" and e.per == "byte")
+    metrics = (
+        ("latency_cycles", float(report.total_cycles)),
+        ("latency_s", float(report.seconds)),
+        ("energy_pj", float(report.energy_pj)),
+        ("area_mm2", float(area.total_mm2)),
+        ("edp", float(report.edp)),
+        ("utilization", float(report.utilization)),
+        ("spatial_utilization", float(report.spatial_utilization)),
+        ("macs", float(report.macs)),
+        ("ops", float(report.ops)),
+        ("dram_bytes", float(dram_bytes)),
+        # One op is one MAC or one element-wise operation, as sim.Report counts ops.
+        ("peak_ops_per_s", float(arch.peak_macs_per_cycle * arch.clock_hz)),
+        ("dram_bytes_per_s", float(arch.dram_bytes_per_second)),
+    )
+    return PointResult(
+        key=task.key,
+        status="ok",
+        metrics=metrics,
+        energy_breakdown=tuple(sorted(report.energy_by_component().items())),
+        area_breakdown=tuple((e.key, e.um2 / 1e6) for e in area.entries),
+        cycles_by_cause=tuple(report.cycles_by_cause),
+        report=json.dumps(report.to_dict(), sort_keys=True, default=str),
+        seconds=seconds,
+    )
+
+
+def evaluate_point(task: PointTask) -> PointResult:
+    """Evaluate ``task``; never raises for a point that fails, records why instead.
+
+    Parameters
+    ----------
+    task : PointTask
+
+    Raises
+    ------
+    TypeError
+        If ``task`` is not a :class:`PointTask`.
+    """
+    if not isinstance(task, PointTask):
+        raise TypeError(f"evaluate_point takes a PointTask, not {task!r}")
+    start = time.perf_counter()
+    if task.arch is None:
+        return PointResult(task.key, "invalid", task.invalid_reason, seconds=time.perf_counter() - start)
+    from accel import parse_architecture
+    from mapping import InfeasibleMappingError
+
+    try:
+        arch = parse_architecture(task.arch, source=f"design {task.design}")
+        report = _map_report(_cascade(task.workload_text), arch, task.mapping)
+        return _result(task, arch, report, time.perf_counter() - start)
+    except InfeasibleMappingError as exc:
+        return PointResult(task.key, "infeasible", str(exc), seconds=time.perf_counter() - start)
+    except Exception as exc:  # noqa: BLE001 - one bad point must not stop a sweep; the reason is kept
+        return PointResult(task.key, "error", f"{type(exc).__name__}: {exc}", seconds=time.perf_counter() - start)

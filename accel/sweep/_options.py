@@ -1,0 +1,147 @@
+"""The two smaller parts of a sweep spec: mapping options and workloads."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["MappingOptions", "WorkloadSpec", "mapping_options", "build_workload", "MAPPERS", "MAP_OBJECTIVES", "SOLVERS"]
+
+#: How each Einsum is mapped: the ILP (CoSA-style) or a seeded random search scored by the analytical model.
+MAPPERS: tuple[str, ...] = ("search", "ilp")
+#: What the mapper minimises per Einsum.
+MAP_OBJECTIVES: tuple[str, ...] = ("edp", "latency", "energy")
+#: ILP solvers.
+SOLVERS: tuple[str, ...] = ("cbc", "highs")
+_KEYS = ("mapper", "objective", "solver", "time_limit", "samples", "seed")
+
+
+@dataclass(frozen=True)
+class MappingOptions:
+    """How every Einsum of every design point is mapped (part of each point's content hash).
+
+    Parameters
+    ----------
+    mapper : str
+        ``'search'`` (seeded random search) or ``'ilp'``.
+    objective : str
+        ``'edp'``, ``'latency'`` or ``'energy'``.
+    solver : str
+        ILP solver, ``'cbc'`` or ``'highs'``.
+    time_limit : float
+        Seconds per ILP solve.
+    samples : int
+        Mappings drawn per Einsum by the search.
+    seed : int
+        Seed of the search.
+    """
+
+    mapper: str = "search"
+    objective: str = "edp"
+    solver: str = "highs"
+    time_limit: float = 10.0
+    samples: int = 2000
+    seed: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (JSON-ready)."""
+        return asdict(self)
+
+
+def mapping_options(raw: Any) -> MappingOptions:
+    """Validate the ``mapping`` section of a spec.
+
+    Raises
+    ------
+    ValueError
+        For an unknown key or value, naming it.
+    """
+    if raw is None:
+        return MappingOptions()
+    if not isinstance(raw, Mapping):
+        raise ValueError(f"must be a mapping of options ({', '.join(_KEYS)}), not {raw!r}")
+    bad = [k for k in raw if k not in _KEYS]
+    if bad:
+        raise ValueError(f"unknown key {bad[0]!r}; allowed: {', '.join(_KEYS)}")
+    opts = {**MappingOptions().to_dict(), **raw}
+    for key, allowed in (("mapper", MAPPERS), ("objective", MAP_OBJECTIVES), ("solver", SOLVERS)):
+        if opts[key] not in allowed:
+            raise ValueError(f"{key} must be one of {', '.join(allowed)}, not {opts[key]!r}")
+    for key in ("samples", "seed"):
+        v = opts[key]
+        if isinstance(v, bool) or not isinstance(v, int) or v < (1 if key == "samples" else 0):
+            raise ValueError(f"{key} must be an integer >= {1 if key == 'samples' else 0}, not {v!r}")
+    t = opts["time_limit"]
+    if isinstance(t, bool) or not isinstance(t, (int, float)) or not t > 0:
+        raise ValueError(f"time_limit must be a number of seconds > 0, not {t!r}")
+    opts["time_limit"] = float(t)
+    return MappingOptions(**opts)
+
+
+@dataclass(frozen=True)
+class WorkloadSpec:
+    """One workload of a sweep.
+
+    Parameters
+    ----------
+    label : str
+        Name in tables: the built-in name with its parameters, or the file's stem.
+    text : str
+        The cascade as canonical YAML (:func:`dataflow.dump_cascade`): what
+        workers rebuild it from and what the content hash covers.
+    """
+
+    label: str
+    text: str
+
+    def cascade(self) -> Any:
+        """The :class:`dataflow.Cascade`, rebuilt from :attr:`text`."""
+        from dataflow import loads_cascade
+
+        return loads_cascade(self.text, source=self.label)
+
+
+def build_workload(item: Any, base_dir: Path) -> WorkloadSpec:
+    """A :class:`WorkloadSpec` from one entry of a spec's ``workloads`` list.
+
+    Parameters
+    ----------
+    item : str or mapping
+        A built-in name, ``{name: ..., params: {...}}`` or ``{file: path}``.
+    base_dir : Path
+        Folder relative file paths are relative to.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For an unknown workload or parameter, or a malformed entry.
+    FileNotFoundError
+        For a missing cascade file.
+    """
+    from dataflow import dump_cascade, library, load_cascade
+
+    if isinstance(item, str):
+        item = {"name": item}
+    if not isinstance(item, Mapping):
+        raise ValueError(f"a workload is a built-in name, {{name: ..., params: {{...}}}} or {{file: path}}, not {item!r}")
+    bad = [k for k in item if k not in ("name", "params", "file", "label")]
+    if bad or ("name" in item) == ("file" in item):
+        raise ValueError(f"a workload needs exactly one of 'name' or 'file' (and optionally params, label), not {dict(item)!r}")
+    if "file" in item:
+        if "params" in item:
+            raise ValueError(f"params apply only to built-in workloads, not to file {item['file']!r}")
+        path = base_dir / str(item["file"])
+        if not path.is_file():
+            raise FileNotFoundError(f"no cascade file {str(path)!r}")
+        cascade = load_cascade(path)
+        label = str(item.get("label", path.stem))
+    else:
+        params = item.get("params") or {}
+        if not isinstance(params, Mapping):
+            raise ValueError(f"params of workload {item['name']!r} must be a mapping, not {params!r}")
+        cascade = library.build(str(item["name"]), **params)
+        args = ",".join(f"{k}={v}" for k, v in params.items())
+        label = str(item.get("label", f"{item['name']}({args})" if args else item["name"]))
+    return WorkloadSpec(label, dump_cascade(cascade))

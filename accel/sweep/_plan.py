@@ -1,0 +1,61 @@
+"""From a validated spec to the list of (design point, workload) tasks, each with its content hash."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._evaluate import PointTask
+from ._hash import content_hash, tool_version
+from ._spec import SweepSpec
+
+__all__ = ["plan"]
+
+
+def plan(spec: SweepSpec) -> tuple[PointTask, ...]:
+    """Every task of ``spec``: design points (in sampled order) x workloads (in spec order).
+
+    A design whose derived architecture is invalid becomes an ``'invalid'``
+    task (keyed on the base and its changes) rather than an error, so one bad
+    combination of axis values does not stop a sweep.  Tasks with the same
+    content hash are kept once.
+
+    Parameters
+    ----------
+    spec : SweepSpec
+
+    Raises
+    ------
+    TypeError
+        If ``spec`` is not a :class:`SweepSpec`.
+    """
+    from accel import SpecError, derive, to_dict
+
+    if not isinstance(spec, SweepSpec):
+        raise TypeError(f"plan takes a SweepSpec, not {spec!r}")
+    version = tool_version()
+    base = to_dict(spec.base)
+    options = spec.mapping.to_dict()
+    tasks: list[PointTask] = []
+    seen: set[str] = set()
+    for design in spec.designs():
+        arch: Any = None
+        reason = ""
+        try:
+            arch = to_dict(derive(spec.base, dict(design.changes)))
+        except SpecError as exc:
+            reason = "invalid architecture: " + "; ".join(f"{p}: {m}" for p, m in exc.errors)
+        for wl in spec.workloads:
+            content = {
+                "arch": arch if arch is not None else {"base": base, "changes": [list(c) for c in design.changes]},
+                "workload": wl.text,
+                "mapping": options,
+                "simulator": spec.simulator,
+                "tool": version,
+            }
+            key = content_hash(content)
+            if key in seen:
+                continue
+            seen.add(key)
+            tasks.append(PointTask(key, design.index, wl.label, design.changes, design.labels, arch, wl.text,
+                                   spec.mapping, spec.simulator, reason))
+    return tuple(tasks)

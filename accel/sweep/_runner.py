@@ -1,0 +1,236 @@
+"""Run a sweep: plan it, store the plan, evaluate what is pending on Dask, record results as they arrive.
+
+By default a ``distributed.LocalCluster`` of ``workers`` processes with one
+thread each is started (and shut down after); ``scheduler`` connects to an
+existing Dask cluster instead (its workers need ``accel`` installed).
+``workers=0`` evaluates in this process without Dask (for debugging and
+small runs).  At most a few tasks per worker thread are in flight, so a
+killed sweep holds little unfinished work; whatever was recorded stays.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ._errors import StoreError
+from ._evaluate import PointResult, PointTask, evaluate_point
+from ._plan import plan
+from ._spec import SweepSpec, parse_spec
+from ._store import ResultStore
+
+__all__ = ["RunSummary", "run_sweep", "resume_sweep", "store_status", "Progress"]
+
+#: ``progress(result, done, total)`` is called after each result is stored.
+Progress = Callable[[PointResult, int, int], None]
+_IN_FLIGHT_PER_THREAD = 3
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What a run or resume did.
+
+    Parameters
+    ----------
+    store : str
+        Path of the store.
+    sweep : str
+        Sweep name.
+    total : int
+        Points in the sweep.
+    evaluated : int
+        Points evaluated by this run.
+    reused : int
+        Points already in the store when the run started (not recomputed).
+    lost : int
+        Points whose worker died; still pending (``resume`` retries them).
+    counts : tuple of (str, int)
+        Points per status after the run.
+    seconds : float
+        Wall time of the run.
+    """
+
+    store: str
+    sweep: str
+    total: int
+    evaluated: int
+    reused: int
+    lost: int
+    counts: tuple[tuple[str, int], ...]
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (JSON-ready)."""
+        return {"store": self.store, "sweep": self.sweep, "total": self.total, "evaluated": self.evaluated,
+                "reused": self.reused, "lost": self.lost, "counts": dict(self.counts), "seconds": self.seconds}
+
+
+def _serial(tasks: Iterable[PointTask]) -> Iterable[tuple[PointTask, PointResult | None]]:
+    for task in tasks:
+        yield task, evaluate_point(task)
+
+
+def _dask(tasks: list[PointTask], scheduler: str | None, workers: int) -> Iterable[tuple[PointTask, PointResult | None]]:
+    from distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                               silence_logs=logging.ERROR)
+        client = Client(cluster)
+    else:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except OSError as exc:
+            raise ValueError(f"cannot reach the Dask scheduler at {scheduler!r}: {exc}") from None
+    try:
+        threads = max(1, sum(client.nthreads().values()))
+        pending = iter(tasks)
+        by_future: dict[Any, PointTask] = {}
+        done = as_completed()
+
+        def submit(n: int) -> None:
+            for task in itertools.islice(pending, n):
+                fut = client.submit(evaluate_point, task, key=f"accel-sweep-{task.key}", pure=False)
+                by_future[fut] = task
+                done.add(fut)
+
+        submit(threads * _IN_FLIGHT_PER_THREAD)
+        for fut in done:
+            task = by_future.pop(fut)
+            try:
+                result = fut.result()
+            except Exception:  # noqa: BLE001 - a dead worker: the point stays pending for resume
+                result = None
+            fut.release()
+            yield task, result
+            submit(1)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _execute(store: ResultStore, sweep: str, reused: int, scheduler: str | None, workers: int,
+             progress: Progress | None, start: float) -> RunSummary:
+    tasks = list(store.pending())
+    total = store.counts()["total"]
+    evaluated = lost = 0
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
+        raise ValueError(f"workers must be an integer >= 0 (0 runs in this process), not {workers!r}")
+    if tasks:
+        stream = _serial(tasks) if workers == 0 and scheduler is None else _dask(tasks, scheduler, workers or 1)
+        for task, result in stream:
+            if result is None:
+                lost += 1
+                continue
+            store.record(result)
+            evaluated += 1
+            if progress is not None:
+                progress(result, reused + evaluated, total)
+    counts = store.counts()
+    return RunSummary(str(store.path), sweep, total, evaluated, reused, lost, tuple(counts.items()),
+                      time.perf_counter() - start)
+
+
+def run_sweep(spec: SweepSpec, store_path: str | Path, scheduler: str | None = None, workers: int = 2,
+              progress: Progress | None = None) -> RunSummary:
+    """Run ``spec``, writing each result to the store at ``store_path`` as it arrives.
+
+    An existing store of the same sweep is resumed: points already evaluated
+    are not recomputed.
+
+    Parameters
+    ----------
+    spec : SweepSpec
+    store_path : str or Path
+        SQLite file (created if missing).
+    scheduler : str, optional
+        Address of an existing Dask scheduler (``tcp://host:8786``).
+    workers : int
+        Worker processes of the local cluster; 0 evaluates in this process.
+    progress : callable, optional
+        ``progress(result, done, total)`` after each stored result.
+
+    Raises
+    ------
+    StoreError
+        If the store is corrupt or holds another sweep.
+    ValueError
+        For a bad ``workers`` or an unreachable scheduler.
+    """
+    start = time.perf_counter()
+    if not isinstance(spec, SweepSpec):
+        raise TypeError(f"run_sweep takes a SweepSpec, not {spec!r}")
+    with ResultStore(store_path, create=True) as store:
+        store.bind(spec.name, {"spec": spec.data, "base": _base_dict(spec)})
+        store.add_tasks(plan(spec))
+        counts = store.counts()
+        return _execute(store, spec.name, counts["total"] - counts["pending"], scheduler, workers, progress, start)
+
+
+def _base_dict(spec: SweepSpec) -> Any:
+    from accel import to_dict
+
+    return to_dict(spec.base)
+
+
+def resume_sweep(store_path: str | Path, scheduler: str | None = None, workers: int = 2,
+                 progress: Progress | None = None) -> RunSummary:
+    """Evaluate the points of the store at ``store_path`` that are still pending.
+
+    Parameters
+    ----------
+    store_path : str or Path
+    scheduler, workers, progress
+        As :func:`run_sweep`.
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no store at ``store_path``.
+    StoreError
+        If the store is corrupt or was never bound to a sweep.
+    """
+    start = time.perf_counter()
+    with ResultStore(store_path) as store:
+        sweep = store.meta().get("sweep")
+        if sweep is None:
+            raise StoreError(f"sweep store {str(store_path)!r} was never started by `accel sweep run`; nothing to resume")
+        counts = store.counts()
+        return _execute(store, sweep, counts["total"] - counts["pending"], scheduler, workers, progress, start)
+
+
+def store_status(store_path: str | Path) -> dict[str, Any]:
+    """Sweep name and points per status (``pending``, ``ok``, ``infeasible``, ``invalid``, ``error``, ``total``).
+
+    Raises
+    ------
+    FileNotFoundError, StoreError
+        As :class:`ResultStore`.
+    """
+    with ResultStore(store_path) as store:
+        meta = store.meta()
+        return {"store": str(store_path), "sweep": meta.get("sweep"), "counts": store.counts()}
+
+
+def spec_from_store(store_path: str | Path) -> SweepSpec:
+    """The spec a store was run with (relative paths in it resolve against the store's folder).
+
+    Raises
+    ------
+    FileNotFoundError, StoreError
+        As :class:`ResultStore`, or when the store holds no spec.
+    """
+    import json
+
+    with ResultStore(store_path) as store:
+        meta = store.meta()
+    if "spec" not in meta:
+        raise StoreError(f"sweep store {str(store_path)!r} holds no spec")
+    return parse_spec(json.loads(meta["spec"])["spec"], source=str(store_path), base_dir=Path(store_path).parent)

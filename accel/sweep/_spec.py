@@ -1,0 +1,324 @@
+"""The sweep spec: parse (``yaml.safe_load``), validate (collect every error), build frozen types.
+
+A spec (see ``examples/sweeps/*.yaml``)::
+
+    name: fp8_vs_lmul
+    base: edge                      # built-in architecture or a YAML path (relative to the spec)
+    set: {clock_mhz: 500}           # optional fixed changes applied to the base
+    workloads:
+      - attention_2pass             # a built-in workload with its defaults
+      - {name: attention_2pass, params: {M: 256}}
+      - {file: my_cascade.yaml}
+    axes:
+      pe_array.rows: [8, 16, 32]
+      levels.scratchpad.capacity: {range: [16384, 262144], scale: log, integer: true, steps: 3}
+      unit:                         # a linked axis: every value sets several paths
+        - {label: int8, arith.kind: int8_mac}
+        - {label: lmul, arith.kind: lmul, arith.mantissa_bits: 3}
+    sampling: {method: grid}        # or {method: random|lhs, samples: 100, seed: 0}
+    mapping: {mapper: search, objective: edp, samples: 2000, seed: 0}
+    simulator: analytical
+    objectives: [latency, energy, area]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ._axes import SCALES, Axis
+from ._errors import SweepSpecError
+from ._options import MappingOptions, WorkloadSpec, build_workload, mapping_options
+from ._paths import path_error
+from ._sampling import METHODS, DesignPoint, sample
+
+__all__ = ["SweepSpec", "Sampling", "load_spec", "parse_spec", "OBJECTIVES", "SIMULATORS"]
+
+#: Metrics a Pareto front may minimise.
+OBJECTIVES: tuple[str, ...] = ("latency", "energy", "area", "edp")
+#: Models a point may be evaluated with.
+SIMULATORS: tuple[str, ...] = ("analytical",)
+_KEYS = ("name", "description", "base", "set", "workloads", "axes", "sampling", "mapping", "simulator", "objectives")
+_SAMPLING_KEYS = ("method", "samples", "seed")
+_RANGE_KEYS = ("range", "scale", "integer", "steps")
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """How design points are drawn: ``method`` (grid, random, lhs), ``samples`` and ``seed``."""
+
+    method: str = "grid"
+    samples: int | None = None
+    seed: int | None = None
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """A validated sweep.
+
+    Parameters
+    ----------
+    name : str
+    base : accel.Architecture
+        The base architecture, with ``set`` already applied.
+    workloads : tuple of WorkloadSpec
+    axes : tuple of Axis
+    sampling : Sampling
+    mapping : MappingOptions
+    simulator : str
+    objectives : tuple of str
+    description : str
+    data : dict
+        The spec as plain data (what the store keeps, to resume from).
+    """
+
+    name: str
+    base: Any
+    workloads: tuple[WorkloadSpec, ...]
+    axes: tuple[Axis, ...]
+    sampling: Sampling
+    mapping: MappingOptions
+    simulator: str
+    objectives: tuple[str, ...]
+    description: str = ""
+    data: Any = None
+
+    def designs(self) -> tuple[DesignPoint, ...]:
+        """The sampled design points (deterministic for a given spec)."""
+        return sample(self.axes, self.sampling.method, self.sampling.samples, self.sampling.seed)
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.errors: list[tuple[str, str]] = []
+
+    def add(self, path: str, message: str) -> None:
+        self.errors.append((path, message))
+
+
+def _unknown(c: _Collector, where: str, data: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
+    for key in data:
+        if key not in allowed:
+            c.add(f"{where}.{key}" if where else str(key), f"unknown key {key!r}; allowed: {', '.join(allowed)}")
+
+
+def _base(c: _Collector, data: Mapping[str, Any], base_dir: Path) -> Any:
+    from accel import builtin_architectures, derive, load_architecture
+
+    base = data.get("base")
+    if not isinstance(base, str) or not base:
+        c.add("base", f"required: a built-in architecture ({', '.join(builtin_architectures())}) or a YAML path, not {base!r}")
+        return None
+    ref = base if base in builtin_architectures() else str((base_dir / base))
+    try:
+        arch = load_architecture(ref)
+    except (ValueError, FileNotFoundError, OSError) as exc:
+        c.add("base", str(exc))
+        return None
+    fixed = data.get("set") or {}
+    if not isinstance(fixed, Mapping):
+        c.add("set", f"must be a mapping of dotted path -> value, not {fixed!r}")
+        return arch
+    for path in fixed:
+        msg = path_error(arch, str(path))
+        if msg:
+            c.add(f"set.{path}", msg)
+    if fixed and not any(p.startswith("set.") for p, _ in c.errors):
+        try:
+            arch = derive(arch, dict(fixed))
+        except ValueError as exc:
+            c.add("set", str(exc))
+    return arch
+
+
+def _axis(c: _Collector, name: str, raw: Any, base: Any) -> Axis | None:
+    where = f"axes.{name}"
+    if isinstance(raw, Mapping):
+        _unknown(c, where, raw, _RANGE_KEYS)
+        rng = raw.get("range")
+        if not (isinstance(rng, list) and len(rng) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in rng)):
+            c.add(where, f"a range axis needs range: [low, high] of numbers, not {rng!r}")
+            return None
+        steps = raw.get("steps")
+        if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int) or steps < 1):
+            c.add(f"{where}.steps", f"must be an integer >= 1, not {steps!r}")
+            return None
+        if raw.get("scale", "linear") not in SCALES:
+            c.add(f"{where}.scale", f"must be one of {', '.join(SCALES)}, not {raw.get('scale')!r}")
+            return None
+        msg = path_error(base, name)
+        if msg:
+            c.add(where, msg)
+            return None
+        try:
+            return Axis(name, low=float(rng[0]), high=float(rng[1]), scale=raw.get("scale", "linear"),
+                        integer=bool(raw.get("integer", False)), steps=steps)
+        except ValueError as exc:
+            c.add(where, str(exc))
+            return None
+    if not isinstance(raw, list):
+        c.add(where, f"must be a list of values or a mapping with 'range', not {raw!r}")
+        return None
+    if not raw:
+        c.add(where, "empty axis: give at least one value")
+        return None
+    if all(isinstance(v, Mapping) for v in raw):
+        values, labels = [], []
+        for i, item in enumerate(raw):
+            pairs = tuple((str(k), v) for k, v in item.items() if k != "label")
+            if not pairs:
+                c.add(f"{where}[{i}]", f"a linked value must set at least one dotted path, not {dict(item)!r}")
+                continue
+            for path, _ in pairs:
+                msg = path_error(base, path)
+                if msg:
+                    c.add(f"{where}[{i}].{path}", msg)
+            values.append(pairs)
+            labels.append(str(item.get("label", ",".join(f"{k}={v}" for k, v in pairs))))
+        return Axis(name, values=tuple(values), labels=tuple(labels)) if len(values) == len(raw) else None
+    if any(isinstance(v, Mapping) for v in raw):
+        c.add(where, "values must be all plain values or all mappings (a linked axis), not a mix")
+        return None
+    msg = path_error(base, name)
+    if msg:
+        c.add(where, msg)
+        return None
+    return Axis(name, values=tuple(raw))
+
+
+def _check_values(c: _Collector, axis: Axis, base: Any) -> None:
+    """Derive the base with each value alone, so a bad value is reported before the sweep starts."""
+    from accel import derive
+
+    if axis.is_range:
+        draws: tuple[Any, ...] = tuple(dict.fromkeys((axis.at(0.0), axis.at(1.0))))
+    else:
+        draws = tuple(range(len(axis.values)))
+    for draw in draws:
+        changes, label = axis.changes(draw)
+        try:
+            derive(base, dict(changes))
+        except ValueError as exc:
+            detail = "; ".join(line.strip() for line in str(exc).splitlines()[1:]) or str(exc)
+            c.add(f"axes.{axis.name}", f"value {label!r} gives an invalid architecture: {detail}")
+
+
+def _sampling(c: _Collector, raw: Any) -> Sampling:
+    if raw is None:
+        return Sampling()
+    if isinstance(raw, str):
+        raw = {"method": raw}
+    if not isinstance(raw, Mapping):
+        c.add("sampling", f"must be a mapping with method (and samples, seed), not {raw!r}")
+        return Sampling()
+    _unknown(c, "sampling", raw, _SAMPLING_KEYS)
+    method = raw.get("method", "grid")
+    if method not in METHODS:
+        c.add("sampling.method", f"must be one of {', '.join(METHODS)}, not {method!r}")
+        return Sampling()
+    samples, seed = raw.get("samples"), raw.get("seed")
+    if method != "grid":
+        if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
+            c.add("sampling.samples", f"{method} sampling needs samples: an integer >= 1, not {samples!r}")
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            c.add("sampling.seed", f"{method} sampling needs an explicit seed: an integer >= 0, not {seed!r}")
+    return Sampling(method, samples, seed)
+
+
+def parse_spec(data: Any, source: str = "<string>", base_dir: str | Path = ".") -> SweepSpec:
+    """Validate a sweep spec (YAML text or parsed data) and build a :class:`SweepSpec`.
+
+    Parameters
+    ----------
+    data : str or mapping
+        YAML text or the parsed mapping.
+    source : str
+        Name for messages.
+    base_dir : str or Path
+        Directory that relative ``base`` and workload ``file`` paths are relative to.
+
+    Raises
+    ------
+    SweepSpecError
+        Listing every problem: unknown keys, unknown dotted paths (with valid
+        paths near them), empty axes, bad values, unknown workloads.
+    """
+    if isinstance(data, str):
+        try:
+            data = yaml.safe_load(data)
+        except yaml.YAMLError as exc:
+            raise SweepSpecError([("", f"not valid YAML: {exc}")], source) from None
+    if not isinstance(data, Mapping):
+        raise SweepSpecError([("", f"a sweep spec must be a mapping, not {data!r}")], source)
+    c = _Collector()
+    _unknown(c, "", data, _KEYS)
+    name = data.get("name")
+    if not isinstance(name, str) or not name.isidentifier():
+        c.add("name", f"required: an identifier, not {name!r}")
+    base = _base(c, data, Path(base_dir))
+    workloads: list[WorkloadSpec] = []
+    raw_wl = data.get("workloads")
+    if not isinstance(raw_wl, list) or not raw_wl:
+        c.add("workloads", f"required: a non-empty list of workloads, not {raw_wl!r}")
+    else:
+        for i, item in enumerate(raw_wl):
+            try:
+                workloads.append(build_workload(item, Path(base_dir)))
+            except (ValueError, TypeError, FileNotFoundError) as exc:
+                c.add(f"workloads[{i}]", str(exc))
+        labels = [w.label for w in workloads]
+        for dup in sorted({lb for lb in labels if labels.count(lb) > 1}):
+            c.add("workloads", f"workload {dup!r} is listed twice")
+    axes: list[Axis] = []
+    raw_axes = data.get("axes")
+    if not isinstance(raw_axes, Mapping) or not raw_axes:
+        c.add("axes", f"required: a mapping of dotted path (or label) -> values or range, not {raw_axes!r}")
+    elif base is not None:
+        for axis_name, raw in raw_axes.items():
+            n_err = len(c.errors)
+            axis = _axis(c, str(axis_name), raw, base)
+            if axis is not None and len(c.errors) == n_err:
+                _check_values(c, axis, base)
+                axes.append(axis)
+    sampling = _sampling(c, data.get("sampling"))
+    if sampling.method == "grid":
+        for axis in axes:
+            if axis.is_range and axis.steps is None:
+                c.add(f"axes.{axis.name}", "a range axis needs 'steps' for grid sampling")
+    try:
+        mapping = mapping_options(data.get("mapping"))
+    except ValueError as exc:
+        c.add("mapping", str(exc))
+        mapping = mapping_options(None)
+    simulator = data.get("simulator", "analytical")
+    if simulator not in SIMULATORS:
+        c.add("simulator", f"must be one of {', '.join(SIMULATORS)}, not {simulator!r}")
+    objectives = data.get("objectives", ["latency", "energy", "area"])
+    if not isinstance(objectives, list) or len(objectives) < 2 or any(o not in OBJECTIVES for o in objectives):
+        c.add("objectives", f"must be a list of two or more of {', '.join(OBJECTIVES)}, not {objectives!r}")
+        objectives = ["latency", "energy", "area"]
+    if c.errors:
+        raise SweepSpecError(c.errors, source)
+    plain = yaml.safe_load(yaml.safe_dump(dict(data), sort_keys=False))
+    return SweepSpec(name, base, tuple(workloads), tuple(axes), sampling, mapping, simulator, tuple(objectives),
+                     str(data.get("description", "")), plain)
+
+
+def load_spec(path: str | Path) -> SweepSpec:
+    """Read and validate the sweep spec at ``path`` (relative paths inside are relative to its folder).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    SweepSpecError
+        As :func:`parse_spec`.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"no sweep spec {str(path)!r}")
+    return parse_spec(p.read_text(), source=str(path), base_dir=p.parent)
