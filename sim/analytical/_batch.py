@@ -123,8 +123,11 @@ class MappingBatch:
         )
 
     def take(self, index: Any) -> "MappingBatch":
-        """A sub-batch (``index`` as for numpy fancy indexing)."""
-        return MappingBatch(self.temporal[index], self.spatial_rows[index], self.spatial_cols[index], self.orders[index])
+        """A sub-batch (``index`` as for numpy fancy indexing); already checked, so not re-validated."""
+        sub = object.__new__(MappingBatch)
+        for name in ("temporal", "spatial_rows", "spatial_cols", "orders"):
+            object.__setattr__(sub, name, getattr(self, name)[index])
+        return sub
 
 
 @dataclass(frozen=True)
@@ -213,14 +216,27 @@ class CostModel:
             return np.ones(ext.shape[0])
         return np.minimum((ext - 1.0) @ c.T + 1.0, self._dims[t]).prod(axis=1)
 
-    def score(self, batch: MappingBatch) -> BatchResult:
+    def score(self, batch: MappingBatch, chunk: int = 4096) -> BatchResult:
         """Costs of every mapping of ``batch`` (invalid ones are flagged in ``valid``).
+
+        Scored ``chunk`` mappings at a time (cache-sized arrays).
 
         Raises
         ------
         ValueError
             If the batch's levels or ranks do not match the problem.
         """
+        n = len(batch)
+        if n <= chunk:
+            return self._score(batch)
+        parts = [self._score(batch.take(slice(lo, lo + chunk))) for lo in range(0, n, chunk)]
+        fields = {}
+        for name in BatchResult.__dataclass_fields__:
+            vals = [getattr(part, name) for part in parts]
+            fields[name] = vals[0] if name == "compute_pj" else np.concatenate(vals, axis=0)
+        return BatchResult(**fields)
+
+    def _score(self, batch: MappingBatch) -> BatchResult:
         p = self.problem
         T = batch.temporal.astype(np.float64)
         B, NL, R = T.shape
