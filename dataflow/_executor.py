@@ -30,6 +30,13 @@ def _gelu(x: np.ndarray) -> np.ndarray:
     return 0.5 * x * (1.0 + np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x**3)))
 
 
+def _erf(x: np.ndarray) -> np.ndarray:
+    """The error function (exact GELU is ``x/2 * (1 + erf(x/sqrt(2)))``, as in ONNX Gelu and PyTorch)."""
+    from scipy.special import erf  # imported on use: keeps `import dataflow` light
+
+    return erf(x)
+
+
 _MAP = {
     "add": np.add,
     "sub": np.subtract,
@@ -44,6 +51,7 @@ _MAP = {
     "recip": lambda x: 1.0 / x,
     "tanh": np.tanh,
     "gelu": _gelu,
+    "erf": _erf,
 }
 _REDUCE = {"sum": np.sum, "max": np.max, "min": np.min}
 

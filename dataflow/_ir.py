@@ -48,9 +48,10 @@ MAP_OPS: dict[str, int] = {
     "recip": 1,
     "tanh": 1,
     "gelu": 1,
+    "erf": 1,
 }
 #: Operators written as function calls in the text notation.
-FUNCTIONS: tuple[str, ...] = ("exp", "max", "min", "relu", "sqrt", "recip", "tanh", "gelu")
+FUNCTIONS: tuple[str, ...] = ("exp", "max", "min", "relu", "sqrt", "recip", "tanh", "gelu", "erf")
 #: Reduction operators (each with its identity as the accumulator's start value).
 REDUCE_OPS: dict[str, float] = {"sum": 0.0, "max": -math.inf, "min": math.inf}
 

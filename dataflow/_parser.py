@@ -12,7 +12,7 @@ Grammar (``#`` starts a comment; columns in errors are 1-based)::
     atom      := NUMBER | 'inf' | access | FUNC '(' expr (',' expr)* ')' | '(' expr ')'
     reduction := ('sum' | 'max' | 'min') '(' RANK (',' RANK)* ')'
 
-``FUNC`` is one of ``exp max min relu sqrt recip tanh gelu``.  No text is ever
+``FUNC`` is one of ``exp max min relu sqrt recip tanh gelu erf``.  No text is ever
 evaluated by Python.
 """
 
