@@ -6,9 +6,12 @@ tiling factors and a loop order, and the spatial unrolling onto the PE array.
 
 # --- per-Einsum mapper (issue 5) -------------------------------------------
 from ._errors import InfeasibleMappingError, MappingError
+from ._mapper import SOLVERS, CascadeMapping, map_cascade, map_einsum
 from ._mapping import UNITS, Mapping
 from ._problem import DRAM, RF, Problem, StorageInfo, TensorInfo, build_problem
 from ._render import render_loop_nest
+from ._result import OBJECTIVES, MapResult
+from ._search import METHODS, search_mappings
 from ._validate import check_fits, check_mapping, validate_mapping
 
 __all__ = [
@@ -26,5 +29,19 @@ __all__ = [
     "check_mapping",
     "check_fits",
     "render_loop_nest",
+    "map_einsum",
+    "map_cascade",
+    "search_mappings",
+    "MapResult",
+    "CascadeMapping",
+    "OBJECTIVES",
+    "SOLVERS",
+    "METHODS",
 ]
 # --- end of per-Einsum mapper block ----------------------------------------
+
+# --- cascade scheduling, COSMA (issue 6) -------------------------------------
+from .cosma import schedule, schedule_divide, schedule_ilp  # noqa: E402
+
+__all__ += ["schedule", "schedule_ilp", "schedule_divide"]
+# --- end of cascade scheduling block -----------------------------------------

@@ -92,7 +92,7 @@ def plot_memory(
     handles = [Patch(color=c, label=k) for k, c in _KIND_COLOURS.items()]
     handles.append(plt.Line2D([], [], marker=">", linestyle="", color="black", label="load"))
     handles.append(plt.Line2D([], [], marker="x", linestyle="", color="black", label="store"))
-    ax.legend(handles=handles, fontsize=7, loc="upper right")
+    ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     if title:
         ax.set_title(title)
     fig.tight_layout()

@@ -21,10 +21,14 @@ from . import workload as _workload
 from . import arch as _arch
 from . import rtl as _rtl
 from . import demo as _demo
+from . import map as _map
+from . import schedule as _schedule
 
 main.add_command(_workload.group)
 main.add_command(_arch.group)
 main.add_command(_rtl.group)
 main.add_command(_demo.command)
+main.add_command(_map.command)
+main.add_command(_schedule.command)
 
 __all__ = ["main"]

@@ -164,7 +164,8 @@ def _windowed(
     if method == "ilp":
         report = reports[0]
         status = "optimal" if report.status == "optimal" else "time-limit"
-        bound = None if report.bound is None else report.bound + outputs
+        # every input/weight is loaded and every output written at least once
+        bound = None if report.bound is None else max(report.bound + outputs, float(graph.compulsory_traffic))
         if report.objective is None:
             notes.append(f"{solver} found no incumbent within the time limit")
         gap = None
