@@ -23,6 +23,7 @@ from . import rtl as _rtl
 from . import demo as _demo
 from . import map as _map
 from . import schedule as _schedule
+from . import sweep as _sweep
 
 main.add_command(_workload.group)
 main.add_command(_arch.group)
@@ -30,5 +31,6 @@ main.add_command(_rtl.group)
 main.add_command(_demo.command)
 main.add_command(_map.command)
 main.add_command(_schedule.command)
+main.add_command(_sweep.group)
 
 __all__ = ["main"]
