@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, NamedTuple
 
 from ._cascade import Cascade
 from ._einsum import Einsum
@@ -136,64 +136,66 @@ def _declarations(
     return decls
 
 
+class _Use(NamedTuple):
+    """One access of a tensor: where it is, and whether it writes."""
+
+    einsum: Einsum
+    access: TensorAccess
+    writes: bool
+
+
+def _dimension(name: str, axis: int, uses: list[_Use], decl: TensorDecl | None, shapes: dict) -> tuple[int, str | None, str]:
+    """Size of one dimension, the rank that fixes it (if one does), and its label."""
+    if decl is not None and decl.dims is not None:
+        rank = decl.dims[axis]
+        return shapes[rank], rank, rank
+    writers = [use for use in uses if use.writes]
+    if writers:
+        return _from_index(writers[0].access.indices[axis], writers[0].einsum, name, axis, shapes)
+    plain = [use.access.indices[axis].plain_rank for use in uses if use.access.indices[axis].plain_rank]
+    if plain:
+        return shapes[plain[0]], plain[0], plain[0]
+    for use in uses:  # only affine reads: the largest index fixes the size
+        index = use.access.indices[axis]
+        if index.bounds(shapes)[0] < 0:
+            check_bounds(index, 1, shapes, _where(use.einsum, name, axis))
+    size = max(use.access.indices[axis].bounds(shapes)[1] for use in uses) + 1
+    return size, None, str(uses[0].access.indices[axis])
+
+
 def _tensors(einsums: tuple[Einsum, ...], shapes: dict[str, int], decls: dict[str, TensorDecl]) -> tuple[Tensor, ...]:
-    uses: dict[str, list[tuple[Einsum, TensorAccess, bool]]] = {}
+    table: dict[str, list[_Use]] = {}
     for einsum in einsums:
         for access in einsum.accesses:
-            uses.setdefault(access.tensor, []).append((einsum, access, False))
-        uses.setdefault(einsum.output.tensor, []).append((einsum, einsum.output, True))
+            table.setdefault(access.tensor, []).append(_Use(einsum, access, False))
+        table.setdefault(einsum.output.tensor, []).append(_Use(einsum, einsum.output, True))
     tensors = []
-    for name, accesses in uses.items():
+    for name, uses in table.items():
         decl = decls.get(name)
-        first_einsum, first, _ = accesses[0]
-        ndim = len(decl.dims) if decl is not None and decl.dims is not None else len(first.indices)
-        for einsum, access, _ in accesses:
-            if len(access.indices) != ndim:
-                source = "its declaration" if decl is not None and decl.dims is not None else f"Einsum {first_einsum.name!r}"
+        declared = decl is not None and decl.dims is not None
+        ndim = len(decl.dims) if declared else len(uses[0].access.indices)
+        for use in uses:
+            if len(use.access.indices) != ndim:
+                source = "its declaration" if declared else f"Einsum {uses[0].einsum.name!r}"
                 raise ShapeError(
-                    f"tensor {name!r} has {len(access.indices)} indices here but {ndim} in {source}",
-                    einsum=einsum.name,
-                    column=access.column,
+                    f"tensor {name!r} has {len(use.access.indices)} indices here but {ndim} in {source}",
+                    einsum=use.einsum.name,
+                    column=use.access.column,
                     expected=f"{ndim} indices",
-                    text=einsum.text,
+                    text=use.einsum.text,
                 )
-        produced = [(e, a) for e, a, is_out in accesses if is_out]
-        dims: list[str] = []
-        sizes: list[int] = []
-        by_rank: list[str | None] = []
-        for axis in range(ndim):
-            if decl is not None and decl.dims is not None:
-                rank: str | None = decl.dims[axis]
-                size, label = shapes[rank], rank
-            elif produced:
-                size, rank, label = _from_index(produced[0][1].indices[axis], produced[0][0], name, axis, shapes)
-            else:
-                plain = [a.indices[axis].plain_rank for _, a, _ in accesses if a.indices[axis].plain_rank]
-                if plain:
-                    rank = plain[0]
-                    size, label = shapes[rank], rank
-                else:
-                    rank = None
-                    for einsum, access, _ in accesses:
-                        low = access.indices[axis].bounds(shapes)[0]
-                        if low < 0:
-                            check_bounds(access.indices[axis], 1, shapes, _where(einsum, name, axis))
-                    size = max(a.indices[axis].bounds(shapes)[1] for _, a, _ in accesses) + 1
-                    label = str(first.indices[axis])
-            dims.append(label)
-            sizes.append(size)
-            by_rank.append(rank)
-        for einsum, access, _ in accesses:
-            for axis, index in enumerate(access.indices):
-                _check_access(index, sizes[axis], by_rank[axis], shapes, _where(einsum, name, axis))
+        sizes, ranks, labels = zip(*(_dimension(name, axis, uses, decl, shapes) for axis in range(ndim))) if ndim else ((), (), ())
+        for use in uses:
+            for axis, index in enumerate(use.access.indices):
+                _check_access(index, sizes[axis], ranks[axis], shapes, _where(use.einsum, name, axis))
         tensors.append(
             Tensor(
                 name,
-                tuple(dims),
+                tuple(labels),
                 tuple(sizes),
                 init=decl.init if decl is not None else 0.0,
                 bits=decl.bits if decl is not None else None,
-                declared=decl is not None and decl.dims is not None,
+                declared=declared,
                 weight=decl is not None and decl.weight,
             )
         )

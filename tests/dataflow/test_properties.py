@@ -101,3 +101,39 @@ def test_structured_random_cascade_files_raise_only_einsum_errors(data):
         loads_cascade(yaml.safe_dump(data))
     except EinsumError:
         pass
+
+
+def _leaf():
+    from dataflow import AffineIndex, Const, TensorAccess, Term
+
+    access = st.builds(
+        lambda tensor, ranks: TensorAccess(tensor, tuple(AffineIndex((Term(1, r),)) for r in ranks)),
+        st.sampled_from(["A", "B", "QK"]),
+        st.lists(st.sampled_from(["m", "k"]), min_size=1, max_size=2),
+    )
+    const = st.builds(Const, st.floats(min_value=-1e6, max_value=1e6, allow_nan=False) | st.sampled_from([float("inf"), float("-inf")]))
+    return access | const
+
+
+def _tree(children):
+    from dataflow import Call, Const
+    from dataflow._ir import MAP_OPS
+
+    def call(op, args):
+        return Call(op, tuple(args))
+
+    binary = st.builds(call, st.sampled_from([op for op, n in MAP_OPS.items() if n == 2]), st.lists(children, min_size=2, max_size=2))
+    unary = st.builds(
+        call,
+        st.sampled_from([op for op, n in MAP_OPS.items() if n == 1]),
+        st.lists(children.filter(lambda c: not isinstance(c, Const)), min_size=1, max_size=1),
+    )
+    return binary | unary
+
+
+@given(st.recursive(_leaf(), _tree, max_leaves=12))
+def test_any_expression_tree_prints_and_parses_back(expr):
+    from dataflow import AffineIndex, Einsum, TensorAccess, Term
+
+    einsum = Einsum("Z", TensorAccess("Z", (AffineIndex((Term(1, "m"),)),)), expr)
+    assert parse_einsum(str(einsum)) == einsum
