@@ -95,3 +95,37 @@ def test_unknown_rank():
         analyze_passes(library.gemm(M=2, N=2, K=2), "m").pass_of("Q")
     with pytest.raises(TypeError, match=r"analyze_passes needs a Cascade, not 3"):
         analyze_passes(3, "m")
+
+
+CHUNKED_TWO_PASS = """
+BQK[m1,m0,p] = Q[e,p] * K[e,m1*4+m0]
+LM[m1,p] = BQK[m1,m0,p] :: max(m0)
+GM[p] = LM[m1,p] :: max(m1)
+SLN[m1,m0,p] = exp(BQK[m1,m0,p] - LM[m1,p])
+SLD[m1,p] = SLN[m1,m0,p]
+SLNV[f,m1,p] = SLN[m1,m0,p] * V[f,m1*4+m0]
+PRM[m1,p] = exp(LM[m1,p] - GM[p])
+SPD[m1,p] = SLD[m1,p] * PRM[m1,p]
+SD[p] = SPD[m1,p]
+SPNV[f,m1,p] = SLNV[f,m1,p] * PRM[m1,p]
+SNV[f,p] = SPNV[f,m1,p]
+AV[f,p] = SNV[f,p] / SD[p]
+"""
+
+
+def test_chunked_two_pass_attention_with_local_maxima_is_two_passes_and_correct():
+    import numpy as np
+
+    from dataflow import execute
+
+    c = parse_cascade(CHUNKED_TWO_PASS, {"e": 3, "f": 2, "m": 12, "m1": 3, "m0": 4, "p": 5},
+                      tensors={"K": {"dims": ["e", "m"]}, "V": {"dims": ["f", "m"]}})
+    analysis = analyze_passes(c, "m")
+    assert analysis.count == 2
+    assert analysis.passes[1].einsums == ("PRM", "SPD", "SD", "SPNV", "SNV")
+    assert analysis.passes[1].boundaries == (PassBoundary("PRM", "GM", "GM"),)
+    out = execute(c, seed=3)
+    scores = out["Q"].T @ out["K"]
+    weights = np.exp(scores - scores.max(axis=1, keepdims=True))
+    reference = (weights / weights.sum(axis=1, keepdims=True)) @ out["V"].T
+    assert np.allclose(out["AV"], reference.T, rtol=1e-9)
