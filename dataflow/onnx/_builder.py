@@ -74,8 +74,8 @@ class Scope:
             decompositions.append(digit_sizes(view, axis))
         sizes = refine(size, decompositions) if size > 1 else [1]
         for view, axis in zip(views, axis_of):
-            if axis is None or view.shape[axis] != size:
-                continue
+            if axis is None or view.shape[axis] != size or view.tensor in self.builder.weights:
+                continue  # weights lend no rank names: their consumers name the ranks
             if size == 1:
                 for digit in view.axes[axis]:
                     hints.setdefault(0, digit.hint)

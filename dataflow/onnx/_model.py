@@ -31,6 +31,7 @@ class Graph:
     opset: int
     shapes: dict[str, tuple[int, ...]]
     constants: dict[str, np.ndarray]
+    types: dict[str, onnx.TypeProto]
     inputs: tuple[str, ...]
     outputs: tuple[str, ...]
 
@@ -215,6 +216,7 @@ def load_graph(
         opset=opset,
         shapes=_static_shapes(inferred),
         constants=_constants(inferred, name),
+        types={v.name: v.type for v in list(inferred.graph.value_info) + list(inferred.graph.output)},
         inputs=inputs,
         outputs=tuple(value.name for value in inferred.graph.output),
     )

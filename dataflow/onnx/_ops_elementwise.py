@@ -24,7 +24,6 @@ _UNARY = {
     "Erf": lambda a: f"erf({a})",
     "Abs": lambda a: f"max({a}, -{a})",
     "Sigmoid": lambda a: f"recip(1.0 + exp(-{a}))",
-    "Softplus": None,  # needs log: not an operator of the notation
 }
 _BINARY = {"Add": "+", "Sub": "-", "Mul": "*", "Div": "/"}
 
