@@ -40,7 +40,7 @@ class _Token:
 
 
 def _describe(token: _Token) -> str:
-    return "the end of the line" if token.kind == "end" else repr(token.text)
+    return "end of line" if token.kind == "end" else repr(token.text)
 
 
 def _tokenize(text: str, label: str) -> list[_Token]:
@@ -96,11 +96,11 @@ def _tokenize(text: str, label: str) -> list[_Token]:
             raise EinsumSyntaxError(
                 f"unexpected character {char!r}", einsum=label, column=start + 1, expected=_EXPECTED_PUNCT, text=text
             )
-    tokens.append(_Token("end", "", len(text.rstrip()) + 1 if "#" not in text else text.index("#") + 1))
+    tokens.append(_Token("end", "", len(text[:i].rstrip()) + 1))
     return tokens
 
 
-_LEADING_NAME = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(:(?!:))?\s*([A-Za-z_][A-Za-z0-9_]*)?")
+_LEADING_NAME = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)")
 
 
 def _guess_name(text: str, line: int | None) -> str:
@@ -129,8 +129,8 @@ class _Parser:
         self.pos += 1
         return token
 
-    def fail(self, token: _Token, expected: str, problem: str | None = None, cls=EinsumSyntaxError) -> EinsumError:
-        return cls(
+    def fail(self, token: _Token, expected: str, problem: str | None = None) -> EinsumError:
+        return EinsumSyntaxError(
             problem or f"unexpected {_describe(token)}",
             einsum=self.label,
             column=token.column,
