@@ -14,6 +14,12 @@ $(STAMP): pyproject.toml
 	$(PIP) install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The tests also export real models (torchvision ResNet-18, a transformers BERT) to ONNX: the [models] extra.
+MODELS := $(VENV)/.models-installed
+$(MODELS): $(STAMP)
+	$(PIP) install --quiet -e '.[test,models]'
+	touch $(MODELS)
+
 # Icarus Verilog (cocotb simulator) and nextpnr-ice40 (FPGA place and route), where missing.
 system-deps:
 	@missing=""; \
@@ -29,7 +35,7 @@ setup: $(STAMP) system-deps
 demo: setup
 	$(VENV)/bin/accel demo
 
-test: setup
+test: setup $(MODELS)
 	$(PY) -m pytest -n 2 -q
 
 bench: setup
