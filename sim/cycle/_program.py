@@ -110,6 +110,10 @@ class EinsumProgram:
         Real multiply-accumulates and operations (padding excluded).
     rows_used, cols_used : int
         PEs the mapping occupies.
+    pe_accesses : tuple of (tensor, reads, writes, fills, drains)
+        Register-file accesses in elements, over all PEs and folds.
+    noc_bits : float
+        Bits delivered to (or collected from) PEs over the array network.
     inputs, outputs : tuple of str
         Tensors read and written.
     """
@@ -122,6 +126,8 @@ class EinsumProgram:
     ops: int
     rows_used: int
     cols_used: int
+    pe_accesses: tuple[tuple[str, float, float, float, float], ...]
+    noc_bits: float
     inputs: tuple[str, ...]
     outputs: tuple[str, ...]
 
@@ -185,6 +191,88 @@ class _Nest:
             yield fold, p, idx
 
 
+class _PerPE:
+    """What the PEs exchange with the innermost shared level, fold by fold (Timeloop semantics).
+
+    Each PE keeps its current operands and partial sum in latches below the
+    register file.  A latch (or register-file) tile is refetched when a loop
+    above it that indexes the tensor advances; the shared parent serves the
+    union of all PEs' tiles once per visit (multicast, spatial reduction); an
+    output tile is written back on every visit and re-read on every visit but
+    the first of each distinct tile.  Within a fold the register-file loops
+    repeat identically, so the latch visits per fold are the product of the
+    register-file factors down to the innermost one indexing the tensor.
+    """
+
+    def __init__(self, problem: Any, mapping: Any, loops: list[tuple[int, int, int]]) -> None:
+        self.tensors = problem.tensors
+        nr = len(problem.ranks)
+        rf_ext = tuple(mapping.temporal[0])
+        spatial = tuple(mapping.spatial)
+        self.pes = math.prod(spatial)
+        rf_loops = [(problem.ranks.index(r), mapping.temporal[0][problem.ranks.index(r)]) for r in mapping.orders[0]]
+        rf_loops = [(r, f) for r, f in rf_loops if f > 1]
+        self.info = []
+        for ti, t in enumerate(self.tensors):
+            rel = t.relevant
+            positions = [p for p in range(len(loops)) if rel[loops[p][1]]]
+            change = [any(j <= p for p in positions) for j in range(len(loops) + 1)]
+            last = max((i for i, (r, f) in enumerate(rf_loops) if rel[r]), default=-1)
+            vin = math.prod(f for _, f in rf_loops[: last + 1]) if last >= 0 else 1
+            distinct = math.prod(f for r, f in rf_loops if rel[r])
+            self.info.append({
+                "positions": positions, "change": change, "vin": vin, "distinct": distinct,
+                "rf": bool(problem.storage[0].holds[ti]), "output": t.role == "output",
+                "u_latch": t.footprint(tuple(spatial)), "u_rf": t.footprint(tuple(a * b for a, b in zip(rf_ext, spatial))),
+                "tile_rf": t.footprint(rf_ext), "seen": set(), "key": None,
+            })
+        self.rf = {t.name: [0.0, 0.0, 0.0, 0.0] for t in self.tensors}
+        self.noc_bits = 0.0
+        del nr
+
+    def fold(self, fold: int, j: int, idx: list[int], reads: dict, writes: dict) -> None:
+        pes = self.pes
+        for ti, (t, d) in enumerate(zip(self.tensors, self.info)):
+            changed = fold == 0 or d["change"][j]
+            new = False
+            if changed:
+                key = tuple(idx[p] for p in d["positions"])
+                new = key not in d["seen"]
+                d["seen"].add(key)
+            latch = d["vin"] if d["vin"] > 1 else int(changed)
+            rf = self.rf[t.name]
+            if d["rf"]:
+                visits = int(changed)  # the register-file tile, fed by the shared parent
+                refetch = visits if (d["output"] and not new) else 0
+                tile = d["tile_rf"] * pes
+                if d["output"]:
+                    writes[ti] = writes.get(ti, 0) + visits * d["u_rf"]
+                    reads[ti] = reads.get(ti, 0) + refetch * d["u_rf"]
+                    rf[3] += visits * tile
+                    rf[2] += refetch * tile
+                    self.noc_bits += (visits + refetch) * tile * t.bits
+                    latch_new = d["distinct"] if new else 0
+                    rf[1] += latch * pes
+                    rf[0] += (latch - latch_new) * pes if latch else 0
+                else:
+                    reads[ti] = reads.get(ti, 0) + visits * d["u_rf"]
+                    rf[2] += visits * tile
+                    self.noc_bits += visits * tile * t.bits
+                    rf[0] += latch * pes
+            elif d["output"]:
+                latch_new = (d["distinct"] if new else 0) if latch else 0
+                writes[ti] = writes.get(ti, 0) + latch * d["u_latch"]
+                reads[ti] = reads.get(ti, 0) + (latch - latch_new) * d["u_latch"]
+                self.noc_bits += (2 * latch - latch_new) * pes * t.bits
+            else:
+                reads[ti] = reads.get(ti, 0) + latch * d["u_latch"]
+                self.noc_bits += latch * pes * t.bits
+
+    def accesses(self) -> tuple[tuple[str, float, float, float, float], ...]:
+        """Register-file (reads, writes, fills, drains) per tensor it holds, in elements."""
+        return tuple((name, *map(float, v)) for name, v in self.rf.items() if any(v))
+
+
 def lower(
     problem: Any,
     mapping: Any,
@@ -233,8 +321,6 @@ def lower(
         ext = [math.prod(mapping.temporal[j][r] for j in range(level + 1)) for r in range(len(problem.ranks))]
         return tuple(e * s for e, s in zip(ext, mapping.spatial))
 
-    fold_ext = tuple(math.prod((mapping.temporal[0][r], mapping.spatial[r])) for r in range(len(problem.ranks)))
-
     # Tracked tiles: (tensor index, level index) for shared levels holding the tensor.
     tracked: list[tuple[int, int, int, int, list[int], list[bool]]] = []  # ti, L, parent, bytes, positions, change-by-j
     for ti, t in enumerate(tensors):
@@ -251,9 +337,7 @@ def lower(
     inner = {}
     for ti in range(len(tensors)):
         inner[ti] = next((L for L in range(1, dram) if storage[L].holds[ti]), dram)
-    out_ti = [ti for ti, t in enumerate(tensors) if t.role == "output"]
-    out_positions = {ti: [p for p in range(len(loops)) if tensors[ti].relevant[loops[p][1]]] for ti in out_ti}
-
+    pe = _PerPE(problem, mapping, loops)
     def place(level: int) -> str:
         return DRAM if level == dram else storage[level].name
 
@@ -269,15 +353,15 @@ def lower(
     seen: dict[tuple[int, int], set] = {}
     fetched: dict[tuple[int, int], set] = {}
     current: dict[tuple[int, int], tuple[int, ...]] = {}
-    array_seen: dict[int, set] = {ti: set() for ti in out_ti}
-    fold_bytes = {ti: _nbytes(t, fold_ext) for ti, t in enumerate(tensors)}
     steps: list[TileStep] = []
     pending: dict | None = None
     names = [problem.ranks[r] for _, r, _ in loops]
 
     def finish(drains: list[Move], frees: list[Alloc]) -> None:
-        reads = tuple((place(inner[ti]), tensors[ti].name, n) for ti, n in pending["reads"].items() if n)
-        writes = tuple((place(inner[ti]), tensors[ti].name, n) for ti, n in pending["writes"].items() if n)
+        reads = tuple((place(inner[ti]), tensors[ti].name, math.ceil(n * tensors[ti].bits / 8))
+                      for ti, n in pending["reads"].items() if n)
+        writes = tuple((place(inner[ti]), tensors[ti].name, math.ceil(n * tensors[ti].bits / 8))
+                       for ti, n in pending["writes"].items() if n)
         steps.append(
             TileStep(
                 index=len(steps), label=pending["label"], folds=pending["folds"], allocs=tuple(pending["allocs"]),
@@ -334,15 +418,7 @@ def lower(
                     pending["fills"].append(Move(tensors[ti].name, fill_source(ti, L, parent, key), place(L), nb, "fill"))
                 visited.add(key)
         pending["folds"] += 1
-        for ti, t in enumerate(tensors):
-            if t.role == "output":
-                key = tuple(idx[p] for p in out_positions[ti])
-                if key in array_seen[ti]:
-                    pending["reads"][ti] = pending["reads"].get(ti, 0) + fold_bytes[ti]
-                array_seen[ti].add(key)
-                pending["writes"][ti] = pending["writes"].get(ti, 0) + fold_bytes[ti]
-            else:
-                pending["reads"][ti] = pending["reads"].get(ti, 0) + fold_bytes[ti]
+        pe.fold(fold, j, idx, pending["reads"], pending["writes"])
         prev_fold = fold
     drains, frees = [], []
     for ti, L, parent, nb, positions, change in sorted(tracked, key=lambda tr: tr[1]):
@@ -364,6 +440,7 @@ def lower(
     return EinsumProgram(
         einsum=problem.einsum, unit=problem.unit, timing=timing, steps=tuple(steps), macs=problem.macs,
         ops=problem.total_ops, rows_used=mapping.rows_used, cols_used=mapping.cols_used,
+        pe_accesses=pe.accesses(), noc_bits=pe.noc_bits,
         inputs=tuple(t.name for t in tensors if t.role != "output"),
         outputs=tuple(t.name for t in tensors if t.role == "output"),
     )

@@ -8,48 +8,26 @@ engine moved, in elements: ``fills`` received from the level above,
 writes the drains it receives.  The scratchpad of a cascade schedule
 (``'spad'``) is reported as a level of that name.
 
-Inside the PEs the engine runs folds as bursts, so per-PE actions are counted
-per fold: every PE receives its tile of each operand over the array network
-(one ``noc.hop`` per word delivered to a PE, as the analytical model counts
-them), a register file that holds a tensor is written with what it receives
-and read once per iteration point (an output is read and written), and each
-real MAC or operation costs one ``mac`` (or ``vector.op``).
+Inside the PEs the engine runs folds as bursts; the register-file accesses
+and the words carried to and from PEs over the array network (one
+``noc.hop`` per operand word per PE) are counted per fold by the lowering
+(Timeloop's latch semantics, see ``sim.cycle._program``), and each real MAC
+or operation costs one ``mac`` (or ``vector.op``).
 """
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from typing import Any
 
 from .._report import EnergyItem, Report, TensorAccesses
 from ._engine import EinsumStats
-from ._program import DRAM, SPAD, EinsumProgram
+from ._program import SPAD, EinsumProgram
 
 __all__ = ["build_report", "MODEL_NAME"]
 
 #: Provenance tag of reports from this simulator.
 MODEL_NAME = "sim.cycle (SimPy, tile-step events; SCALE-Sim fold timing 2R+C+T-2)"
-
-
-def _pe_counts(problem: Any, mapping: Any, folds: int) -> tuple[dict[str, float], dict[str, float], float]:
-    """Per-PE register-file reads/writes (elements, by tensor) and bits delivered over the NoC in ``folds`` folds."""
-    rf_reads: dict[str, float] = defaultdict(float)
-    rf_writes: dict[str, float] = defaultdict(float)
-    hop_bits = 0.0
-    rf_ext = tuple(mapping.temporal[0])
-    pes = math.prod(mapping.spatial)
-    iters = math.prod(rf_ext) * pes
-    for ti, t in enumerate(problem.tensors):
-        per_pe = t.footprint(rf_ext)
-        delivered = per_pe * pes * folds
-        hop_bits += delivered * t.bits
-        if problem.storage[0].holds[ti]:
-            rf_writes[t.name] += delivered
-            rf_reads[t.name] += iters * folds
-            if t.role == "output":
-                rf_writes[t.name] += iters * folds
-    return rf_reads, rf_writes, hop_bits
 
 
 def build_report(
@@ -84,9 +62,9 @@ def build_report(
             continue
         row = acc.setdefault((place, tensor), [0.0, 0.0, 0.0, 0.0])
         row[index[kind]] += nbytes * 8 / bits[tensor]
-    rf_reads, rf_writes, hop_bits = _pe_counts(problem, mapping, program.folds)
-    for tensor in sorted(set(rf_reads) | set(rf_writes)):
-        acc[("rf", tensor)] = [rf_reads.get(tensor, 0.0), rf_writes.get(tensor, 0.0), 0.0, 0.0]
+    for tensor, *counts in program.pe_accesses:
+        acc[("rf", tensor)] = list(counts)
+    hop_bits = program.noc_bits
     accesses = tuple(TensorAccesses(level, tensor, *vals) for (level, tensor), vals in acc.items())
 
     items: list[EnergyItem] = []

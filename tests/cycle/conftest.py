@@ -1,6 +1,8 @@
-"""Small architectures and GEMM mappings shared by the cycle-simulator tests."""
+"""Small architectures and GEMM mappings shared by the cycle-simulator tests (as fixtures)."""
 
 from __future__ import annotations
+
+import pytest
 
 from accel import DRAM, Architecture, ArithmeticUnit, MemoryLevel, PEArray, RegisterFile
 from mapping import Mapping, build_problem
@@ -51,3 +53,15 @@ def gemm_mapping(cascade, arch, *, rf=None, spatial_rows=None, spatial_cols=None
     temporal = [vec(rf)] + [vec(buf if lv == "buf" else None) for lv in levels[1:-1]] + [vec(outer)]
     orders = [tuple(order or ranks)] * len(levels)
     return Mapping(einsum.name, ranks, levels, temporal, orders, vec(spatial_rows), vec(spatial_cols))
+
+
+@pytest.fixture
+def make_arch():
+    """:func:`systolic`, as a fixture (test modules cannot import this file by name)."""
+    return systolic
+
+
+@pytest.fixture
+def make_mapping():
+    """:func:`gemm_mapping`, as a fixture."""
+    return gemm_mapping

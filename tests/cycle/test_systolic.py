@@ -1,0 +1,118 @@
+"""Fold timing and the PE-array pipeline against SCALE-Sim's closed forms.
+
+SCALE-Sim (Samajdar et al., "A Systematic Methodology for Characterizing
+Scalability of DNN Accelerators using SCALE-Sim", ISPASS 2020, Sec. III) gives
+the runtime of an ``Sr x Sc`` operand mapping with ``T`` temporal steps on an
+``R x C`` systolic array, folds not overlapped, as::
+
+    cycles = (2R + C + T - 2) * ceil(Sr / R) * ceil(Sc / C)
+
+with, for a GEMM ``(M x K) x (K x N)`` (a convolution's ``Npixels`` = M,
+``Wconv`` = K, ``Nfilter`` = N):
+
+* output stationary:  Sr = M, Sc = N, T = K
+* weight stationary:  Sr = K, Sc = N, T = M
+* input stationary:   Sr = K, Sc = M, T = N
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from dataflow import library
+from sim.cycle import fold_timing, simulate
+
+
+def scalesim_cycles(dataflow: str, R: int, C: int, M: int, N: int, K: int) -> int:
+    Sr, Sc, T = {
+        "output_stationary": (M, N, K),
+        "weight_stationary": (K, N, M),
+        "input_stationary": (K, M, N),
+    }[dataflow]
+    return (2 * R + C + T - 2) * math.ceil(Sr / R) * math.ceil(Sc / C)
+
+
+def scalesim_mapping(gemm_mapping, dataflow, cascade, arch, R, C, M, N, K):
+    """The mapping SCALE-Sim's dataflow implies: Sr on the rows, Sc on the columns, T in the PEs."""
+    sr, sc, t = {"output_stationary": ("m", "n", "k"), "weight_stationary": ("k", "n", "m"), "input_stationary": ("k", "m", "n")}[dataflow]
+    size = {"m": M, "n": N, "k": K}
+    return gemm_mapping(
+        cascade, arch, rf={t: size[t]}, spatial_rows={sr: R}, spatial_cols={sc: C},
+        outer={sr: math.ceil(size[sr] / R), sc: math.ceil(size[sc] / C)},
+    )
+
+
+@pytest.mark.parametrize("dataflow", ["weight_stationary", "output_stationary", "input_stationary"])
+@pytest.mark.parametrize("R, C, M, N, K", [(4, 4, 8, 8, 8), (4, 3, 10, 6, 8), (8, 4, 5, 7, 9), (2, 5, 3, 11, 4)])
+def test_pipeline_matches_scalesim(make_arch, make_mapping, dataflow, R, C, M, N, K):
+    arch = make_arch(R, C, dataflow)
+    cascade = library.gemm(M=M, N=N, K=K)
+    mapping = scalesim_mapping(make_mapping, dataflow, cascade, arch, R, C, M, N, K)
+    result = simulate(cascade.einsums[0], cascade.shapes, arch, mapping)
+    report = result.report
+    expected = scalesim_cycles(dataflow, R, C, M, N, K)
+    assert report.cycles("compute") + report.cycles("fill_drain") == expected
+    busy = sum(e.duration for e in result.events if e.track == "pe_array")
+    assert busy == expected
+    # With ample bandwidth the only other cycles are the first tiles' arrival (the two operand
+    # tiles share the DRAM bus: one cycle each) and the last output tile's write-back (one cycle).
+    assert report.cycles("bandwidth_stall") == 3
+    assert report.total_cycles == expected + 3
+
+
+def test_folds_and_steady_state_split(make_arch, make_mapping):
+    arch = make_arch(4, 3, "weight_stationary")
+    cascade = library.gemm(M=10, N=6, K=8)
+    result = simulate(cascade.einsums[0], cascade.shapes, arch, scalesim_mapping(make_mapping, "weight_stationary", cascade, arch, 4, 3, 10, 6, 8))
+    # 2 row folds x 2 column folds, T = M = 10 steady cycles each, 2R + C - 2 = 9 of fill and drain.
+    assert result.report.cycles("compute") == 4 * 10
+    assert result.report.cycles("fill_drain") == 4 * 9
+    assert result.programs[0].folds == 4
+
+
+def test_double_buffered_weights_hide_the_preload(make_arch, make_mapping):
+    # Room for two weights per PE: each fold's R-cycle preload overlaps the previous fold's stream.
+    single = make_arch(4, 4, "weight_stationary", rf_capacity=1)
+    double = make_arch(4, 4, "weight_stationary", rf_capacity=2)
+    cascade = library.gemm(M=8, N=8, K=8)
+    runs = [
+        simulate(cascade.einsums[0], cascade.shapes, a, scalesim_mapping(make_mapping, "weight_stationary", cascade, a, 4, 4, 8, 8, 8)).report
+        for a in (single, double)
+    ]
+    folds = 4
+    assert runs[0].cycles("fill_drain") == folds * (2 * 4 + 4 - 2)
+    assert runs[1].cycles("fill_drain") == folds * (4 + 4 - 2) + 4  # skew per fold, one exposed preload
+    assert runs[0].cycles("compute") == runs[1].cycles("compute") == folds * 8
+
+
+def test_fold_timing_phases():
+    ws = fold_timing(4, 3, 10, stationary="weight")
+    assert (ws.preload, ws.skew, ws.steady, ws.drain, ws.total) == (4, 5, 10, 0, 19)
+    os_ = fold_timing(4, 3, 10, stationary="output", pipeline_depth=3)
+    assert (os_.preload, os_.skew, os_.steady, os_.drain, os_.total) == (0, 5, 10, 6, 21)
+    bus = fold_timing(4, 3, 10, network="broadcast", hop_latency=2)
+    assert (bus.preload, bus.skew, bus.drain, bus.total) == (0, 2, 0, 12)
+    slow = fold_timing(4, 3, 10, hop_latency=2)
+    assert slow.total == 2 * (2 * 4 + 3 - 2) + 10
+    db = fold_timing(4, 3, 10, double_buffered=True)
+    assert db.run(3, first=True) == 3 * 15 + 4
+    assert db.run(3, first=False) == 3 * 15
+    assert db.run(0) == 0
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"rows": 0}, "fold_timing: rows must be an integer >= 1, not 0"),
+        ({"steady": 1.5}, "fold_timing: steady must be an integer >= 1, not 1.5"),
+        ({"hop_latency": -1}, "fold_timing: hop_latency must be an integer >= 0, not -1"),
+        ({"network": "mesh"}, "fold_timing: network must be 'systolic' or 'broadcast', not 'mesh'"),
+        ({"stationary": "psum"}, "fold_timing: stationary must be 'weight', 'input' or 'output', not 'psum'"),
+    ],
+)
+def test_fold_timing_bad_input(kwargs, message):
+    args = {"rows": 4, "cols": 4, "steady": 8, **kwargs}
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)").replace(".", r"\.")):
+        fold_timing(args.pop("rows"), args.pop("cols"), args.pop("steady"), **args)
