@@ -72,6 +72,14 @@ class IlpModel:
         return fm, orders
 
 
+def _var(prob: pulp.LpProblem, name: str, low: float | None = None, up: float | None = None, cat: str = "Continuous") -> Any:
+    """A variable attached to ``prob`` (PuLP >= 3.3 spelling when available)."""
+    add = getattr(prob, "add_variable", None)
+    if add is not None:
+        return add(name, low, up, cat=cat)
+    return pulp.LpVariable(name, low, up, cat=cat)  # pragma: no cover - older PuLP
+
+
 def _val(v: Any) -> float:
     if isinstance(v, (int, float)):
         return float(v)
@@ -107,7 +115,7 @@ def build_ilp(problem: Problem, energies: Any, objective: str) -> IlpModel:
     for r in range(nr):
         zs = []
         for o, size in enumerate(options[r]):
-            z[r, o] = pulp.LpVariable(f"z_{r}_{o}", cat="Binary") if len(options[r]) > 1 else 1
+            z[r, o] = _var(prob, f"z_{r}_{o}", 0, 1, "Binary") if len(options[r]) > 1 else 1
             zs.append((z[r, o], math.log2(size)))
             counts = Counter(prime_factors(size))
             primes[r, o] = sorted(counts.items())
@@ -115,7 +123,7 @@ def build_ilp(problem: Problem, energies: Any, objective: str) -> IlpModel:
                 allowed = [s for s in range(slots) if (s != row_s or p.row_allowed[r]) and (s != col_s or p.col_allowed[r])]
                 allowed = [s for s in allowed if not (s == row_s and q > p.rows) and not (s == col_s and q > p.cols)]
                 for s in allowed:
-                    x[r, o, q, s] = pulp.LpVariable(f"x_{r}_{o}_{q}_{s}", lowBound=0, upBound=mult, cat="Integer")
+                    x[r, o, q, s] = _var(prob, f"x_{r}_{o}_{q}_{s}", 0, mult, "Integer")
                     lf[r, s].append((x[r, o, q, s], math.log2(q)))
                 prob += pulp.lpSum(x[r, o, q, s] for s in allowed) == mult * z[r, o], f"assign_{r}_{o}_{q}"
         if len(options[r]) > 1:
@@ -142,7 +150,7 @@ def build_ilp(problem: Problem, energies: Any, objective: str) -> IlpModel:
             prob += pulp.lpSum(terms) + math.log2(t.bits / 8) <= math.log2(st.capacity / len(held)) + 1e-6, f"cap_{i}_{t.name}"
 
     family = order_family(p)
-    u = {(lv, k): pulp.LpVariable(f"u_{lv}_{k}", cat="Binary") for lv in range(nl) for k in range(len(family))}
+    u = {(lv, k): _var(prob, f"u_{lv}_{k}", 0, 1, "Binary") for lv in range(nl) for k in range(len(family))}
     for lv in range(nl):
         prob += pulp.lpSum(u[lv, k] for k in range(len(family))) == 1, f"order_{lv}"
     free = _free_ranks(p, family)
@@ -150,11 +158,11 @@ def build_ilp(problem: Problem, energies: Any, objective: str) -> IlpModel:
     for lv in range(nl):
         for k in range(len(family)):
             for r in set().union(*(free[ti][k] for ti in range(len(p.tensors)))):
-                g[r, lv, k] = pulp.LpVariable(f"g_{r}_{lv}_{k}", lowBound=0)
+                g[r, lv, k] = _var(prob, f"g_{r}_{lv}_{k}", 0)
                 prob += g[r, lv, k] <= L[r, lv], f"g_lf_{r}_{lv}_{k}"
                 prob += g[r, lv, k] <= bound[r] * u[lv, k], f"g_u_{r}_{lv}_{k}"
 
-    lat = pulp.LpVariable("log_latency", lowBound=0)
+    lat = _var(prob, "log_latency", 0)
     compute = pulp.lpSum(log_sizes) - pulp.lpSum(L[r, s] for r in range(nr) for s in (row_s, col_s))
     if p.ops_per_point:
         prob += lat >= compute + math.log2(p.ops_per_point / p.ops_per_cycle), "lat_compute"
@@ -185,7 +193,7 @@ def build_ilp(problem: Problem, energies: Any, objective: str) -> IlpModel:
                 sides.append((ir + rep, both * t.elements * hop.pj * t.bits / hop.bits))
             top = math.ceil(sum(bound[r] for r in range(nr) if not rel[r]) - 1e-9)
             for expr, coef in sides:
-                y = pulp.LpVariable(f"y_{len(energy_terms)}", lowBound=1)
+                y = _var(prob, f"y_{len(energy_terms)}", 1)
                 for b in range(top + 1):
                     prob += y >= 2.0**b * (1 + math.log(2) * (expr - b)), f"tan_{len(energy_terms)}_{b}"
                 energy_terms.append((y, coef))

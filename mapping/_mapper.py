@@ -14,6 +14,7 @@ import os
 import re
 import tempfile
 import time
+import warnings
 from collections.abc import Collection, Mapping as MappingABC
 from dataclasses import dataclass
 from typing import Any
@@ -63,12 +64,14 @@ def _solve(ilp: IlpModel, solver: str, time_limit: float, objective: str = "edp"
     with tempfile.TemporaryDirectory() as tmp:
         log_path = os.path.join(tmp, "cbc.log")
         if solver == "cbc":
-            cmd = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, threads=1, logPath=log_path, keepFiles=False, **gaps)
+            with warnings.catch_warnings():  # PuLP 3.3 deprecates the bundled CBC; it is the one we have
+                warnings.simplefilter("ignore", DeprecationWarning)
+                cmd = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, threads=1, logPath=log_path, keepFiles=False, **gaps)
         else:
             cmd = pulp.HiGHS(msg=False, timeLimit=time_limit, threads=1, **gaps)
         try:
             ilp.prob.solve(cmd)
-        except pulp.PulpSolverError as exc:
+        except pulp.PulpSolverError:
             return "error", None
         sol = ilp.prob.sol_status
         gap = None
@@ -146,7 +149,7 @@ def map_einsum(
     check_fits(p)
     ilp = build_ilp(p, model.energies, objective)
     status, gap = _solve(ilp, solver, float(time_limit), objective)
-    notes = [f"ILP: {len(ilp.prob.variables())} variables, {len(ilp.prob.constraints)} constraints, {solver} {status}"]
+    notes = [f"ILP: {len(ilp.prob.variables())} variables, {ilp.prob.numConstraints()} constraints, {solver} {status}"]
     best, evaluated = None, 0
     if status in ("optimal", "feasible"):
         cand = _ilp_mapping(ilp, model)

@@ -66,8 +66,11 @@ def splits(n: int, k: int) -> np.ndarray:
 def rank_candidates(problem: Problem, r: int, pad: bool = True) -> np.ndarray:
     """Factor tuples of rank ``r`` over the slots (levels..., rows, cols) that respect the array.
 
-    Spatial factors exceed neither the array nor the axes' allowed ranks.
-    With ``pad``, the padded sizes of :func:`padded_sizes` are included.
+    Spatial factors exceed neither the array nor the axes' allowed ranks, and
+    no level's tile of a tensor is too large along ``r`` alone (with one
+    element of everything else the level keeps): an exact pruning, it drops
+    no legal mapping.  With ``pad``, the padded sizes of :func:`padded_sizes`
+    are included.
     """
     nl = len(problem.storage)
     sizes = padded_sizes(problem.sizes[r]) if pad else (problem.sizes[r],)
@@ -77,6 +80,16 @@ def rank_candidates(problem: Problem, r: int, pad: bool = True) -> np.ndarray:
         keep = (c[:, nl] <= (problem.rows if problem.row_allowed[r] else 1)) & (
             c[:, nl + 1] <= (problem.cols if problem.col_allowed[r] else 1)
         )
+        ext = np.cumprod(c[:, :nl], axis=1)
+        ext[:, 1:] *= (c[:, nl] * c[:, nl + 1])[:, None]
+        for i, st in enumerate(problem.storage[:-1]):
+            held = [t for t, h in zip(problem.tensors, st.holds) if h]
+            floor = sum(t.bits / 8 for t in held)
+            for t in held:
+                room = (st.capacity - floor + t.bits / 8) / (t.bits / 8)  # elements t may take
+                for row in t.coeffs:
+                    if row[r]:
+                        keep &= row[r] * (ext[:, i] - 1) + 1 <= room
         parts.append(c[keep])
     return np.concatenate(parts, axis=0)
 

@@ -1,0 +1,108 @@
+"""`accel map WORKLOAD ARCH`: map each Einsum with the ILP mapper and print loop nests and costs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ._common import echo_json, json_option, report_errors
+from .workload import parse_params, resolve
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
+    line = lambda cells: "  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))  # noqa: E731
+    return [line(headers), line(["-" * w for w in widths])] + [line(r) for r in rows]
+
+
+def _g(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.4g}"
+
+
+def format_result(result: Any, holds: dict[str, list[str]]) -> str:
+    """The loop nest and cost tables of one ``mapping.MapResult``."""
+    from mapping import render_loop_nest
+
+    rep = result.report
+    gap = "n/a" if result.gap is None else f"{result.gap:.3%}"
+    out = [
+        f"Einsum {result.mapping.einsum!r} on {rep.arch!r}: {result.objective} = {result.objective_value:.6g} "
+        f"({result.solver}, status {result.status}, gap {gap}, {result.solve_seconds:.2f} s)",
+        "",
+        render_loop_nest(result.mapping, holds),
+        "",
+    ]
+    total = rep.total_cycles
+    out += _table(["cycles by cause", "cycles", "share"],
+                  [[k, _g(v), f"{v / total:.1%}" if total else "-"] for k, v in rep.cycles_by_cause] + [["total", _g(total), "100.0%"]])
+    out.append("")
+    rows = [[f"{e.component}.{e.action}", _g(e.count), e.per, f"{e.pj_per_action:.4g}", _g(e.pj), f"{e.pj / rep.energy_pj:.1%}"]
+            for e in rep.energy]
+    out += _table(["energy", "count", "per", "pJ each", "pJ", "share"], rows + [["total", "", "", "", _g(rep.energy_pj), "100.0%"]])
+    out.append("")
+    rows = [[a.level, a.tensor, _g(a.reads), _g(a.writes), _g(a.fills), _g(a.drains)] for a in rep.accesses]
+    out += _table(["level", "tensor", "reads", "writes", "fills", "drains"], rows)
+    out.append("")
+    out.append(
+        f"MACs {rep.macs:,}  ops {rep.ops:,}  utilization {rep.utilization:.1%}  "
+        f"PEs used {rep.spatial_utilization:.1%}  latency {rep.seconds * 1e6:.4g} us  energy {rep.energy_pj / 1e6:.4g} uJ"
+    )
+    return "\n".join(out)
+
+
+def _holds(einsum: Any, shapes: Any, arch: Any, weights: Any) -> dict[str, list[str]]:
+    from mapping import build_problem
+
+    p = build_problem(einsum, shapes, arch, weights)
+    return {st.name: [t.name for t, h in zip(p.tensors, st.holds) if h] for st in p.storage}
+
+
+@click.command(name="map")
+@click.argument("workload")
+@click.argument("arch")
+@click.option("-p", "--param", "pairs", multiple=True, metavar="NAME=VALUE", help="Parameter of a built-in workload (repeatable).")
+@click.option("--einsum", "einsums", multiple=True, metavar="NAME", help="Map only this Einsum (repeatable; default: all).")
+@click.option("--objective", type=click.Choice(["edp", "latency", "energy"]), default="edp", show_default=True, help="What to minimize.")
+@click.option("--solver", type=click.Choice(["cbc", "highs"]), default="cbc", show_default=True, help="ILP solver.")
+@click.option("--time-limit", type=click.FloatRange(min=0.01), default=1.5, show_default=True, help="Seconds per ILP solve.")
+@json_option
+@report_errors
+def command(workload: str, arch: str, pairs: tuple[str, ...], einsums: tuple[str, ...], objective: str, solver: str,
+            time_limit: float, as_json: bool) -> None:
+    """Map every Einsum of WORKLOAD (library name or YAML file) onto ARCH (built-in name or YAML file).
+
+    Prints each Einsum's mapping as a loop nest with its cycles by cause,
+    energy by component and action, accesses per level and tensor, and
+    utilization, then the cascade's totals.  Exit status 2 for bad input, 3
+    when no mapping exists (the best one found so far, if any, is printed first).
+    """
+    from accel import load_architecture
+    from mapping import InfeasibleMappingError, map_einsum
+    from sim import combine
+
+    cascade = resolve(workload, parse_params(pairs))
+    hw = load_architecture(arch)
+    chosen = [cascade.einsum(n) for n in einsums] if einsums else list(cascade.einsums)
+    weights = tuple(cascade.weights) or None
+    results = []
+    for e in chosen:
+        try:
+            results.append(map_einsum(e, cascade.shapes, hw, objective, solver, time_limit, weights=weights))
+        except InfeasibleMappingError as exc:
+            if exc.best is not None and not as_json:
+                click.echo(f"best feasible mapping found before giving up (random search):\n")
+                click.echo(format_result(exc.best, _holds(e, cascade.shapes, hw, weights)))
+            raise
+    total = combine([r.report for r in results], name=cascade.name)
+    if as_json:
+        echo_json({"cascade": cascade.name, "arch": hw.name, "results": [r.to_dict() for r in results], "total": total.to_dict()})
+        return
+    for e, r in zip(chosen, results):
+        click.echo(format_result(r, _holds(e, cascade.shapes, hw, weights)))
+        click.echo("")
+    if len(results) > 1:
+        click.echo(
+            f"cascade {cascade.name!r}: {total.total_cycles:,.0f} cycles ({total.seconds * 1e6:.4g} us), "
+            f"{total.energy_pj / 1e6:.4g} uJ, utilization {total.utilization:.1%}"
+        )

@@ -1,0 +1,103 @@
+"""The ILP mapper against the search baselines; solvers, infeasibility, fallbacks, cascades."""
+
+from __future__ import annotations
+
+import pytest
+
+import accel
+import dataflow
+from mapping import (
+    InfeasibleMappingError,
+    MappingError,
+    map_cascade,
+    map_einsum,
+    search_mappings,
+    validate_mapping,
+)
+from sim.analytical import evaluate
+
+GEMM = dataflow.library.build("gemm", M=4, N=4, K=8)
+CONV = dataflow.library.build("conv2d", C=4, K=4, H=6, W=6, R=3, S=3)
+
+
+@pytest.mark.parametrize("solver", ["cbc", "highs"])
+@pytest.mark.parametrize("arch_name", ["edge", "eyeriss_like", "tpu_like"])
+def test_ilp_mapping_is_legal_and_no_worse_than_random_search(solver, arch_name):
+    arch = accel.load_architecture(arch_name)
+    e = CONV.einsums[-1]
+    res = map_einsum(e, CONV.shapes, arch, objective="edp", solver=solver, weights=CONV.weights)
+    validate_mapping(e, CONV.shapes, arch, res.mapping, weights=CONV.weights)
+    assert res.status in ("optimal", "feasible") and res.solver == solver
+    assert res.gap is not None and res.gap >= 0
+    # the returned report is the exact model's report of the returned mapping
+    again = evaluate(e, CONV.shapes, arch, res.mapping, weights=CONV.weights)
+    assert again.edp == pytest.approx(res.objective_value) == pytest.approx(res.report.edp)
+    rnd = search_mappings(e, CONV.shapes, arch, method="random", samples=3000, seed=1, weights=CONV.weights)
+    assert res.objective_value <= rnd.objective_value * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("objective", ["edp", "latency", "energy"])
+def test_ilp_matches_exhaustive_search_on_a_tiny_gemm(objective):
+    arch = accel.load_architecture("eyeriss_like")
+    e = GEMM.einsums[0]
+    ex = search_mappings(e, GEMM.shapes, arch, method="exhaustive", objective=objective)
+    assert ex.status == "exhaustive" and ex.evaluated == 23625
+    res = map_einsum(e, GEMM.shapes, arch, objective=objective, solver="highs")
+    assert res.objective_value <= ex.objective_value * 1.05
+
+
+def test_random_search_is_seeded():
+    arch = accel.load_architecture("edge")
+    e = GEMM.einsums[0]
+    a = search_mappings(e, GEMM.shapes, arch, method="random", samples=500, seed=7)
+    b = search_mappings(e, GEMM.shapes, arch, method="random", samples=500, seed=7)
+    assert a.mapping == b.mapping and a.objective_value == b.objective_value
+
+
+def test_bad_options_are_rejected():
+    arch = accel.load_architecture("edge")
+    e = GEMM.einsums[0]
+    with pytest.raises(MappingError, match=r"objective must be one of \('edp', 'latency', 'energy'\), not 'speed'"):
+        map_einsum(e, GEMM.shapes, arch, objective="speed")
+    with pytest.raises(MappingError, match=r"solver must be one of \('cbc', 'highs'\), not 'gurobi'"):
+        map_einsum(e, GEMM.shapes, arch, solver="gurobi")
+    with pytest.raises(MappingError, match=r"time_limit must be a positive number of seconds, not 0"):
+        map_einsum(e, GEMM.shapes, arch, time_limit=0)
+    with pytest.raises(MappingError, match=r"search method must be one of \('exhaustive', 'random'\), not 'grid'"):
+        search_mappings(e, GEMM.shapes, arch, method="grid")
+    with pytest.raises(MappingError, match=r"would score 74088 mappings, more than max_mappings=1000; use method='random'"):
+        search_mappings(e, GEMM.shapes, arch, method="exhaustive", max_mappings=1000)
+
+
+def test_nothing_fits_is_infeasible_for_every_mapper():
+    arch = accel.derive(accel.load_architecture("edge"), {"register_file.capacity": 2, "register_file.word_bits": 16})
+    e = GEMM.einsums[0]
+    for call in (lambda: map_einsum(e, GEMM.shapes, arch), lambda: search_mappings(e, GEMM.shapes, arch, method="random")):
+        with pytest.raises(InfeasibleMappingError, match=r"Einsum 'Z' cannot fit architecture 'edge': level 'rf' holds 2 bytes per PE"):
+            call()
+
+
+def test_infeasible_ilp_reports_and_attaches_the_best_search_mapping():
+    # rf keeps inputs, weights and outputs (2 + 2 + 4 bytes of one element each): exactly full.
+    # The ILP's equal capacity shares (8/3 bytes each) cannot hold one 4-byte output: infeasible.
+    arch = accel.derive(accel.load_architecture("eyeriss_like"), {"register_file.capacity": 8})
+    e = GEMM.einsums[0]
+    with pytest.raises(InfeasibleMappingError, match=r"the ILP for Einsum 'Z' on 'eyeriss_like' \(cbc, 1.5 s\) found no mapping: status 'infeasible'; the best random-search mapping is attached") as info:
+        map_einsum(e, GEMM.shapes, arch)
+    best = info.value.best
+    assert best is not None and best.status == "sampled"
+    validate_mapping(e, GEMM.shapes, arch, best.mapping)
+    res = map_einsum(e, GEMM.shapes, arch, fallback=True)
+    assert res.status == "fallback" and res.mapping == best.mapping
+    assert any("random-search" in n for n in res.notes)
+
+
+def test_map_cascade_puts_elementwise_einsums_on_the_vector_unit():
+    cascade = dataflow.library.build("attention_3pass", M=16, P=16, E=8, F=8)
+    arch = accel.load_architecture("fusemax_like")
+    out = map_cascade(cascade, arch, solver="highs")
+    units = {r.mapping.einsum: r.mapping.unit for r in out.results}
+    assert units == {"QK": "pe_array", "GM": "vector", "SN": "vector", "SD": "vector", "A": "vector", "AV": "pe_array"}
+    assert out.report.total_cycles == pytest.approx(sum(r.report.total_cycles for r in out.results))
+    assert out.report.macs == cascade.einsum("QK").macs(cascade.shapes) + cascade.einsum("AV").macs(cascade.shapes)
+    assert [m.einsum for m in out.report.mappings] == [e.name for e in cascade.einsums]
