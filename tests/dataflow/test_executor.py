@@ -196,3 +196,17 @@ def test_tensors_too_large_to_execute_are_refused(monkeypatch):
     monkeypatch.setattr(executor, "_MAX_TENSOR_ELEMENTS", 10)
     with pytest.raises(ShapeError, match=r"execute\('gemm'\): tensor 'A' has 12 elements, too many to execute"):
         execute(library.gemm(M=3, N=2, K=4))
+
+
+def test_broadcast_constant_and_fixed_output_coordinates():
+    c = parse_cascade(
+        ["Z[m,n] = A[m]", "C[m] = 3", "X[2,m] = A[m] * 2", "S[] = A[m]"],
+        {"m": 3, "n": 2},
+        tensors={"X": {"init": -1.0}},
+    )
+    out = execute(c, seed=4)
+    assert np.array_equal(out["Z"], np.repeat(out["A"][:, None], 2, axis=1))
+    assert np.array_equal(out["C"], np.full(3, 3.0))
+    assert out["X"].shape == (3, 3)
+    assert np.array_equal(out["X"][:2], np.full((2, 3), -1.0)) and np.allclose(out["X"][2], 2 * out["A"])
+    assert out["S"].shape == () and np.isclose(out["S"], out["A"].sum())
