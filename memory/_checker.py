@@ -75,8 +75,6 @@ def check_schedule(graph: TensorGraph, scratchpad: Scratchpad, schedule: Schedul
                 raise ScheduleError(f"{where}: tensor {name!r} is loaded but is already resident")
             if name not in in_dram:
                 raise ScheduleError(f"{where}: tensor {name!r} is loaded but DRAM holds no copy of it")
-            if name in op.outputs:
-                raise ScheduleError(f"{where}: output {name!r} of the operator is loaded")
             loads[name] = loads.get(name, 0) + graph.tensor[name].size
         for name in op.outputs:
             if name in resident:
