@@ -155,7 +155,7 @@ class _Run:
             if depth == 0 and g > 0:
                 self.waiting["loader"] = f"PE array to finish {self.steps[g - 1][1].label}"
                 yield self.computed[g - 1]
-            elif prev >= 0:
+            elif depth > 0 and prev >= 0:
                 self.waiting["loader"] = f"PE array to begin {self.steps[prev][1].label}"
                 yield self.begun[prev]
             producers = self.producers[p]
@@ -237,6 +237,7 @@ class _Run:
             duration = max(base, busy)
             # The streams occupy their ports for the cycles their bytes need (a burst at the
             # step's start); the rest of the step leaves the ports to DMA traffic.
+            self.waiting["pe_array"] = f"its {step.folds} fold(s) of {step.label} to end at cycle {t2 + duration}"
             if busy:
                 yield env.timeout(busy)
             for res, r, track in held:
@@ -249,6 +250,7 @@ class _Run:
             stats.cycles["bandwidth_stall"] += duration - base
             self.trace.add(step.label.split(" [")[0], "compute", "pe_array", t2, duration, tile=step.label,
                            folds=step.folds, steady=steady, overhead=base - steady, stretch=duration - base)
+            self.waiting.pop("pe_array", None)
             self.computed[g].succeed()
             stats.end = env.now
             env.process(self.drainer(g))

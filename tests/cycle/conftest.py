@@ -65,3 +65,57 @@ def make_arch():
 def make_mapping():
     """:func:`gemm_mapping`, as a fixture."""
     return gemm_mapping
+
+
+def _divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+def random_mapping(problem, rng):
+    """A random perfect-tiling mapping of ``problem`` (seeded ``rng``), or None when it breaks a capacity."""
+    import math
+
+    from mapping import MappingError, check_mapping
+
+    ranks, levels = problem.ranks, problem.level_names
+    temporal = [[1] * len(ranks) for _ in levels]
+    rows, cols = [1] * len(ranks), [1] * len(ranks)
+    for r, size in enumerate(problem.sizes):
+        rest = size
+        if problem.row_allowed[r] and math.prod(rows) == 1 and rng.random() < 0.5:
+            rows[r] = rng.choice([d for d in _divisors(rest) if d <= problem.rows])
+            rest //= rows[r]
+        if problem.col_allowed[r] and math.prod(cols) == 1 and rng.random() < 0.5:
+            cols[r] = rng.choice([d for d in _divisors(rest) if d <= problem.cols])
+            rest //= cols[r]
+        for li in range(len(levels) - 1):
+            temporal[li][r] = rng.choice(_divisors(rest))
+            rest //= temporal[li][r]
+        temporal[-1][r] = rest
+    orders = [tuple(rng.sample(ranks, len(ranks))) for _ in levels]
+    m = Mapping(problem.einsum, ranks, levels, temporal, orders, rows, cols, problem.unit)
+    try:
+        check_mapping(problem, m)
+    except MappingError:
+        return None
+    return m
+
+
+@pytest.fixture
+def random_mappings():
+    """``random_mappings(problem, count, seed)``: that many legal random mappings."""
+    import random
+
+    def make(problem, count, seed):
+        rng = random.Random(seed)
+        out = []
+        for _ in range(count * 50):
+            m = random_mapping(problem, rng)
+            if m is not None:
+                out.append(m)
+                if len(out) == count:
+                    break
+        assert len(out) == count, "too few legal random mappings"
+        return out
+
+    return make

@@ -1,0 +1,81 @@
+"""The cycle-level simulator against the analytical model (``sim.analytical``).
+
+Both count accesses with Timeloop's whole-tile semantics, so for perfect
+tilings every (level, tensor) count, every energy entry and the compute
+cycles agree exactly; with limited bandwidth the simulated latency is never
+below the analytical bound ``max(compute, bandwidth)``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from accel import derive, load_architecture
+from dataflow import library
+from mapping import build_problem
+from sim.analytical import evaluate
+from sim.cycle import simulate
+
+CASES = [
+    ("tpu_like", {"pe_array.rows": 4, "pe_array.cols": 4}, dict(M=16, N=8, K=16)),
+    ("edge", {"pe_array.rows": 4, "pe_array.cols": 4}, dict(M=8, N=12, K=16)),
+    ("eyeriss_like", {"pe_array.rows": 3, "pe_array.cols": 4}, dict(M=12, N=8, K=6)),
+]
+
+
+def _pair(arch, cascade, mapping):
+    einsum = cascade.einsums[0]
+    return (simulate(einsum, cascade.shapes, arch, mapping, trace=False).report,
+            evaluate(einsum, cascade.shapes, arch, mapping))
+
+
+@pytest.mark.parametrize("name, changes, sizes", CASES)
+def test_accesses_energy_and_compute_match_exactly(random_mappings, name, changes, sizes):
+    arch = derive(load_architecture(name), changes)
+    cascade = library.gemm(**sizes)
+    problem = build_problem(cascade.einsums[0], cascade.shapes, arch)
+    for mapping in random_mappings(problem, 12, seed=7):
+        sim, ana = _pair(arch, cascade, mapping)
+        assert {(a.level, a.tensor): (a.reads, a.writes, a.fills, a.drains) for a in sim.accesses} == {
+            (a.level, a.tensor): (a.reads, a.writes, a.fills, a.drains) for a in ana.accesses
+        }, mapping
+        assert sim.energy_by_action() == pytest.approx(ana.energy_by_action(), rel=1e-12)
+        assert sim.cycles("compute") == ana.cycles("compute")
+        assert sim.macs == ana.macs and sim.spatial_utilization == ana.spatial_utilization
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [
+        {"dram.bandwidth": 0.5},
+        {"dram.bandwidth": 2.0},
+        {"dram.bandwidth": 4.0, "levels.unified_buffer.read_bandwidth": 1.0, "levels.accumulators.write_bandwidth": 2.0},
+    ],
+)
+def test_limited_bandwidth_never_below_the_analytical_bound(random_mappings, limits):
+    arch = derive(load_architecture("tpu_like"), {"pe_array.rows": 4, "pe_array.cols": 4, **limits})
+    cascade = library.gemm(M=16, N=8, K=16)
+    problem = build_problem(cascade.einsums[0], cascade.shapes, arch)
+    stalled = 0
+    for mapping in random_mappings(problem, 10, seed=len(limits)):
+        sim, ana = _pair(arch, cascade, mapping)
+        bound = ana.cycles("compute") + ana.cycles("bandwidth_stall")  # max(compute, every level's bandwidth)
+        assert sim.total_cycles >= bound, mapping
+        stalled += ana.cycles("bandwidth_stall") > 0
+    assert stalled  # the case is really bandwidth-bound somewhere
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="open discrepancy reported to the lead: sim.analytical charges per fold only the skew "
+    "(rows_used + cols_used - 2) and a fixed start-up (sum of latencies + pipeline depth); the "
+    "simulated pipeline also pays SCALE-Sim's R-cycle preload/drain per fold (R x C the array) and "
+    "the first load / last store as they happen",
+)
+def test_total_cycles_equal_with_ample_bandwidth(make_arch, make_mapping):
+    arch = make_arch(4, 4, "weight_stationary")
+    cascade = library.gemm(M=8, N=8, K=8)
+    mapping = make_mapping(cascade, arch, rf={"m": 8}, spatial_rows={"k": 4}, spatial_cols={"n": 4}, outer={"k": 2, "n": 2})
+    sim, ana = _pair(arch, cascade, mapping)
+    assert sim.cycles("bandwidth_stall") <= 3 and ana.cycles("bandwidth_stall") == 0
+    assert sim.total_cycles == ana.total_cycles
