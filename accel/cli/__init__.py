@@ -24,6 +24,7 @@ from . import demo as _demo
 from . import map as _map
 from . import schedule as _schedule
 from . import sweep as _sweep
+from . import calibrate as _calibrate
 
 main.add_command(_workload.group)
 main.add_command(_arch.group)
@@ -32,5 +33,6 @@ main.add_command(_demo.command)
 main.add_command(_map.command)
 main.add_command(_schedule.command)
 main.add_command(_sweep.group)
+main.add_command(_calibrate.command)
 
 __all__ = ["main"]

@@ -1,0 +1,13 @@
+"""The one error type of the calibration layer."""
+
+from __future__ import annotations
+
+__all__ = ["CalibrationError"]
+
+
+class CalibrationError(ValueError):
+    """A measurement or knobs file that is malformed, or a row the GPU model cannot predict.
+
+    The message names the file and the row index (``row 3``) and quotes the
+    offending field or value.
+    """

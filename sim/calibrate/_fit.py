@@ -1,0 +1,114 @@
+"""Fit the knobs: least squares on log(predicted / measured) over calibration rows.
+
+``scipy.optimize.least_squares`` (trust-region reflective, bounded, finite
+differences) from fixed starting values: no random draws, so a fit of the
+same rows is the same every time.  The closed-form model is fitted (it is the
+one fast enough to call inside the optimizer); the SimPy model then uses the
+same knobs.  A knob no calibration row depends on (e.g. an attention backend
+with no calibration row) keeps its starting value; the provenance says so.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+from scipy.optimize import least_squares
+
+from ._analytical import plan_time
+from ._errors import CalibrationError
+from ._gpu import GPUModel
+from ._knobs import FAMILIES, Knobs, default_knobs
+from ._measurements import Measurement, MeasurementSet
+from ._plan import candidate_plans
+
+__all__ = ["fit_knobs", "select_calibration", "EXTRA_CALIBRATION", "REFERENCE_FILE"]
+
+#: The shared reference measurements, the default calibration set.
+REFERENCE_FILE = "h100_calibration.json"
+#: Rows added from other files: the reference has no FlashAttention-2 row (its
+#: attention ran on cuDNN), so one flash row fits that backend's fraction.
+EXTRA_CALIBRATION: tuple[tuple[str, tuple[tuple[str, object], ...]], ...] = (
+    ("attention_bf16", (("backend", "flash"), ("s", 4096), ("causal", False))),
+)
+
+_LOW = [0.05] * len(FAMILIES) + [0.3, 5.0, 0.0, 0.0]
+_HIGH = [1.0] * len(FAMILIES) + [1.0, 5000.0, 50.0, 50.0]
+_F_SCALE = 0.1  # soft-L1 loss: residuals beyond ~10% count linearly, so one odd row cannot drag every knob
+
+
+def select_calibration(sets: Iterable[MeasurementSet], reference: str = REFERENCE_FILE,
+                       extra: Sequence[tuple[str, tuple[tuple[str, object], ...]]] = EXTRA_CALIBRATION) -> list[Measurement]:
+    """The calibration rows: every row of the file named ``reference`` plus the rows ``extra`` selects.
+
+    Parameters
+    ----------
+    sets : iterable of MeasurementSet
+    reference : str
+        File name (as in :attr:`Measurement.source`).
+    extra : sequence of (kind, ((field, value), ...))
+        Rows of other files with that kind and those field values.
+
+    Raises
+    ------
+    CalibrationError
+        If no row is selected.
+    """
+    rows = []
+    for s in sets:
+        for m in s.rows:
+            if m.source == reference or any(m.kind == kind and all(m.get(k) == v for k, v in fields) for kind, fields in extra):
+                rows.append(m)
+    if not rows:
+        raise CalibrationError(f"no calibration rows: no file named {reference!r} and no row matching {list(extra)!r}")
+    return rows
+
+
+def fit_knobs(rows: Sequence[Measurement], gpu: GPUModel, start: Knobs | None = None, fitted_on: str = "unknown") -> Knobs:
+    """Fit the knobs to ``rows`` (see the module docstring).
+
+    Parameters
+    ----------
+    rows : sequence of Measurement
+        Calibration rows.
+    gpu : GPUModel
+    start : Knobs, optional
+        Starting values (default :func:`default_knobs`).
+    fitted_on : str
+        Date recorded in the provenance (the caller supplies it; no clock is read here).
+
+    Raises
+    ------
+    CalibrationError
+        For no rows, or a row the model lacks.
+    """
+    rows = list(rows)
+    if not rows:
+        raise CalibrationError("fit_knobs needs at least one calibration row, got none")
+    start = default_knobs() if start is None else start
+    plans = [candidate_plans(m, gpu, start) for m in rows]
+    measured = np.array([m.seconds for m in rows])
+
+    def residuals(x: np.ndarray) -> np.ndarray:
+        knobs = start.with_vector(x)
+        pred = [min(plan_time(p, gpu, knobs).seconds for p in cands) for cands in plans]
+        return np.log(np.array(pred) / measured)
+
+    x0 = np.clip(np.array(start.vector()), _LOW, _HIGH)
+    result = least_squares(residuals, x0, bounds=(_LOW, _HIGH), method="trf", loss="soft_l1", f_scale=_F_SCALE,
+                           x_scale=np.maximum(x0, 0.1), diff_step=1e-3)
+    used = {f"attention_{m.get('backend') or start.attention_default_backend}" if m.kind == "attention_bf16" else m.kind
+            for m in rows}
+    unfitted = [f for f in FAMILIES if f not in used]
+    rms = math.sqrt(float(np.mean(result.fun ** 2)))
+    provenance = (
+        ("fitted_on", fitted_on),
+        ("model", "analytical"),
+        ("method", "scipy.optimize.least_squares (trf, bounded) on log(predicted/measured), fixed start"),
+        ("calibration_rows", ";".join(f"{m.source}#{m.row}" for m in rows)),
+        ("rows", str(len(rows))),
+        ("rms_log_residual", f"{rms:.4f}"),
+        ("unconstrained", ", ".join(unfitted) if unfitted else "none"),
+    )
+    return start.with_vector(result.x, provenance=provenance)
