@@ -136,6 +136,35 @@ def _declarations(
     return decls
 
 
+def _check_inputs(einsums: tuple[Einsum, ...], inputs: Iterable[str]) -> None:
+    if isinstance(inputs, str):
+        raise TypeError(f"inputs must be a sequence of tensor names, not the string {inputs!r}")
+    listed = list(inputs)
+    produced = {e.output.tensor: e for e in einsums}
+    read = dict.fromkeys(a.tensor for e in einsums for a in e.accesses)
+    for name in listed:
+        if name in produced:
+            raise EinsumError(
+                f"input {name!r} is produced by Einsum {produced[name].name!r}",
+                where="inputs",
+                expected="only tensors no Einsum writes",
+            )
+        if name not in read:
+            raise UnknownNameError(
+                f"input {name!r} is read by no Einsum", where="inputs", expected=f"tensors read: {', '.join(read)}"
+            )
+    for einsum in einsums:
+        for access in einsum.accesses:
+            if access.tensor not in produced and access.tensor not in listed:
+                raise UnknownNameError(
+                    f"unknown tensor {access.tensor!r}: no Einsum produces it and it is not an input",
+                    einsum=einsum.name,
+                    column=access.column,
+                    expected=f"an input ({', '.join(listed) or 'none listed'}) or a produced tensor",
+                    text=einsum.text,
+                )
+
+
 class _Use(NamedTuple):
     """One access of a tensor: where it is, and whether it writes."""
 
@@ -235,6 +264,7 @@ def build_cascade(
     shapes: Mapping[str, int] | Iterable[Rank],
     name: str = "cascade",
     tensors: Mapping[str, TensorDecl | Mapping] | None = None,
+    inputs: Iterable[str] | None = None,
 ) -> Cascade:
     """Validate ``einsums`` against each other and the rank sizes and build a :class:`Cascade`.
 
@@ -250,13 +280,17 @@ def build_cascade(
         Size of every rank.
     name : str
         Name of the cascade.
-    tensors : mapping of str to TensorDecl (or to a dict with dims/init/bits), optional
+    tensors : mapping of str to TensorDecl (or to a dict with dims/init/bits/weight), optional
         Tensor declarations.
+    inputs : iterable of str, optional
+        The cascade's input tensors.  When given, a tensor that is read but
+        neither produced nor listed is an unknown tensor (a typo, usually).
 
     Raises
     ------
     UnknownNameError
-        For a rank missing from ``shapes`` or a declaration of an unknown tensor.
+        For a rank missing from ``shapes``, a declaration of an unknown tensor,
+        or (with ``inputs``) a read of an unknown tensor.
     ShapeError
         For a rank used with two sizes, an index out of bounds, or a wrong number of indices.
     CycleError
@@ -279,6 +313,8 @@ def build_cascade(
     for einsum in einsums:
         check_ranks(size_of, einsum.name, einsum.text, (einsum.output,) + einsum.accesses)
     _check_graph(einsums)
+    if inputs is not None:
+        _check_inputs(einsums, inputs)
     known = dict.fromkeys(a.tensor for e in einsums for a in e.accesses + (e.output,))
     decls = _declarations(tensors, known, size_of, einsums)
     return Cascade(name, einsums, ranks, _tensors(einsums, size_of, decls))
@@ -289,6 +325,7 @@ def parse_cascade(
     shapes: Mapping[str, int] | Iterable[Rank],
     name: str = "cascade",
     tensors: Mapping[str, TensorDecl | Mapping] | None = None,
+    inputs: Iterable[str] | None = None,
 ) -> Cascade:
     """Parse a cascade from text (one Einsum per line) or a sequence of Einsum strings.
 
@@ -302,6 +339,8 @@ def parse_cascade(
         Name of the cascade.
     tensors : mapping, optional
         Tensor declarations (see :class:`TensorDecl`).
+    inputs : iterable of str, optional
+        The input tensors; when given, reading any other unproduced tensor is an error.
 
     Raises
     ------
@@ -319,4 +358,4 @@ def parse_cascade(
                 raise TypeError(f"cascade {name!r}: Einsum {number} must be a string, not {line!r}")
             if line.strip() and not line.strip().startswith("#"):
                 einsums.append(parse_einsum(line, line=number))
-    return build_cascade(einsums, shapes, name, tensors)
+    return build_cascade(einsums, shapes, name, tensors, inputs)

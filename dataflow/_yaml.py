@@ -4,6 +4,7 @@ Example::
 
     name: gemm
     shapes: {m: 64, n: 32, k: 128}
+    inputs: [A, B]              # optional: then reading any other unproduced tensor is an error
     tensors:                    # optional
       B: {weight: true, bits: 8}
     einsums:
@@ -35,7 +36,7 @@ from ._parser import parse_einsum
 
 __all__ = ["load_cascade", "loads_cascade", "dump_cascade"]
 
-_TOP_KEYS = ("name", "shapes", "tensors", "einsums")
+_TOP_KEYS = ("name", "shapes", "inputs", "tensors", "einsums")
 _TENSOR_KEYS = ("dims", "init", "bits", "weight")
 _INFINITIES = {"inf": math.inf, "+inf": math.inf, "-inf": -math.inf}
 
@@ -72,6 +73,9 @@ def _check(data: Any, source: str) -> list[str]:
         for i, line in enumerate(einsums):
             if not isinstance(line, str):
                 problems.append(f"einsums[{i}]: must be a string such as 'Z[m,n] = A[m,k] * B[k,n]', not {line!r}")
+    inputs = data.get("inputs", [])
+    if not isinstance(inputs, list) or not all(isinstance(i, str) for i in inputs):
+        problems.append(f"inputs: must be a list of tensor names, not {inputs!r}")
     tensors = data.get("tensors") or {}
     if not isinstance(tensors, dict):
         problems.append(f"tensors: must be a mapping of tensor -> declaration, not {tensors!r}")
@@ -152,7 +156,7 @@ def loads_cascade(text: str, source: str = "<string>") -> Cascade:
             decl["init"] = _INFINITIES[decl["init"]]
         tensors[name] = decl
     try:
-        return build_cascade(einsums, data["shapes"], data["name"], tensors)
+        return build_cascade(einsums, data["shapes"], data["name"], tensors, data.get("inputs"))
     except EinsumError as error:
         error.where = source if error.where is None else f"{source}: {error.where}"
         error.args = (error._format(),)
@@ -187,7 +191,7 @@ def dump_cascade(cascade: Cascade) -> str:
     """
     if not isinstance(cascade, Cascade):
         raise TypeError(f"dump_cascade needs a Cascade, not {cascade!r}")
-    data: dict[str, Any] = {"name": cascade.name, "shapes": dict(cascade.shapes)}
+    data: dict[str, Any] = {"name": cascade.name, "shapes": dict(cascade.shapes), "inputs": list(cascade.inputs)}
     tensors: dict[str, dict[str, Any]] = {}
     for tensor in cascade.tensor_list:
         decl: dict[str, Any] = {}

@@ -112,8 +112,10 @@ def test_parameters_with_a_file_are_rejected(run):
     assert result.exit_code == 2 and "apply only to built-in workloads" in result.output
 
 
-def test_demo_shows_three_two_one_passes(run):
-    result = run("demo")
-    assert result.exit_code == 0, result.output
-    counts = [line.split(":")[-1].strip() for line in result.output.splitlines() if line.startswith("passes over m")]
-    assert counts == ["3", "2", "1"]
+def test_show_workload_gives_three_two_one_passes_for_the_attention_variants(capsys):
+    from accel.cli.workload import show_workload
+
+    counts = [show_workload(name, rank="m")["passes"]["m"]["count"] for name in ("attention_3pass", "attention_2pass", "attention_1pass")]
+    assert counts == [3, 2, 1]
+    printed = [line for line in capsys.readouterr().out.splitlines() if line.startswith("passes over m")]
+    assert [line.rsplit(":", 1)[1].strip() for line in printed] == ["3", "2", "1"]

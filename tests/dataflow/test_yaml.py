@@ -9,7 +9,9 @@ import pytest
 import dataflow
 from dataflow import (
     CascadeFileError,
+    EinsumError,
     EinsumSyntaxError,
+    UnknownNameError,
     ShapeError,
     dump_cascade,
     load_cascade,
@@ -61,17 +63,18 @@ def test_unquoted_reduction_and_label_lines_are_read_back():
 
 
 def test_structure_problems_are_all_listed():
-    text = "name: 3\nshape: {}\nshapes: {m: 0, 2x: 1}\neinsums: [5]\ntensors: {A: {bits: 0, init: abc, dims: m, kind: x}}\n"
+    text = "name: 3\nshape: {}\nshapes: {m: 0, 2x: 1}\neinsums: [5]\ninputs: A\ntensors: {A: {bits: 0, init: abc, dims: m, kind: x}}\n"
     with pytest.raises(CascadeFileError) as info:
         loads_cascade(text, source="bad.yaml")
     message = str(info.value)
     for piece in [
-        "bad.yaml: 'shape': unknown key (expected one of name, shapes, tensors, einsums)",
+        "bad.yaml: 'shape': unknown key (expected one of name, shapes, inputs, tensors, einsums)",
         "name: must be a non-empty string, not 3",
         "shapes.m: size must be a positive integer, not 0",
         "shapes: rank name must be an identifier, not '2x'",
         "einsums[0]: must be a string such as 'Z[m,n] = A[m,k] * B[k,n]', not 5",
         "tensors.A.bits: must be a positive integer, not 0",
+        "inputs: must be a list of tensor names, not 'A'",
         "tensors.A.init: must be a number, inf or -inf, not 'abc'",
         "tensors.A.dims: must be a list of rank names, not 'm'",
         "tensors.A.kind: unknown key (expected one of dims, init, bits, weight)",
@@ -82,7 +85,7 @@ def test_structure_problems_are_all_listed():
 def test_missing_keys_and_non_mapping():
     with pytest.raises(CascadeFileError, match=r"x.yaml: 'shapes': missing; 'einsums': missing"):
         loads_cascade("name: a\n", source="x.yaml")
-    with pytest.raises(CascadeFileError, match=r"the file must hold a mapping with keys name, shapes, tensors, einsums, not list"):
+    with pytest.raises(CascadeFileError, match=r"the file must hold a mapping with keys name, shapes, inputs, tensors, einsums, not list"):
         loads_cascade("- 1\n")
 
 
@@ -108,3 +111,19 @@ def test_missing_file():
 def test_dump_needs_a_cascade():
     with pytest.raises(TypeError, match="dump_cascade needs a Cascade, not 'x'"):
         dump_cascade("x")
+
+
+def test_declared_inputs_catch_unknown_tensors():
+    text = "name: a\nshapes: {m: 2}\ninputs: [A]\neinsums:\n  - Z[m] = A[m] + AA[m]\n"
+    with pytest.raises(UnknownNameError, match=r"a.yaml, Einsum 'Z', column 15: unknown tensor 'AA': no Einsum produces it and it is not an input \(expected an input \(A\) or a produced tensor\)"):
+        loads_cascade(text, source="a.yaml")
+    text = "name: a\nshapes: {m: 2}\ninputs: [A, B]\neinsums:\n  - Z[m] = A[m]\n"
+    with pytest.raises(UnknownNameError, match=r"a.yaml: inputs: input 'B' is read by no Einsum"):
+        loads_cascade(text, source="a.yaml")
+    text = "name: a\nshapes: {m: 2}\ninputs: [A, Z]\neinsums:\n  - Z[m] = A[m]\n  - Y[m] = Z[m]\n"
+    with pytest.raises(EinsumError, match=r"a.yaml: inputs: input 'Z' is produced by Einsum 'Z'"):
+        loads_cascade(text, source="a.yaml")
+
+
+def test_dump_lists_the_inputs():
+    assert "inputs: [A, B]" in dump_cascade(library.gemm(M=2, N=2, K=2))
