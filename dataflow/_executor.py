@@ -16,7 +16,7 @@ from ._ir import Call, Const, Expr, TensorAccess
 __all__ = ["execute"]
 
 # Largest iteration-space block evaluated at once (elements); bigger Einsums are
-# evaluated in slices of their outermost output rank.
+# evaluated in slices of their largest output rank.
 _BLOCK_ELEMENTS = 1 << 22
 
 # Largest tensor the executor allocates (1 GiB of float64).
@@ -146,7 +146,7 @@ def _run(einsum: Einsum, shapes: Mapping[str, int], env: dict[str, np.ndarray], 
             _block(einsum, env, out, {**full, recurrent: range(coordinate, coordinate + 1)})
         return
     points = math.prod(len(r) for r in full.values())
-    outer = einsum.output_ranks[0] if einsum.output_ranks else None
+    outer = max(einsum.output_ranks, key=lambda rank: shapes[rank], default=None)
     if outer is None or points <= _BLOCK_ELEMENTS:
         _block(einsum, env, out, full)
         return
