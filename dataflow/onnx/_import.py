@@ -178,18 +178,34 @@ def _copy(ctx: Context, name: str, view: View) -> View:
 
 
 def _cascade(ctx: Context, name: str) -> Cascade:
+    """Build the cascade; inputs that readers see only in part are declared with their full dimensions."""
     b: Builder = ctx.builder
     einsums = [parse_einsum(line) for line in b.lines]
-    used: set[str] = set()
-    for einsum in einsums:
-        used.update(einsum.ranks)
-        used.update(einsum.output.ranks)
-        for access in einsum.accesses:
-            used.update(access.ranks)
-    for decl in b.decls.values():
-        used.update(decl.get("dims", ()))
-    shapes = {rank: size for rank, size in b.ranks.items() if rank in used}
-    return build_cascade(einsums, shapes, name, b.decls)
+    expected = {tensor: tuple(array.shape) for tensor, array in b.weights.items()}
+    expected.update({tensor: ctx.views[onnx_name].shape for onnx_name, tensor in ctx.bound_inputs.items()})
+    for attempt in range(2):
+        used: set[str] = set()
+        for einsum in einsums:
+            used.update(einsum.ranks)
+            for access in (einsum.output,) + einsum.accesses:
+                used.update(access.ranks)
+        for decl in b.decls.values():
+            used.update(decl.get("dims", ()))
+        shapes = {rank: size for rank, size in b.ranks.items() if rank in used}
+        try:
+            cascade = build_cascade(einsums, shapes, name, b.decls)
+        except EinsumError:
+            if attempt:
+                raise
+            partial = list(expected)  # e.g. an input read only in part looks smaller than it is: declare them all
+        else:
+            partial = [t for t, shape in expected.items() if t in cascade.tensors and cascade.tensors[t].shape != shape]
+            if not partial:
+                return cascade
+        for tensor in partial:
+            scope = b.scope()
+            b.decls[tensor] = {**b.decls.get(tensor, {}), "dims": [scope.rank(size, f"d{size}") for size in expected[tensor]]}
+    raise OnnxImportError(f"inputs {partial!r} keep shapes other than their ONNX shapes", source=ctx.graph.source)  # pragma: no cover
 
 
 def _cascade_name(graph: Graph, name: str | None) -> str:

@@ -1,4 +1,10 @@
-"""Shape operators as index remaps (views, no Einsum), and Concat as zero-padded populates summed."""
+"""Shape operators as index remaps (views, no Einsum), and Concat as zero-padded populates summed.
+
+The notation has no concatenation: ``Y = concat(A, B)`` along ``t`` is written
+as populates of zero-initialized parts (``Y_part0[m,t4+1] = A[m,t4]``,
+``Y_part1[m,t3+5] = B[m,t3]``) and their sum (``Y[m,t7] = Y_part0[m,t7+1] +
+Y_part1[m,t7+1]``), exact in floating point.
+"""
 
 from __future__ import annotations
 
@@ -178,7 +184,10 @@ def concat(ctx: Context, node) -> None:
         else:
             axes.append(scope.pieces(size, views, [i] * len(views), "x"))
     out = ctx.out()
-    dims = [rank for pieces in axes for _, rank in pieces]
+    # parts are one element longer than the result along the axis, written from 1 on: the notation
+    # writes a plain rank only into a dimension of the rank's own size
+    dims = [scope.rank(total + 1, f"t{total + 1}") if i == axis else rank
+            for i, pieces in enumerate(axes) for _, rank in pieces]
     parts, offset = [], 0
     for k, view in enumerate(views):
         part_scope = builder.scope()
@@ -192,7 +201,7 @@ def concat(ctx: Context, node) -> None:
         coords = [[(s, Affine.of(r)) for s, r in pieces] for pieces in part_axes]
         part = builder.tensor_name(f"{out}_part{k}")
         written = [
-            Affine.of(r, 1, offset if i == axis else 0).text()
+            Affine.of(r, 1, offset + 1 if i == axis else 0).text()
             for i, pieces in enumerate(part_axes) for _, r in pieces
         ]
         builder.decls[part] = {"dims": dims}
@@ -200,5 +209,6 @@ def concat(ctx: Context, node) -> None:
         parts.append(part)
         offset += view.shape[axis]
     target, out_view = builder.output(out, axes, shape)
-    ctx.emit(f"{target} = " + " + ".join(f"{part}[{','.join(dims)}]" for part in parts))
+    read = ",".join(Affine.of(r, 1, 1 if i == axis else 0).text() for i, pieces in enumerate(axes) for _, r in pieces)
+    ctx.emit(f"{target} = " + " + ".join(f"{part}[{read}]" for part in parts))
     ctx.bind(node.output[0], out_view)

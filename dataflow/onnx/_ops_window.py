@@ -3,12 +3,15 @@
 Padding is a populate, as in :mod:`dataflow.library`: a first Einsum copies
 the input into the interior of a tensor declared with the padded dimensions
 (``XP[n,c,h+1,w+1] = X[n,c,h,w]``, zero-initialized, ``-inf`` before a max
-pool), and the window Einsum reads it at ``p*stride + r*dilation``.
+pool), and the window Einsum reads it at ``p*stride + r*dilation``.  An axis
+padded at its end only gets one extra leading element (the notation writes a
+plain rank only into a dimension of the rank's own size).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -32,27 +35,33 @@ def pad_view(ctx: Context, view: View, begins: list[int], ends: list[int], init:
     builder = ctx.builder
     scope = builder.scope()
     shape = tuple(s + b + e for s, b, e in zip(view.shape, begins, ends))
-    read_axes, write, dims, out_axes = [], [], [], []
+    read_axes, write, dims, out_axes, offsets = [], [], [], [], []
     for i, size in enumerate(view.shape):
         if begins[i] or ends[i]:
+            # the notation writes a plain rank only into a dimension of its own size: an axis padded at
+            # its end alone gets one extra leading element, skipped by the view's offset
+            shift = 1 if not begins[i] else 0
+            physical = shape[i] + shift
             letter = _PADDED[i - 2] if view.rank >= 3 and 2 <= i < 5 else "u"
             inner = scope.rank(size, f"{letter}{size}")
-            outer = scope.rank(shape[i], f"{letter}p{shape[i]}")
+            outer = scope.rank(physical, f"{letter}p{physical}")
             read_axes.append([(size, Affine.of(inner))])
-            write.append(Affine.of(inner, 1, begins[i]).text())
+            write.append(Affine.of(inner, 1, begins[i] + shift).text())
             dims.append(outer)
             out_axes.append([(shape[i], outer)])
+            offsets.append(shift)
         else:
             pieces = scope.pieces(size, [view], [i], "a")
             read_axes.append([(s, Affine.of(r)) for s, r in pieces])
             write += [r for _, r in pieces]
             dims += [r for _, r in pieces]
             out_axes.append(pieces)
+            offsets += [0] * len(pieces)
     source = builder.read(view, read_axes)
     builder.decls[name] = {"dims": dims, **({"init": init} if init != 0.0 else {})}
     ctx.emit(f"{name}[{','.join(write)}] = {source}")
     _, padded = builder.output(name, out_axes, shape)
-    return padded
+    return replace(padded, offsets=tuple(offsets))
 
 
 def _geometry(ctx: Context, spatial: tuple[int, ...], kernel: tuple[int, ...], ceil_mode: bool = False):

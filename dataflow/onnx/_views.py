@@ -55,7 +55,7 @@ class Affine:
 
     def text(self) -> str:
         pieces: list[str] = []
-        for rank, coefficient in self.terms:
+        for rank, coefficient in sorted(self.terms, key=lambda term: -abs(term[1])):
             body = rank if abs(coefficient) == 1 else f"{rank}*{abs(coefficient)}"
             pieces.append(("-" if coefficient < 0 else ("+" if pieces else "")) + body)
         if self.constant or not pieces:
