@@ -75,7 +75,8 @@ def _serial(tasks: Iterable[PointTask]) -> Iterable[tuple[PointTask, PointResult
         yield task, evaluate_point(task)
 
 
-def _dask(tasks: list[PointTask], scheduler: str | None, workers: int) -> Iterable[tuple[PointTask, PointResult | None]]:
+def _dask(tasks: list[PointTask], scheduler: str | None, workers: int,
+          connect_timeout: float) -> Iterable[tuple[PointTask, PointResult | None]]:
     from distributed import Client, LocalCluster, as_completed
 
     cluster = None
@@ -85,7 +86,7 @@ def _dask(tasks: list[PointTask], scheduler: str | None, workers: int) -> Iterab
         client = Client(cluster)
     else:
         try:
-            client = Client(scheduler, timeout="10s")
+            client = Client(scheduler, timeout=f"{connect_timeout}s")
         except OSError as exc:
             raise ValueError(f"cannot reach the Dask scheduler at {scheduler!r}: {exc}") from None
     try:
@@ -117,14 +118,14 @@ def _dask(tasks: list[PointTask], scheduler: str | None, workers: int) -> Iterab
 
 
 def _execute(store: ResultStore, sweep: str, reused: int, scheduler: str | None, workers: int,
-             progress: Progress | None, start: float) -> RunSummary:
+             progress: Progress | None, start: float, connect_timeout: float) -> RunSummary:
     tasks = list(store.pending())
     total = store.counts()["total"]
     evaluated = lost = 0
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
         raise ValueError(f"workers must be an integer >= 0 (0 runs in this process), not {workers!r}")
     if tasks:
-        stream = _serial(tasks) if workers == 0 and scheduler is None else _dask(tasks, scheduler, workers or 1)
+        stream = _serial(tasks) if workers == 0 and scheduler is None else _dask(tasks, scheduler, workers or 1, connect_timeout)
         for task, result in stream:
             if result is None:
                 lost += 1
@@ -139,7 +140,7 @@ def _execute(store: ResultStore, sweep: str, reused: int, scheduler: str | None,
 
 
 def run_sweep(spec: SweepSpec, store_path: str | Path, scheduler: str | None = None, workers: int = 2,
-              progress: Progress | None = None) -> RunSummary:
+              progress: Progress | None = None, connect_timeout: float = 10.0) -> RunSummary:
     """Run ``spec``, writing each result to the store at ``store_path`` as it arrives.
 
     An existing store of the same sweep is resumed: points already evaluated
@@ -156,6 +157,8 @@ def run_sweep(spec: SweepSpec, store_path: str | Path, scheduler: str | None = N
         Worker processes of the local cluster; 0 evaluates in this process.
     progress : callable, optional
         ``progress(result, done, total)`` after each stored result.
+    connect_timeout : float
+        Seconds to wait for ``scheduler``.
 
     Raises
     ------
@@ -171,7 +174,8 @@ def run_sweep(spec: SweepSpec, store_path: str | Path, scheduler: str | None = N
         store.bind(spec.name, {"spec": spec.data, "base": _base_dict(spec)})
         store.add_tasks(plan(spec))
         counts = store.counts()
-        return _execute(store, spec.name, counts["total"] - counts["pending"], scheduler, workers, progress, start)
+        return _execute(store, spec.name, counts["total"] - counts["pending"], scheduler, workers, progress, start,
+                        connect_timeout)
 
 
 def _base_dict(spec: SweepSpec) -> Any:
@@ -181,13 +185,13 @@ def _base_dict(spec: SweepSpec) -> Any:
 
 
 def resume_sweep(store_path: str | Path, scheduler: str | None = None, workers: int = 2,
-                 progress: Progress | None = None) -> RunSummary:
+                 progress: Progress | None = None, connect_timeout: float = 10.0) -> RunSummary:
     """Evaluate the points of the store at ``store_path`` that are still pending.
 
     Parameters
     ----------
     store_path : str or Path
-    scheduler, workers, progress
+    scheduler, workers, progress, connect_timeout
         As :func:`run_sweep`.
 
     Raises
@@ -203,7 +207,8 @@ def resume_sweep(store_path: str | Path, scheduler: str | None = None, workers: 
         if sweep is None:
             raise StoreError(f"sweep store {str(store_path)!r} was never started by `accel sweep run`; nothing to resume")
         counts = store.counts()
-        return _execute(store, sweep, counts["total"] - counts["pending"], scheduler, workers, progress, start)
+        return _execute(store, sweep, counts["total"] - counts["pending"], scheduler, workers, progress, start,
+                        connect_timeout)
 
 
 def store_status(store_path: str | Path) -> dict[str, Any]:

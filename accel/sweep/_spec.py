@@ -190,21 +190,31 @@ def _axis(c: _Collector, name: str, raw: Any, base: Any) -> Axis | None:
     return Axis(name, values=tuple(raw))
 
 
-def _check_values(c: _Collector, axis: Axis, base: Any) -> None:
-    """Derive the base with each value alone, so a bad value is reported before the sweep starts."""
-    from accel import derive
+def _check_designs(c: _Collector, axes: list[Axis], base: Any, designs: tuple[DesignPoint, ...]) -> None:
+    """Report every axis value that gives an invalid architecture in every design point it appears in.
 
-    if axis.is_range:
-        draws: tuple[Any, ...] = tuple(dict.fromkeys((axis.at(0.0), axis.at(1.0))))
-    else:
-        draws = tuple(range(len(axis.values)))
-    for draw in draws:
-        changes, label = axis.changes(draw)
+    A value valid in some combinations only (an L-Mul mantissa width with one
+    input format but not another) is not an error: those design points are
+    recorded as ``'invalid'`` with the reason when the sweep runs.
+    """
+    from accel import SpecError, derive
+
+    valid: dict[tuple[str, str], bool] = {}
+    reason: dict[tuple[str, str], str] = {}
+    for design in designs:
         try:
-            derive(base, dict(changes))
-        except ValueError as exc:
-            detail = "; ".join(line.strip() for line in str(exc).splitlines()[1:]) or str(exc)
-            c.add(f"axes.{axis.name}", f"value {label!r} gives an invalid architecture: {detail}")
+            derive(base, dict(design.changes))
+            ok, why = True, ""
+        except SpecError as exc:
+            ok, why = False, "; ".join(f"{p}: {m}" for p, m in exc.errors)
+        for name, label in design.labels:
+            key = (name, repr(label))
+            valid[key] = valid.get(key, False) or ok
+            if not ok:
+                reason.setdefault(key, why)
+    for (name, label), ok in valid.items():
+        if not ok:
+            c.add(f"axes.{name}", f"value {label} gives an invalid architecture in every design point: {reason[(name, label)]}")
 
 
 def _sampling(c: _Collector, raw: Any) -> Sampling:
@@ -282,13 +292,14 @@ def parse_spec(data: Any, source: str = "<string>", base_dir: str | Path = ".") 
             n_err = len(c.errors)
             axis = _axis(c, str(axis_name), raw, base)
             if axis is not None and len(c.errors) == n_err:
-                _check_values(c, axis, base)
                 axes.append(axis)
     sampling = _sampling(c, data.get("sampling"))
     if sampling.method == "grid":
         for axis in axes:
             if axis.is_range and axis.steps is None:
                 c.add(f"axes.{axis.name}", "a range axis needs 'steps' for grid sampling")
+    if axes and not c.errors:
+        _check_designs(c, axes, base, sample(axes, sampling.method, sampling.samples, sampling.seed))
     try:
         mapping = mapping_options(data.get("mapping"))
     except ValueError as exc:

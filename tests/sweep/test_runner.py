@@ -1,0 +1,135 @@
+"""Running sweeps: in process and on a Dask LocalCluster; resume, reuse, infeasible and invalid points."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from accel.sweep import (
+    evaluate_point,
+    export,
+    load_spec,
+    parse_spec,
+    plan,
+    plot_energy_breakdown,
+    plot_pareto,
+    plot_roofline,
+    results_frame,
+    resume_sweep,
+    run_sweep,
+    store_status,
+)
+
+
+def test_run_records_every_point_and_reruns_reuse_them(tmp_path, small_spec_path):
+    spec = load_spec(small_spec_path)
+    store = tmp_path / "s.sqlite"
+    seen = []
+    summary = run_sweep(spec, store, workers=0, progress=lambda r, done, total: seen.append((done, total)))
+    assert (summary.total, summary.evaluated, summary.reused, summary.lost) == (12, 12, 0, 0)
+    assert seen == [(i, 12) for i in range(1, 13)]
+    counts = dict(summary.counts)
+    assert (counts["ok"], counts["infeasible"], counts["pending"]) == (6, 6, 0)
+    again = run_sweep(spec, store, workers=0)
+    assert (again.evaluated, again.reused) == (0, 12)
+    assert store_status(store)["counts"]["total"] == 12
+
+
+def test_stored_values_equal_a_direct_evaluation(tmp_path, small_spec_path):
+    spec = load_spec(small_spec_path)
+    store = tmp_path / "s.sqlite"
+    run_sweep(spec, store, workers=0)
+    frame = results_frame(store).set_index("key")
+    for task in plan(spec)[:4]:
+        direct = evaluate_point(task)
+        row = frame.loc[task.key]
+        assert row["status"] == direct.status
+        if direct.status == "ok":
+            for name, value in direct.metrics:
+                assert row[name] == value
+            report = json.loads(direct.report)
+            assert row["latency_cycles"] == report["total_cycles"]
+            assert row["energy_pj"] == pytest.approx(report["energy_pj"])
+
+
+def test_infeasible_points_keep_the_mappers_reason(tmp_path, small_spec_path):
+    store = tmp_path / "s.sqlite"
+    run_sweep(load_spec(small_spec_path), store, workers=0)
+    frame = results_frame(store)
+    bad = frame[frame["spad"] == "tiny"]
+    assert set(bad["status"]) == {"infeasible"}
+    assert bad["reason"].str.contains("level 'scratchpad' holds 1 bytes, less than the smallest tiles").all()
+    assert bad["energy_pj"].isna().all()
+    good = frame[frame["spad"] == "normal"]
+    assert set(good["status"]) == {"ok"}
+    assert (good["energy_pj"] > 0).all() and (good["area_mm2"] > 0).all()
+    # the area model: MACs x PEs + register files + SRAM levels, from the estimator registry
+    row = good.iloc[0]
+    assert row["area_mm2"] == pytest.approx(row["area.mac"] + row["area.rf"] + row["area.scratchpad"] + row["area.l2"])
+
+
+def test_invalid_combinations_are_recorded_not_raised(tmp_path):
+    spec = parse_spec("""
+name: inv
+base: edge
+workloads: [{name: gemm, params: {M: 16, N: 16, K: 16}}]
+axes:
+  unit:
+    - {label: fp8, arith.kind: fp8_mac}
+    - {label: lmul3, arith.kind: lmul, arith.mantissa_bits: 3}
+  arith.input_format: [e4m3, e5m2]
+mapping: {mapper: search, samples: 50, seed: 0}
+""")
+    store = tmp_path / "inv.sqlite"
+    run_sweep(spec, store, workers=0)
+    frame = results_frame(store)
+    invalid = frame[frame["status"] == "invalid"]
+    assert invalid[["unit", "arith.input_format"]].values.tolist() == [["lmul3", "e5m2"]]
+    assert "invalid architecture: arith.mantissa_bits: must be <= 2" in invalid["reason"].iloc[0]
+    assert (frame["status"] == "ok").sum() == 3
+
+
+def test_export_and_plots(tmp_path, small_spec_path):
+    store = tmp_path / "s.sqlite"
+    run_sweep(load_spec(small_spec_path), store, workers=0)
+    import pandas as pd
+
+    pq = export(store, tmp_path / "out" / "r.parquet")
+    csv = export(store, tmp_path / "out" / "r.csv")
+    a, b = pd.read_parquet(pq), pd.read_csv(csv)
+    assert len(a) == len(b) == 12
+    assert {"unit", "spad", "pe_array.rows", "latency_s", "energy.mac", "area.mac"} <= set(a.columns)
+    with pytest.raises(ValueError, match=r"export format must be one of \['csv', 'parquet'\]"):
+        export(store, tmp_path / "r.xlsx")
+    frame = results_frame(store)
+    for fn, name in ((plot_pareto, "p.png"), (plot_energy_breakdown, "e.png"), (plot_roofline, "r.png")):
+        out = fn(frame, tmp_path / "plots" / name)
+        assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(ValueError, match=r"no evaluated \('ok'\) points to plot yet"):
+        plot_pareto(frame[frame["status"] != "ok"], tmp_path / "x.png")
+
+
+def test_resume_needs_a_started_store(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"no sweep store"):
+        resume_sweep(tmp_path / "none.sqlite", workers=0)
+
+
+def test_sweep_on_a_dask_local_cluster(tmp_path, small_spec_path):
+    distributed = pytest.importorskip("distributed")
+    spec = load_spec(small_spec_path)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  silence_logs=logging.ERROR) as cluster:
+        summary = run_sweep(spec, tmp_path / "dask.sqlite", scheduler=cluster.scheduler_address)
+    assert (summary.evaluated, summary.lost) == (12, 0)
+    run_sweep(spec, tmp_path / "serial.sqlite", workers=0)
+    cols = ["key", "status", "reason", "latency_cycles", "energy_pj", "area_mm2"]
+    a = results_frame(tmp_path / "dask.sqlite")[cols].sort_values("key").reset_index(drop=True)
+    b = results_frame(tmp_path / "serial.sqlite")[cols].sort_values("key").reset_index(drop=True)
+    assert a.equals(b)
+
+
+def test_unreachable_scheduler(tmp_path, small_spec_path):
+    with pytest.raises(ValueError, match=r"cannot reach the Dask scheduler at 'tcp://127\.0\.0\.1:9'"):
+        run_sweep(load_spec(small_spec_path), tmp_path / "s.sqlite", scheduler="tcp://127.0.0.1:9", connect_timeout=1.0)
