@@ -13,7 +13,7 @@ Chrome / Perfetto trace of every engine's timeline.
 :func:`lower` and :func:`run_programs` are the two stages they chain.
 """
 
-from ._api import SimulationResult, simulate, simulate_cascade
+from ._api import SimulationResult, cascade_graph, simulate, simulate_cascade
 from ._engine import CAUSES, EinsumStats, EngineResult, run_programs
 from ._errors import CapacityError, DeadlockError, SimulationError, WatchdogError
 from ._hardware import HardwareConfig
@@ -25,6 +25,7 @@ from ._trace import TraceEvent, trace_json, write_trace
 __all__ = [
     "simulate",
     "simulate_cascade",
+    "cascade_graph",
     "SimulationResult",
     "HardwareConfig",
     "lower",

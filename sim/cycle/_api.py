@@ -18,7 +18,7 @@ from ._program import DRAM, SPAD, EinsumProgram, Move, lower
 from ._report import build_report
 from ._trace import TraceEvent, trace_json, write_trace
 
-__all__ = ["SimulationResult", "simulate", "simulate_cascade"]
+__all__ = ["SimulationResult", "simulate", "simulate_cascade", "cascade_graph"]
 
 
 @dataclass(frozen=True)
@@ -135,6 +135,36 @@ def simulate(
     return _finish(arch, [problem], [m], [program], [{}], problem.einsum, config, trace, max_cycles)
 
 
+def cascade_graph(cascade: Any, arch: Any) -> Any:
+    """The ``memory.TensorGraph`` of ``cascade`` with the widths the simulator moves on ``arch``.
+
+    A produced tensor has its producer's output width (``accumulator_bits``
+    after a MAC Einsum, see :func:`mapping.build_problem`); a cascade input the
+    width its first reader gives it.  Schedule with this graph so that the
+    scratchpad bytes of the schedule are the bytes the simulator moves.
+
+    Parameters
+    ----------
+    cascade : dataflow.Cascade
+    arch : accel.Architecture
+
+    Raises
+    ------
+    memory.GraphError
+        If the cascade cannot be scheduled (see :class:`memory.TensorGraph`).
+    """
+    from memory import graph_from_cascade
+
+    weights = tuple(cascade.weights) or None
+    bits: dict[str, int] = {}
+    for einsum in cascade.einsums:
+        problem = build_problem(einsum, cascade.shapes, arch, weights)
+        for t in problem.tensors:
+            if t.role == "output" or t.name not in bits:
+                bits[t.name] = int(t.bits)
+    return graph_from_cascade(cascade, bits)
+
+
 def _schedule_facts(schedule: Any, graph: Any) -> dict[str, dict[str, Any]]:
     """Per operator: tensors kept resident, loaded, stored (own outputs) and spilled (others) at its step."""
     facts: dict[str, dict[str, Any]] = {}
@@ -234,7 +264,11 @@ def simulate_cascade(
                             stored=f["stored"])
             if f["spills"]:
                 last = program.steps[-1]
-                spills = tuple(Move(t, SPAD, DRAM, graph.tensor[t].size, "drain") for t in f["spills"])
+                spills = tuple(
+                    Move(t, SPAD, DRAM, graph.tensor[t].size, "drain",
+                         bits=max(1, round(graph.tensor[t].size * 8 / cascade.tensor_elements(t))))
+                    for t in f["spills"]
+                )
                 program = replace(program, steps=program.steps[:-1] + (replace(last, drains=last.drains + spills),))
         deps = {}
         for t in problem.tensors:

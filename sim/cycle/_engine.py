@@ -52,6 +52,10 @@ class EinsumStats:
     #: (place, tensor, kind) -> bytes; kind: 'fill' (into place), 'drain' (out of place),
     #: 'read' (array or an inner level reads place), 'write' (array or an inner level writes place).
     traffic: dict[tuple[str, str, str], int] = field(default_factory=lambda: defaultdict(int))
+    #: Same keys, in elements, for moves whose width differs from the Einsum's (spills).
+    elements: dict[tuple[str, str, str], float] = field(default_factory=lambda: defaultdict(float))
+    #: Bits moved by those moves (their energy).
+    bits: dict[tuple[str, str, str], float] = field(default_factory=lambda: defaultdict(float))
 
 
 @dataclass(frozen=True)
@@ -131,8 +135,13 @@ class _Run:
             self.trace.add(f"{m.kind} {m.tensor}", "dma", f"dma{hw.channels.index(channel)}", start, env.now - start,
                            tile=step.label, bytes=m.nbytes, src=m.src, dst=m.dst)
             channel.release(req)
-        traffic[(m.src, m.tensor, "drain" if m.kind == "drain" else "read")] += m.nbytes
-        traffic[(m.dst, m.tensor, "fill" if m.kind == "fill" else "write")] += m.nbytes
+        keys = ((m.src, m.tensor, "drain" if m.kind == "drain" else "read"), (m.dst, m.tensor, "fill" if m.kind == "fill" else "write"))
+        for key in keys:
+            if m.bits:
+                self.stats[p].elements[key] += m.nbytes * 8 / m.bits
+                self.stats[p].bits[key] += m.nbytes * 8
+            else:
+                traffic[key] += m.nbytes
 
     def chain(self, p: int, g: int, moves: list[Move], after: Any = None):
         if after is not None and not after.triggered:

@@ -41,13 +41,19 @@ ARRAY = "array"
 
 @dataclass(frozen=True)
 class Move:
-    """One tile transfer between two places (level names, ``'dram'`` or ``'spad'``)."""
+    """One tile transfer between two places (level names, ``'dram'`` or ``'spad'``).
+
+    ``bits`` is the element width of the bytes moved when it is not the one
+    the Einsum reads the tensor with (a whole-tensor spill stored at its
+    producer's width); 0 means the Einsum's.
+    """
 
     tensor: str
     src: str
     dst: str
     nbytes: int
     kind: str  # 'fill' or 'drain'
+    bits: int = 0  # element width when it differs from the Einsum's view of the tensor (spills)
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,10 @@ def build_report(
             continue
         row = acc.setdefault((place, tensor), [0.0, 0.0, 0.0, 0.0])
         row[index[kind]] += nbytes * 8 / bits[tensor]
+    extra_bits: dict[tuple[str, str], float] = defaultdict(float)
+    for (place, tensor, kind), count in sorted(stats.elements.items()):
+        acc.setdefault((place, tensor), [0.0, 0.0, 0.0, 0.0])[index[kind]] += count
+        extra_bits[(place, "read" if kind in ("read", "drain") else "write")] += stats.bits[(place, tensor, kind)]
     for tensor, *counts in program.pe_accesses:
         acc[("rf", tensor)] = list(counts)
     hop_bits = program.noc_bits
@@ -73,10 +77,16 @@ def build_report(
     items.append(EnergyItem(key.split(".")[0], "op" if key == "vector.op" else "compute", float(problem.total_ops), comp.pj, comp.per, comp.source))
     outer = arch.levels[-1].name
     per_level: dict[tuple[str, str], float] = defaultdict(float)  # (component, action) -> bits
-    for (place, tensor), (reads, writes, fills, drains) in acc.items():
+    own = {(place, tensor): vals for (place, tensor), vals in acc.items()}
+    for (place, tensor, kind), count in stats.elements.items():
+        own[(place, tensor)] = list(own[(place, tensor)])
+        own[(place, tensor)][index[kind]] -= count
+    for (place, tensor), (reads, writes, fills, drains) in own.items():
         b = bits[tensor]
         per_level[(place, "read")] += (reads + drains) * b
         per_level[(place, "write")] += (writes + fills) * b
+    for key, nbits in extra_bits.items():
+        per_level[key] += nbits
     for (place, action), nbits in per_level.items():
         if not nbits:
             continue

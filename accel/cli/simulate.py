@@ -1,0 +1,153 @@
+"""`accel simulate WORKLOAD ARCH`: map, schedule and simulate cycle by cycle; print the report, write the trace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ._common import echo_json, json_option, report_errors
+from .workload import parse_params, resolve
+
+_SCHEDULERS = ("greedy-belady", "greedy-lru", "ilp", "divide", "none")
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+
+    return [line(headers), line(["-" * w for w in widths])] + [line(r) for r in rows]
+
+
+def _g(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.4g}"
+
+
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.3f}x" if b else "-"
+
+
+def format_report(result: Any, analytical: Any, schedule: Any, trace: Path | None) -> str:
+    """The text report: cycles by cause, energy by component and action, per Einsum, vs the analytical model."""
+    rep = result.report
+    out = [
+        f"{rep.name!r} on {rep.arch!r}: {_g(rep.total_cycles)} cycles ({rep.seconds * 1e6:.4g} us at {rep.clock_mhz:g} MHz), "
+        f"{rep.energy_pj / 1e6:.4g} uJ, utilization {rep.utilization:.1%}",
+    ]
+    if schedule is not None:
+        t = schedule.traffic
+        out.append(f"schedule: {schedule.method} ({schedule.status}), DRAM traffic {t.total:,} B "
+                   f"({t.compulsory:,} compulsory, {t.non_compulsory:,} not)")
+    else:
+        out.append("schedule: none (every Einsum reads its inputs from DRAM and writes its output there)")
+    out.append("")
+    causes = ["compute", "fill_drain", "bandwidth_stall", "dependency_wait"]
+    rows = [[c, _g(rep.cycles(c)), f"{rep.cycles(c) / rep.total_cycles:.1%}" if rep.total_cycles else "-",
+             _g(analytical.cycles(c))] for c in causes]
+    rows.append(["total", _g(rep.total_cycles), "100.0%", _g(analytical.total_cycles)])
+    out += _table(["cycles by cause", "simulated", "share", "analytical"], rows)
+    out.append("")
+    ana_energy = analytical.energy_by_component()
+    rows = [[k, _g(v), f"{v / rep.energy_pj:.1%}" if rep.energy_pj else "-", _g(ana_energy.get(k, 0.0))]
+            for k, v in sorted(rep.energy_by_component().items(), key=lambda kv: -kv[1])]
+    rows.append(["total", _g(rep.energy_pj), "100.0%", _g(analytical.energy_pj)])
+    out += _table(["energy (pJ) by component", "simulated", "share", "analytical"], rows)
+    out.append("")
+    rows = [[k, _g(v)] for k, v in sorted(rep.energy_by_action().items(), key=lambda kv: -kv[1])]
+    out += _table(["energy (pJ) by action", "simulated"], rows)
+    out.append("")
+    by_name = {r.name: r for r in getattr(analytical, "parts", ())}
+    rows = []
+    for r in result.einsums:
+        a = by_name.get(r.name)
+        rows.append([r.name, _g(r.total_cycles), _g(r.cycles("compute")), _g(r.cycles("fill_drain")),
+                     _g(r.cycles("bandwidth_stall")), _g(r.cycles("dependency_wait")), f"{r.utilization:.1%}",
+                     _g(a.total_cycles) if a else "-", _ratio(r.total_cycles, a.total_cycles) if a else "-"])
+    out += _table(["einsum", "cycles", "compute", "fill/drain", "bw stall", "dep wait", "util", "analytical", "sim/ana"], rows)
+    out.append("")
+    out.append(f"MACs {rep.macs:,}  ops {rep.ops:,}  utilization {rep.utilization:.1%}  PEs used {rep.spatial_utilization:.1%}  "
+               f"simulated/analytical {_ratio(rep.total_cycles, analytical.total_cycles)}")
+    if trace is not None:
+        out.append(f"trace: {trace} ({len(result.events):,} events; open in ui.perfetto.dev or chrome://tracing; 1 us = 1 cycle)")
+    return "\n".join(out)
+
+
+class _Analytical:
+    """The analytical reports of the same mappings: combined, with the parts kept for the per-Einsum table."""
+
+    def __init__(self, reports: list[Any], name: str) -> None:
+        from sim import combine
+
+        self.parts = tuple(reports)
+        self.total = combine(reports, name=name)
+
+    def __getattr__(self, item: str) -> Any:
+        return getattr(self.total, item)
+
+
+@click.command(name="simulate")
+@click.argument("workload")
+@click.argument("arch")
+@click.option("-p", "--param", "pairs", multiple=True, metavar="NAME=VALUE", help="Parameter of a built-in workload (repeatable).")
+@click.option("--scratchpad", "capacity", default=None, metavar="SIZE",
+              help="Scratchpad the cascade is scheduled on, e.g. 512KiB [default: the outermost on-chip level's capacity].")
+@click.option("--scheduler", type=click.Choice(_SCHEDULERS), default="greedy-belady", show_default=True,
+              help="How the cascade is scheduled (COSMA ILP, divide-and-conquer, greedy); 'none' streams every tensor from DRAM.")
+@click.option("--objective", type=click.Choice(["edp", "latency", "energy"]), default="edp", show_default=True,
+              help="What the mapper minimizes.")
+@click.option("--solver", type=click.Choice(["cbc", "highs"]), default="cbc", show_default=True, help="ILP solver.")
+@click.option("--time-limit", type=click.FloatRange(min=0.01), default=1.5, show_default=True, help="Seconds per ILP solve.")
+@click.option("--trace", "trace", type=click.Path(dir_okay=False), default=None,
+              help="Chrome/Perfetto trace file [default: WORKLOAD.trace.json].")
+@click.option("--no-trace", is_flag=True, help="Do not record or write the trace.")
+@click.option("--max-cycles", type=click.IntRange(min=1), default=None, help="Watchdog limit on simulated cycles.")
+@json_option
+@report_errors
+def command(workload: str, arch: str, pairs: tuple[str, ...], capacity: str | None, scheduler: str, objective: str,
+            solver: str, time_limit: float, trace: str | None, no_trace: bool, max_cycles: int | None, as_json: bool) -> None:
+    """Map every Einsum of WORKLOAD onto ARCH, schedule the cascade, and simulate it cycle by cycle.
+
+    WORKLOAD is a library name or a YAML file, ARCH a built-in architecture
+    or a YAML file.  Prints cycles by cause, energy by component and action,
+    utilization and each Einsum's cycles next to the analytical model's
+    estimate, and writes the timeline as Chrome/Perfetto trace JSON
+    (timestamps in cycles).  Exit status 2 for bad input, 3 when the workload
+    cannot be mapped or scheduled (or the simulation deadlocks).
+    """
+    from accel import load_architecture
+    from mapping import map_cascade
+    from memory import Scratchpad
+    from mapping.cosma import schedule as cosma_schedule
+    from sim.cycle import cascade_graph, simulate_cascade
+
+    cascade = resolve(workload, parse_params(pairs))
+    hw = load_architecture(arch)
+    mapped = map_cascade(cascade, hw, objective=objective, solver=solver, time_limit=time_limit)
+    sched = graph = None
+    if scheduler != "none":
+        graph = cascade_graph(cascade, hw)
+        size = capacity if capacity is not None else hw.levels[-1].capacity
+        sched = cosma_schedule(graph, Scratchpad(size), method=scheduler, solver=solver, time_limit=max(time_limit, 1.0))
+    elif capacity is not None:
+        raise click.BadParameter("--scratchpad needs a scheduler (not 'none')", param_hint="--scratchpad")
+    result = simulate_cascade(cascade, hw, mapped, schedule=None if sched is None else sched.schedule, graph=graph,
+                              trace=not no_trace, max_cycles=max_cycles)
+    analytical = _Analytical([r.report for r in mapped.results], cascade.name)
+    path = None
+    if not no_trace:
+        path = result.write_trace(Path(trace) if trace else Path(f"{cascade.name}.trace.json"))
+    if as_json:
+        echo_json({
+            "cascade": cascade.name,
+            "arch": hw.name,
+            "schedule": None if sched is None else sched.as_dict(),
+            "report": result.report.to_dict(),
+            "einsums": [r.to_dict() for r in result.einsums],
+            "analytical": analytical.total.to_dict(),
+            "trace": None if path is None else str(path),
+        })
+        return
+    click.echo(format_report(result, analytical, sched, path))
