@@ -11,3 +11,9 @@ from . import analytical
 
 __all__ = ["Report", "EnergyItem", "TensorAccesses", "ReportError", "CAUSES", "combine", "analytical"]
 # --- end of analytical block ------------------------------------------------
+
+# --- cycle-level simulator (issue 7) ----------------------------------------
+from . import cycle  # noqa: E402
+
+__all__ += ["cycle"]
+# --- end of cycle-level block -----------------------------------------------
