@@ -194,6 +194,7 @@ class CostModel:
         self._coeffs = [np.array(t.coeffs, dtype=np.float64).reshape(len(t.coeffs), len(p.ranks)) for t in p.tensors]
         self._dims = [np.array(t.dim_sizes, dtype=np.float64) for t in p.tensors]
         self._relevant = [np.array(t.relevant or (False,) * len(p.ranks), dtype=bool) for t in p.tensors]
+        self._rel_matrix = np.stack(self._relevant, axis=1)  # (ranks, tensors)
         self._bytes = np.array([t.bits / 8 for t in p.tensors])
         nl, nt = len(p.storage), len(p.tensors)
         self.e_read = np.zeros((nl, nt))
@@ -256,7 +257,7 @@ class CostModel:
         F = np.take_along_axis(T[:, ::-1, :], order, axis=2).reshape(B, NL * R)
         RK = order.reshape(B, NL * R)
         cp = np.cumprod(F, axis=1)
-        pos = np.arange(NL * R)
+        pos = np.arange(NL * R, dtype=np.int16)
         rows = np.arange(B)
         NT = len(p.tensors)
         reads = np.zeros((B, NL, NT))
@@ -267,10 +268,13 @@ class CostModel:
         noc_pj = np.zeros(B)
         ones = np.ones((B, R))
         usage = np.zeros((B, NL))
+        # innermost position (so far, outermost first) of a loop with factor > 1 indexing each tensor
+        relmask = self._rel_matrix[RK] & (F > 1)[:, :, None]  # (B, P, tensors)
+        lasts = np.maximum.accumulate(np.where(relmask, pos[None, :, None], np.int16(-1)), axis=1)
+        above = np.cumprod(T[:, ::-1, :], axis=1)[:, ::-1, :]  # above[:, l, r] = prod of T[j, r] for j >= l
         for ti, t in enumerate(p.tensors):
-            rel = self._relevant[ti][RK]
-            last = np.maximum.accumulate(np.where(rel & (F > 1), pos, -1), axis=1)
-            cprel = np.cumprod(np.where(rel, F, 1.0), axis=1)
+            last = lasts[:, :, ti]
+            distinct_above = above[:, :, self._relevant[ti]].prod(axis=2)  # (B, levels)
             chain = [-1] + [i for i in range(NL) if p.storage[i].holds[ti]]
             tiles = {-1: np.ones(B)}
             for i in chain[1:-1]:
@@ -288,7 +292,7 @@ class CostModel:
                 else:
                     U = tile * inst
                 if t.role == "output":
-                    refetch = V - cprel[:, e - 1]
+                    refetch = V - distinct_above[:, c + 1]  # visits less distinct tiles (relevant loops above c)
                     writes[:, par, ti] += V * U
                     reads[:, par, ti] += refetch * U
                     moved = (V + refetch) * tile * inst
