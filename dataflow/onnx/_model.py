@@ -8,7 +8,7 @@ from typing import Mapping
 
 import numpy as np
 import onnx
-from onnx import numpy_helper, shape_inference
+from onnx import external_data_helper, numpy_helper, shape_inference
 
 from ._errors import OnnxImportError
 
@@ -61,6 +61,11 @@ def _decode(model: object, source: str | None) -> tuple[onnx.ModelProto, str]:
         proto = onnx.load_model_from_string(data)
     except Exception as error:  # protobuf raises DecodeError (and RuntimeWarning-like errors) for garbage
         raise OnnxImportError(f"not a valid ONNX model (corrupt or truncated file): {error}", source=name) from None
+    if isinstance(model, (str, Path)) and any(external_data_helper.uses_external_data(t) for t in proto.graph.initializer):
+        try:  # weights saved beside the model (torch.onnx.export writes MODEL.onnx.data)
+            external_data_helper.load_external_data_for_model(proto, str(Path(model).parent))
+        except Exception as error:  # a missing or short .data file
+            raise OnnxImportError(f"the weights stored beside the model cannot be read: {error}", source=name) from None
     return proto, name
 
 

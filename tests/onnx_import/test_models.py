@@ -1,0 +1,168 @@
+"""Real models, built locally with random weights (nothing downloaded) and exported with torch.onnx.export.
+
+torchvision ResNet-18 and a Hugging Face BERT encoder: the imported cascade, run by our executor, matches
+onnxruntime and torch; MAC counts and tensor sizes of ResNet-18 and BERT-base match the library's tables.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+
+import numpy as np
+import onnx
+import pytest
+
+from dataflow import library
+from dataflow.onnx import import_onnx, run_imported
+
+torch = pytest.importorskip("torch", reason="the [models] extra (make test installs it)")
+torchvision = pytest.importorskip("torchvision")
+transformers = pytest.importorskip("transformers")
+
+RTOL, ATOL = 1e-4, 1e-4
+
+
+def _export(module, example, path):
+    torch.manual_seed(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(module.eval(), (example,), str(path), dynamo=True, verbose=False)
+    return path
+
+
+class _Encoder(torch.nn.Module):
+    """A BERT encoder on summed input embeddings (the word look-up is data-dependent, not an Einsum)."""
+
+    def __init__(self, config):
+        super().__init__()
+        self.bert = transformers.BertModel(config, add_pooling_layer=False)
+
+    def forward(self, embeddings):
+        return self.bert(inputs_embeds=embeddings).last_hidden_state
+
+
+def _bert_config(**sizes):
+    return transformers.BertConfig(attn_implementation="eager", **sizes)
+
+
+def _compare(imported, path, feeds, torch_out=None):
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    expected = session.run(None, feeds)
+    got = run_imported(imported, feeds)
+    (name,) = got
+    np.testing.assert_allclose(got[name], expected[0], rtol=RTOL, atol=ATOL)
+    if torch_out is not None:
+        np.testing.assert_allclose(got[name], torch_out, rtol=RTOL, atol=ATOL)
+
+
+def _mac_counts(cascade):
+    return Counter(m for m in (e.macs(cascade.shapes) for e in cascade.einsums) if m)
+
+
+def _library_mac_counts(entries):
+    counts = Counter()
+    for entry in entries:
+        for einsum in entry.cascade.einsums:
+            macs = einsum.macs(entry.cascade.shapes)
+            if macs:
+                counts[macs] += entry.repeat
+    return counts
+
+
+@pytest.fixture(scope="module")
+def resnet18():
+    torch.manual_seed(0)
+    return torchvision.models.resnet18(weights=None).eval()
+
+
+def test_resnet18_matches_onnxruntime_and_torch(resnet18, tmp_path):
+    x = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(1))
+    path = _export(resnet18, x, tmp_path / "resnet18.onnx")
+    imported = import_onnx(path)
+    assert imported.skipped == ()
+    with torch.no_grad():
+        reference = resnet18(x).numpy()
+    (name,) = (value.name for value in onnx.load(str(path)).graph.input)
+    _compare(imported, path, {name: x.numpy()}, reference)
+
+
+def test_resnet18_macs_and_sizes_agree_with_the_library(resnet18, tmp_path):
+    path = _export(resnet18, torch.randn(1, 3, 224, 224), tmp_path / "resnet18_224.onnx")
+    cascade = import_onnx(path).cascade
+    assert _mac_counts(cascade) == _library_mac_counts(library.resnet18_layers())
+    assert cascade.macs() == library.resnet18().macs() == 1_814_073_344
+    lib = library.resnet18()
+    mac_einsums = [e for e in cascade.einsums if e.macs(cascade.shapes)]
+    lib_mac_einsums = [e for e in lib.einsums if e.macs(lib.shapes)]
+    sizes = lambda c, es: Counter(c.tensor_elements(e.output.tensor) for e in es)  # noqa: E731
+    weights = lambda c, es: Counter(c.tensor_elements(a.tensor) for e in es for a in e.inputs if a.tensor in c.weights)  # noqa: E731
+    assert sizes(cascade, mac_einsums) == sizes(lib, lib_mac_einsums)
+    assert weights(cascade, mac_einsums) == weights(lib, lib_mac_einsums)
+
+
+def test_bert_encoder_matches_onnxruntime_and_torch(tmp_path):
+    torch.manual_seed(0)
+    config = _bert_config(hidden_size=64, num_hidden_layers=2, num_attention_heads=4, intermediate_size=128,
+                          max_position_embeddings=64)
+    encoder = _Encoder(config).eval()
+    x = torch.randn(1, 16, 64, generator=torch.Generator().manual_seed(2))
+    path = _export(encoder, x, tmp_path / "bert_small.onnx")
+    imported = import_onnx(path)
+    assert imported.skipped == ()
+    assert "erf" in imported.cascade.op_counts()  # exact GELU
+    with torch.no_grad():
+        reference = encoder(x).numpy()
+    _compare(imported, path, {"embeddings": x.numpy()}, reference)
+
+
+def test_bert_with_token_ids_skips_the_embedding_lookup_and_says_why(tmp_path):
+    torch.manual_seed(0)
+    config = _bert_config(hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64,
+                          max_position_embeddings=32, vocab_size=50)
+    model = transformers.BertModel(config, add_pooling_layer=False).eval()
+
+    class Ids(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = model
+
+        def forward(self, ids):
+            return self.model(input_ids=ids).last_hidden_state
+
+    ids = torch.tensor([[3, 7, 1, 49, 0, 12, 5, 5]])
+    path = _export(Ids(), ids, tmp_path / "bert_ids.onnx")
+    imported = import_onnx(path)
+    (skip,) = [s for s in imported.skipped]
+    assert skip.op_type == "Gather" and "data-dependent look-up (an embedding) is not an Einsum" in skip.reason
+    (embedded,) = skip.outputs
+    assert embedded in {b.onnx_name for b in imported.inputs}
+    table = model.embeddings.word_embeddings.weight.detach().numpy()
+    got = run_imported(imported, {embedded: table[ids.numpy()]})
+    with torch.no_grad():
+        expected = model(input_ids=ids).last_hidden_state.numpy()
+    np.testing.assert_allclose(next(iter(got.values())), expected, rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.slow
+def test_bert_base_macs_softmax_and_layernorm_agree_with_the_library(tmp_path):
+    seq = 128
+    torch.manual_seed(0)
+    encoder = _Encoder(_bert_config()).eval()
+    path = _export(encoder, torch.randn(1, seq, 768), tmp_path / "bert_base.onnx")
+    imported = import_onnx(path)
+    cascade = imported.cascade
+    entries = library.bert_base_layers(seq_len=seq)
+    assert _mac_counts(cascade) == _library_mac_counts(entries)
+    assert cascade.macs() == library.bert_base(seq_len=seq).macs()
+    op_types = {node.name: node.op_type for node in onnx.load(str(path), load_external_data=False).graph.node}
+    groups: dict[str, Counter] = {}
+    for einsum in cascade.einsums:
+        node = imported.nodes[einsum.name]
+        groups.setdefault(node, Counter()).update(einsum.op_counts(cascade.shapes))
+    by_type = lambda kind: [dict(c) for node, c in groups.items() if op_types.get(node) == kind]  # noqa: E731
+    table = {entry.name: dict(entry.cascade.op_counts()) for entry in entries}
+    assert by_type("Softmax") == [table["softmax"]] * 12
+    assert by_type("LayerNormalization") == [table["layernorm"]] * 25  # 24 in the blocks, 1 after the embeddings
