@@ -50,18 +50,24 @@ def parse_params(pairs: tuple[str, ...] | list[str]) -> dict[str, Any]:
 
 
 def resolve(name_or_path: str, params: dict[str, Any] | None = None):
-    """A cascade from a YAML file path or a library name (built with ``params``).
+    """A cascade from a YAML file path, an ONNX model (``.onnx``) or a library name (built with ``params``).
 
     Raises
     ------
     FileNotFoundError
-        For a ``.yaml``/``.yml`` path that does not exist.
+        For a ``.yaml``/``.yml``/``.onnx`` path that does not exist.
     ValueError
         For parameters given with a file, or an unknown workload name.
     """
     from dataflow import library, load_cascade
 
     path = Path(name_or_path)
+    if path.suffix.lower() == ".onnx":  # an ONNX model, imported (see `accel workload import`)
+        if params:
+            raise ValueError(f"parameters {sorted(params)!r} apply only to built-in workloads, not to file {name_or_path!r}")
+        from dataflow.onnx import load_onnx_cascade
+
+        return load_onnx_cascade(path)
     if path.suffix in (".yaml", ".yml") or path.is_file():
         if params:
             raise ValueError(f"parameters {sorted(params)!r} apply only to built-in workloads, not to file {name_or_path!r}")
@@ -249,3 +255,9 @@ def list_workloads(as_json: bool) -> None:
         params = " ".join(f"{k}={','.join(map(str, v)) if isinstance(v, tuple) else v}" for k, v in entry["params"].items())
         rows.append([entry["name"], params, entry["description"]])
     click.echo("\n".join(_table(rows, set())))
+
+
+# `accel workload import MODEL.onnx` lives in its own module, beside the ONNX importer's other entry points.
+from .workload_import import command as _import_command  # noqa: E402 - registered after the group exists
+
+group.add_command(_import_command)

@@ -161,9 +161,9 @@ def _outputs(ctx: Context, skipped: list[SkippedNode]) -> list:
                 view = _copy(ctx, name, view)
             bindings.append((name, view))
         elif name in ctx.constants:
-            skipped.append(SkippedNode(f"output {name}", "Constant", "a constant, folded at import: no Einsum computes it", (name,)))
+            skipped.append(SkippedNode(f"output {name}", "graph output", "a constant, folded at import: no Einsum computes it", (name,)))
         else:
-            skipped.append(SkippedNode(f"output {name}", "(skipped)", "produced by a skipped node", (name,)))
+            skipped.append(SkippedNode(f"output {name}", "graph output", "produced by a skipped node: no Einsum computes it", (name,)))
     return bindings
 
 

@@ -1,0 +1,91 @@
+"""`accel workload import MODEL.onnx -o CASCADE.yaml`: an ONNX model as a cascade file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ._common import echo_json, json_option, report_errors
+
+
+def _dims(pairs: tuple[str, ...]) -> dict[str, int]:
+    dims: dict[str, int] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip() or not value.strip().isdigit() or int(value) < 1:
+            raise click.BadParameter(f"expected NAME=POSITIVE_INTEGER, not {pair!r}", param_hint="--dim")
+        dims[name.strip()] = int(value)
+    return dims
+
+
+def _shapes(pairs: tuple[str, ...]) -> dict[str, tuple[int, ...]]:
+    shapes: dict[str, tuple[int, ...]] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        pieces = value.replace("x", ",").split(",")
+        if not sep or not name.strip() or not all(p.strip().isdigit() and int(p) > 0 for p in pieces):
+            raise click.BadParameter(f"expected INPUT=D0,D1,... (positive sizes), not {pair!r}", param_hint="--input-shape")
+        shapes[name.strip()] = tuple(int(p) for p in pieces)
+    return shapes
+
+
+@click.command(name="import")
+@click.argument("model", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Cascade YAML file to write (default: MODEL with the suffix .yaml).")
+@click.option("--dim", "dim_pairs", multiple=True, metavar="NAME=N", help="Value of a dynamic dimension, e.g. --dim batch=1.")
+@click.option("--input-shape", "shape_pairs", multiple=True, metavar="INPUT=D0,D1,...",
+              help="Shape of a graph input, e.g. --input-shape input_ids=1,128.")
+@click.option("--name", default=None, help="Name of the cascade (default: the graph's name).")
+@click.option("--strict", is_flag=True, help="Fail (exit 2) if any node cannot be imported instead of skipping it.")
+@click.option("--weights", "weights_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the weight tensors' values to this .npz file (by cascade tensor name).")
+@json_option
+@report_errors
+def command(model: Path, output: Path | None, dim_pairs: tuple[str, ...], shape_pairs: tuple[str, ...],
+            name: str | None, strict: bool, weights_path: Path | None, as_json: bool) -> None:
+    """Import an ONNX model as a cascade of Einsums and write it as a cascade YAML file.
+
+    Shapes come from the graph (give dynamic dimensions with --dim or --input-shape).
+    Nodes that have no Einsum form are skipped and listed with the reason; their
+    outputs become cascade inputs.  The YAML holds the computation, not the
+    weights' values (see --weights).
+    """
+    import numpy as np
+
+    from dataflow import dump_cascade
+    from dataflow.onnx import import_onnx
+
+    result = import_onnx(model, dims=_dims(dim_pairs), input_shapes=_shapes(shape_pairs), name=name, strict=strict)
+    target = output if output is not None else model.with_suffix(".yaml")
+    target.write_text(dump_cascade(result.cascade), encoding="utf-8")
+    if weights_path is not None:
+        np.savez(weights_path, **{key: np.asarray(value) for key, value in result.weights.items()})
+    cascade = result.cascade
+    summary = {
+        "model": str(model),
+        "cascade": cascade.name,
+        "written": str(target),
+        "einsums": len(cascade.einsums),
+        "tensors": len(cascade.tensor_list),
+        "macs": cascade.macs(),
+        "ops": cascade.op_counts(),
+        "inputs": {b.onnx_name: b.tensor for b in result.inputs},
+        "outputs": {b.onnx_name: b.tensor for b in result.outputs},
+        "folded": len(result.folded),
+        "skipped": [{"node": s.node, "op_type": s.op_type, "reason": s.reason, "outputs": list(s.outputs)} for s in result.skipped],
+    }
+    if as_json:
+        echo_json(summary)
+        return
+    click.echo(f"imported {model} as cascade {cascade.name!r}: {len(cascade.einsums)} Einsums, "
+               f"{len(cascade.tensor_list)} tensors, {cascade.macs():,} MACs -> {target}")
+    if result.folded:
+        click.echo(f"folded {len(result.folded)} constant node(s)")
+    if result.skipped:
+        click.echo(f"skipped {len(result.skipped)} node(s):")
+        for skipped in result.skipped:
+            click.echo(f"  {skipped}")
+    else:
+        click.echo("skipped: none")
