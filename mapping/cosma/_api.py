@@ -201,7 +201,8 @@ def schedule(
     solver: str = "cbc",
     time_limit: float = 60.0,
     threads: int = 1,
-    window: int = 8,
+    window: int = 6,
+    lookahead: int = 4,
 ) -> ScheduleResult:
     """Schedule ``graph`` on ``scratchpad`` with the named method.
 
@@ -213,8 +214,8 @@ def schedule(
         ``"ilp"``, ``"divide"``, ``"greedy-lru"`` or ``"greedy-belady"``.
     solver, time_limit, threads:
         Solver settings (ILP methods only).
-    window:
-        Operators per window for ``"divide"``.
+    window, lookahead:
+        Operators committed per round and seen beyond them, for ``"divide"``.
 
     Raises
     ------
@@ -228,5 +229,7 @@ def schedule(
     if method.startswith("greedy-"):
         return schedule_greedy(graph, scratchpad, method.removeprefix("greedy-"))
     if method == "ilp":
-        return schedule_ilp(graph, scratchpad, solver, time_limit, threads)
-    return schedule_divide(graph, scratchpad, window, solver, time_limit, threads)
+        return schedule_ilp(graph, scratchpad, solver=solver, time_limit=time_limit, threads=threads)
+    return schedule_divide(
+        graph, scratchpad, window=window, lookahead=lookahead, solver=solver, time_limit=time_limit, threads=threads
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, replace
 
 from memory import (
@@ -14,7 +15,8 @@ from memory import (
     greedy_plan,
 )
 
-from ._model import build_model, read_plan, set_warm_start
+from ._model import build_model
+from ._readback import read_plan, set_warm_start
 from ._solve import solve
 from ._warm import single_address_plan
 from ._window import Quantum, Window, window_cost, window_state_after
@@ -79,17 +81,24 @@ def run_windows(
         live_out = frozenset(t for t in touched if any(u >= stop for u in uses[t]))
         spec = Window(ops, resident, in_dram, live_out, end_penalty if stop < n else 0.0)
         fallback = _greedy_or_none(graph, grid, order, start, stop, resident, in_dram)
-        warm = None if fallback is None else single_address_plan(graph, grid, spec, fallback)
-        model = build_model(graph, scratchpad, spec, quantum)
-        used_warm = warm is not None and set_warm_start(model, graph, spec, warm, quantum)
         rounds_left = -(-(n - start) // window)
-        budget = max(1.0, (deadline - time.perf_counter()) / rounds_left)
-        outcome = solve(model.problem, solver, budget, threads, used_warm)
+        with warnings.catch_warnings():
+            # PuLP 3 announces API changes for PuLP 4 on every variable and solver object
+            warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"pulp(\.|$)")
+            model = build_model(graph, scratchpad, spec, quantum)
+            warm, used_warm = fallback, False
+            if fallback is not None:
+                used_warm = set_warm_start(model, graph, spec, fallback, quantum)
+                if not used_warm:  # more addresses per tensor than the model's slots: re-place
+                    warm = single_address_plan(graph, grid, spec, fallback)
+                    used_warm = warm is not None and set_warm_start(model, graph, spec, warm, quantum)
+            budget = max(1.0, (deadline - time.perf_counter()) / rounds_left)
+            outcome = solve(model.problem, solver, budget, threads, used_warm)
         plan = read_plan(model, graph, scratchpad, spec, quantum) if outcome.has_solution else None
         candidates: list[tuple[float, int, str, PartialSchedule]] = []
         if plan is not None:
             candidates.append((window_cost(graph, spec, plan), 0, "ilp", plan))
-        for rank, other in enumerate((warm, fallback), start=1):
+        for rank, other in enumerate((fallback, warm), start=1):
             if other is not None:
                 candidates.append((window_cost(graph, spec, other), rank, "greedy-belady", other))
         if not candidates:
