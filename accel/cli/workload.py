@@ -62,12 +62,10 @@ def resolve(name_or_path: str, params: dict[str, Any] | None = None):
     from dataflow import library, load_cascade
 
     path = Path(name_or_path)
-    if path.suffix.lower() == ".onnx":  # an ONNX model, imported (see `accel workload import`)
-        if params:
-            raise ValueError(f"parameters {sorted(params)!r} apply only to built-in workloads, not to file {name_or_path!r}")
+    if path.suffix.lower() == ".onnx":  # an ONNX model, imported; -p NAME=N sets its dynamic dimensions
         from dataflow.onnx import load_onnx_cascade
 
-        return load_onnx_cascade(path)
+        return load_onnx_cascade(path, dims=params)
     if path.suffix in (".yaml", ".yml") or path.is_file():
         if params:
             raise ValueError(f"parameters {sorted(params)!r} apply only to built-in workloads, not to file {name_or_path!r}")

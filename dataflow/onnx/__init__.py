@@ -31,7 +31,10 @@ __all__ = [
 
 
 def load_onnx_cascade(path, *, dims=None, input_shapes=None):
-    """The cascade of the ONNX model at ``path`` (see :func:`import_onnx`; skipped nodes are dropped silently here only in that their list is on the import result).
+    """The cascade of the ONNX model at ``path``: :func:`import_onnx`'s cascade alone.
+
+    Skipped nodes are not an error here (their outputs are cascade inputs);
+    use :func:`import_onnx` to see the list, or ``strict=True`` to refuse them.
 
     Parameters
     ----------

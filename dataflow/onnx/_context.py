@@ -84,7 +84,9 @@ class Context:
                 value = self.constants[name]
                 if not np.issubdtype(value.dtype, np.number) and value.dtype != np.bool_:
                     raise Unsupported(f"constant {name!r} is not numeric ({value.dtype})")
-                self._weight_views[name] = self.builder.weight(name, value.astype(np.float64))
+                if not np.issubdtype(value.dtype, np.floating):
+                    value = value.astype(np.float64)
+                self._weight_views[name] = self.builder.weight(name, value)
             return self._weight_views[name]
         if name in self.graph.inputs or name in self.external:
             shape = self.graph.shapes.get(name) if name in self.graph.inputs else self.external[name]

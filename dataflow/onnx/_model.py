@@ -124,6 +124,16 @@ def _fix_inputs(model: onnx.ModelProto, name: str, input_shapes: Mapping[str, tu
                 f"input_shapes names {key!r}, which is not a graph input (inputs: {', '.join(sorted(known)) or 'none'})",
                 source=name,
             )
+    symbols = {d.dim_param for value in inputs for d in value.type.tensor_type.shape.dim if d.HasField("dim_param")}
+    for key, size in dims.items():
+        if key not in symbols:
+            raise OnnxImportError(
+                f"dims names {key!r}, which is not a dynamic dimension of the graph's inputs "
+                f"(dynamic dimensions: {', '.join(sorted(symbols)) or 'none'})",
+                source=name,
+            )
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise OnnxImportError(f"dims[{key!r}] must be a positive integer, not {size!r}", source=name)
     for value in inputs:
         if not value.type.HasField("tensor_type"):
             raise OnnxImportError(f"graph input {value.name!r} is not a tensor", source=name, **_readers(model, value.name))
@@ -153,8 +163,6 @@ def _fix_inputs(model: onnx.ModelProto, name: str, input_shapes: Mapping[str, tu
             symbol = dim.dim_param if dim.HasField("dim_param") else None
             if symbol is not None and symbol in dims:
                 size = dims[symbol]
-                if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-                    raise OnnxImportError(f"dims[{symbol!r}] must be a positive integer, not {size!r}", source=name)
                 dim.Clear()
                 dim.dim_value = size
                 continue

@@ -71,6 +71,11 @@ def test_bad_dimension_values(build):
         import_onnx(model, input_shapes={"X": (2, 4, 1)})
     with pytest.raises(OnnxImportError, match=r"input_shapes\['X'\] must hold positive integers, not \(0, 4\)"):
         import_onnx(model, input_shapes={"X": (0, 4)})
+    with pytest.raises(OnnxImportError, match=r"^<model>: dims names 'batch', which is not a dynamic dimension of the graph's inputs \(dynamic dimensions: none\)$"):
+        import_onnx(model, dims={"batch": 2})
+    model.graph.input[0].type.tensor_type.shape.dim[0].dim_param = "batch"
+    with pytest.raises(OnnxImportError, match=r"^<model>: dims\['batch'\] must be a positive integer, not 'two'$"):
+        import_onnx(model, dims={"batch": "two"})
 
 
 @pytest.mark.parametrize("opset", [MAX_OPSET + 1, 99, 3])

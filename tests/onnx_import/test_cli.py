@@ -63,7 +63,8 @@ def test_workload_commands_accept_onnx_files(build, tmp_path):
     report = json.loads(result.output)
     assert report["name"] == "tiny_mlp" and report["macs"] == 24
     params = CliRunner().invoke(main, ["workload", "show", str(path), "-p", "M=3"])
-    assert params.exit_code == 2 and "apply only to built-in workloads" in params.output
+    assert params.exit_code == 2
+    assert "error: mlp.onnx: dims names 'M', which is not a dynamic dimension of the graph's inputs (dynamic dimensions: none)" in params.output
 
 
 def test_bad_onnx_files_exit_2_with_the_reason(build, tmp_path):
@@ -83,5 +84,7 @@ def test_bad_onnx_files_exit_2_with_the_reason(build, tmp_path):
     assert result.exit_code == 2 and "dynamic dimension 'batch'" in result.output
     ok = CliRunner().invoke(main, ["workload", "import", str(dynamic), "--dim", "batch=5", "--json"])
     assert ok.exit_code == 0 and json.loads(ok.output)["macs"] == 60
+    shown = CliRunner().invoke(main, ["workload", "show", str(dynamic), "-p", "batch=3", "--json"])  # -p sets dynamic dims
+    assert shown.exit_code == 0 and json.loads(shown.output)["macs"] == 36
     bad = CliRunner().invoke(main, ["workload", "import", str(dynamic), "--dim", "batch"])
     assert bad.exit_code == 2 and "expected NAME=POSITIVE_INTEGER" in bad.output

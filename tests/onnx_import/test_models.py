@@ -23,11 +23,13 @@ transformers = pytest.importorskip("transformers")
 RTOL, ATOL = 1e-4, 1e-4
 
 
-def _export(module, example, path):
+def _export(module, example, path, dynamo=True):
+    """Export with the torch.export-based exporter (default) or the TorchScript one (``dynamo=False``)."""
     torch.manual_seed(0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        torch.onnx.export(module.eval(), (example,), str(path), dynamo=True, verbose=False)
+        kwargs = {} if dynamo else {"opset_version": 17, "input_names": ["embeddings" if example.dim() == 3 else "image"]}
+        torch.onnx.export(module.eval(), (example,), str(path), dynamo=dynamo, verbose=False, **kwargs)
     return path
 
 
@@ -78,9 +80,10 @@ def resnet18():
     return torchvision.models.resnet18(weights=None).eval()
 
 
-def test_resnet18_matches_onnxruntime_and_torch(resnet18, tmp_path):
+@pytest.mark.parametrize("dynamo", [True, False], ids=["torch.export", "torchscript"])
+def test_resnet18_matches_onnxruntime_and_torch(resnet18, tmp_path, dynamo):
     x = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(1))
-    path = _export(resnet18, x, tmp_path / "resnet18.onnx")
+    path = _export(resnet18, x, tmp_path / "resnet18.onnx", dynamo)
     imported = import_onnx(path)
     assert imported.skipped == ()
     with torch.no_grad():
@@ -103,13 +106,14 @@ def test_resnet18_macs_and_sizes_agree_with_the_library(resnet18, tmp_path):
     assert weights(cascade, mac_einsums) == weights(lib, lib_mac_einsums)
 
 
-def test_bert_encoder_matches_onnxruntime_and_torch(tmp_path):
+@pytest.mark.parametrize("dynamo", [True, False], ids=["torch.export", "torchscript"])
+def test_bert_encoder_matches_onnxruntime_and_torch(tmp_path, dynamo):
     torch.manual_seed(0)
     config = _bert_config(hidden_size=64, num_hidden_layers=2, num_attention_heads=4, intermediate_size=128,
                           max_position_embeddings=64)
     encoder = _Encoder(config).eval()
     x = torch.randn(1, 16, 64, generator=torch.Generator().manual_seed(2))
-    path = _export(encoder, x, tmp_path / "bert_small.onnx")
+    path = _export(encoder, x, tmp_path / "bert_small.onnx", dynamo)
     imported = import_onnx(path)
     assert imported.skipped == ()
     assert "erf" in imported.cascade.op_counts()  # exact GELU
