@@ -186,7 +186,7 @@ def run_bench(
         build_dir=build_dir,
         test_dir=build_dir,
         extra_env={"ACCEL_BENCH": json.dumps(config, default=str)},
-        results_xml=f"results_{tag}.xml",
+        results_xml=str(build_dir.resolve() / f"results_{tag}.xml"),
         log_file=log,
     )
     tests, failed = get_results(Path(xml))

@@ -1,6 +1,5 @@
 """Reference circuits for the gate-to-energy calibration (8-bit multiplier and adder)."""
 
-from __future__ import annotations
 
 from amaranth.back import verilog
 from amaranth.hdl import Module

@@ -1,0 +1,133 @@
+"""Fast unit checks in Amaranth's own simulator against the golden models (cocotb covers every unit too)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from amaranth.sim import Simulator
+
+from rtl import numerics
+from rtl.bench import operand_stream
+from rtl.bench._models import acc_from_bus, gemm_model, mac_model
+from rtl.hdl import LMul, Fp8Multiplier, Mac, SystolicArray, arith
+
+
+def _comb(dut, a, b):
+    out = []
+
+    async def bench(ctx):
+        for x, y in zip(a, b):
+            ctx.set(dut.a, int(x))
+            ctx.set(dut.b, int(y))
+            out.append(ctx.get(dut.p))
+
+    sim = Simulator(dut)
+    sim.add_testbench(bench)
+    sim.run()
+    return np.array(out, dtype=np.int64)
+
+
+@pytest.mark.parametrize("fmt", ["e4m3", "e5m2"])
+def test_multipliers_on_specials_and_random_pairs(fmt):
+    rng = np.random.default_rng(11)
+    a, b = operand_stream(rng, 1000, numerics.FORMATS[fmt], special_rate=0.3, cancel_rate=0.0)
+    assert np.array_equal(_comb(Fp8Multiplier(fmt), a, b), numerics.fp8_mul(a, b, fmt))
+    assert np.array_equal(_comb(LMul(fmt), a, b), numerics.lmul(a, b, fmt))
+
+
+@pytest.mark.parametrize("fmt", ["bf16", "fp16", "e3m4"])
+def test_lmul_wider_and_custom_formats(fmt):
+    unit = LMul(fmt)
+    rng = np.random.default_rng(12)
+    a, b = operand_stream(rng, 500, unit.fmt, special_rate=0.3, cancel_rate=0.0)
+    assert np.array_equal(_comb(unit, a, b), numerics.lmul(a, b, unit.fmt))
+    sat = LMul(fmt, saturate=True)
+    assert np.array_equal(_comb(sat, a, b), numerics.lmul(a, b, unit.fmt, saturate=True))
+
+
+def _mac_trace(spec, n, seed):
+    dut = Mac(spec)
+    rng = np.random.default_rng(seed)
+    a, b = operand_stream(rng, n, spec.fmt)
+    en = rng.random(n) < 0.8
+    clear = rng.random(n) < 0.05
+    got = []
+
+    async def bench(ctx):
+        for i in range(n):
+            ctx.set(dut.a, int(a[i]))
+            ctx.set(dut.b, int(b[i]))
+            ctx.set(dut.en, int(en[i]))
+            ctx.set(dut.clear, int(clear[i]))
+            await ctx.tick()
+            got.append(acc_from_bus(spec, int(ctx.get(dut.acc))))
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    acc, expected = 0, []
+    for i in range(n):
+        base = 0 if clear[i] else acc
+        acc = int(mac_model(spec, a[i], b[i], np.int64(base))) if en[i] else base
+        expected.append(acc)
+    return got, expected
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"kind": "int8", "acc_bits": 16, "overflow": "saturate"},
+        {"kind": "fp8", "fmt": "e5m2", "accumulator": "fp16"},
+        {"kind": "fp8", "fmt": "e4m3", "accumulator": "bf16"},
+        {"kind": "fp8", "fmt": "e4m3", "accumulator": "fixed", "width": 14, "frac_bits": 6, "overflow": "saturate"},
+        {"kind": "lmul", "fmt": "e5m2", "accumulator": "fixed", "width": 24, "frac_bits": 20},
+        {"kind": "lmul", "fmt": "bf16", "accumulator": "fp16"},
+    ],
+)
+def test_mac_traces(kwargs):
+    got, expected = _mac_trace(arith(**kwargs), 300, seed=21)
+    assert got == expected
+
+
+@pytest.mark.parametrize("dataflow", ["output_stationary", "weight_stationary"])
+def test_array_gemm_with_bubbles_and_backpressure(dataflow):
+    spec = arith("fp8", fmt="e4m3", accumulator="fp16")
+    rows, cols, depth = 2, 3, 5
+    dut = SystolicArray(spec, rows, cols, dataflow)
+    rng = np.random.default_rng(31)
+    if dataflow == "output_stationary":
+        a, b = (operand_stream(rng, n, spec.fmt, cancel_rate=0)[0] for n in (rows * depth, depth * cols))
+        a, b = a.reshape(rows, depth), b.reshape(depth, cols)
+        beats = [{"a": list(a[:, k]), "b": list(b[k]), "first": int(k == 0), "last": int(k == depth - 1)} for k in range(depth)]
+    else:
+        a, b = (operand_stream(rng, n, spec.fmt, cancel_rate=0)[0] for n in (depth * rows, rows * cols))
+        a, b = a.reshape(depth, rows), b.reshape(rows, cols)
+        beats = [{"a": [0] * rows, "w": list(b[r]), "load": 1} for r in range(rows - 1, -1, -1)]
+        beats += [{"a": list(a[m]), "w": [0] * cols, "load": 0} for m in range(depth)]
+    expected = gemm_model(spec, a, b)
+    outs = []
+
+    async def driver(ctx):
+        for beat in beats:
+            while rng.random() < 0.3:
+                ctx.set(dut.inp.valid, 0)
+                await ctx.tick()
+            ctx.set(dut.inp.payload, beat)
+            ctx.set(dut.inp.valid, 1)
+            await ctx.tick().until(dut.inp.ready)
+        ctx.set(dut.inp.valid, 0)
+
+    async def monitor(ctx):
+        while len(outs) < expected.shape[0]:
+            ctx.set(dut.out.ready, int(rng.random() < 0.6))
+            _, _, valid, ready, payload = await ctx.tick().sample(dut.out.valid, dut.out.ready, dut.out.payload)
+            if valid and ready:
+                outs.append([int(v) for v in payload])
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(driver)
+    sim.add_testbench(monitor)
+    sim.run_until(1e-3)
+    assert np.array_equal(np.array(outs), expected)
