@@ -25,6 +25,7 @@ from . import map as _map
 from . import schedule as _schedule
 from . import sweep as _sweep
 from . import calibrate as _calibrate
+from . import study as _study
 from . import simulate as _simulate
 
 main.add_command(_workload.group)
@@ -35,6 +36,7 @@ main.add_command(_map.command)
 main.add_command(_schedule.command)
 main.add_command(_sweep.group)
 main.add_command(_calibrate.command)
+main.add_command(_study.group)
 main.add_command(_simulate.command)
 
 __all__ = ["main"]
