@@ -44,9 +44,11 @@ def format_report(result: Any, analytical: Any, schedule: Any, trace: Path | Non
     else:
         out.append("schedule: none (every Einsum reads its inputs from DRAM and writes its output there)")
     out.append("")
-    causes = ["compute", "fill_drain", "bandwidth_stall", "dependency_wait"]
-    rows = [[c, _g(rep.cycles(c)), f"{rep.cycles(c) / rep.total_cycles:.1%}" if rep.total_cycles else "-",
-             _g(analytical.cycles(c))] for c in causes]
+    causes = list(dict.fromkeys([k for k, _ in rep.cycles_by_cause] + [k for k, _ in analytical.cycles_by_cause]))
+    causes.sort(key=lambda c: ("compute", "fill_drain", "bandwidth_stall", "dependency_wait").index(c.split(".")[0]))
+    sim_c, ana_c = dict(rep.cycles_by_cause), dict(analytical.cycles_by_cause)
+    rows = [[c, _g(sim_c.get(c, 0.0)), f"{sim_c.get(c, 0.0) / rep.total_cycles:.1%}" if rep.total_cycles else "-",
+             _g(ana_c.get(c, 0.0))] for c in causes]
     rows.append(["total", _g(rep.total_cycles), "100.0%", _g(analytical.total_cycles)])
     out += _table(["cycles by cause", "simulated", "share", "analytical"], rows)
     out.append("")

@@ -38,6 +38,7 @@ from ._trace import Trace
 
 __all__ = ["EinsumStats", "EngineResult", "run_programs"]
 
+#: Cycle causes; bandwidth stalls are charged per place (``'bandwidth_stall.dram'``, ``'bandwidth_stall.<level>'``).
 CAUSES = ("compute", "fill_drain", "bandwidth_stall", "dependency_wait")
 
 
@@ -48,7 +49,13 @@ class EinsumStats:
     einsum: str
     start: int = 0
     end: int = 0
-    cycles: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CAUSES, 0))
+    cycles: dict[str, int] = field(default_factory=lambda: dict.fromkeys(("compute", "fill_drain", "dependency_wait"), 0))
+
+    def stall(self, place: str, cycles: int) -> None:
+        """Charge ``cycles`` of bandwidth stall to ``place`` (a level, ``'dram'`` or ``'spad'``)."""
+        if cycles:
+            key = f"bandwidth_stall.{place}"
+            self.cycles[key] = self.cycles.get(key, 0) + cycles
     #: (place, tensor, kind) -> bytes; kind: 'fill' (into place), 'drain' (out of place),
     #: 'read' (array or an inner level reads place), 'write' (array or an inner level writes place).
     traffic: dict[tuple[str, str, str], int] = field(default_factory=lambda: defaultdict(int))
@@ -88,6 +95,8 @@ class _Run:
         self.drained = [env.event() for _ in range(n)]
         self.done = [env.event() for _ in programs]
         self.last_drain: dict[str, Any] = {}
+        self.fill_place: dict[int, str] = {}  # per step, where its last fill came through
+        self.drain_place = DRAM  # where the latest drain went through
         self.waiting: dict[str, str] = {}
         self.finished = False
 
@@ -135,6 +144,11 @@ class _Run:
             self.trace.add(f"{m.kind} {m.tensor}", "dma", f"dma{hw.channels.index(channel)}", start, env.now - start,
                            tile=step.label, bytes=m.nbytes, src=m.src, dst=m.dst)
             channel.release(req)
+        place = DRAM if DRAM in (m.src, m.dst) else (m.src if m.src in hw.levels else m.dst)
+        if m.kind == "fill":
+            self.fill_place[g] = place
+        else:
+            self.drain_place = place
         keys = ((m.src, m.tensor, "drain" if m.kind == "drain" else "read"), (m.dst, m.tensor, "fill" if m.kind == "fill" else "write"))
         for key in keys:
             if m.bits:
@@ -211,7 +225,7 @@ class _Run:
             if self.dep_ready[g] is not None:
                 dep = max(0, min(self.dep_ready[g], t1) - t0)
             stats.cycles["dependency_wait"] += dep
-            stats.cycles["bandwidth_stall"] += (t1 - t0) - dep
+            stats.stall(self.fill_place.get(g, DRAM), (t1 - t0) - dep)
             if t1 > t0:
                 self.trace.add("wait", "stall", "controller", t0, t1 - t0, tile=step.label, dependency=dep)
             self.begun[g].succeed()
@@ -234,11 +248,12 @@ class _Run:
                 res, track, _, _ = needs[key]
                 r = res.request()
                 self.waiting["pe_array"] = f"port {track} ({step.label})"
+                before = env.now
                 yield r
+                stats.stall(track.split(".")[0], env.now - before)
                 held.append((res, r, track))
             t2 = env.now
             self.waiting.pop("pe_array", None)
-            stats.cycles["bandwidth_stall"] += t2 - t1
             timing = prog.timing
             base = timing.run(step.folds, first=step.index == 0, last=step.index == len(prog.steps) - 1)
             steady = step.folds * timing.steady
@@ -256,7 +271,9 @@ class _Run:
                 yield env.timeout(duration - busy)
             stats.cycles["compute"] += steady
             stats.cycles["fill_drain"] += base - steady
-            stats.cycles["bandwidth_stall"] += duration - base
+            if duration > base:
+                slowest = max(needs.values(), key=lambda v: v[3])
+                stats.stall(slowest[1].split(".")[0], duration - base)
             self.trace.add(step.label.split(" [")[0], "compute", "pe_array", t2, duration, tile=step.label,
                            folds=step.folds, steady=steady, overhead=base - steady, stretch=duration - base)
             self.waiting.pop("pe_array", None)
@@ -267,7 +284,7 @@ class _Run:
         yield env.all_of(self.done)
         self.waiting.pop("pe_array", None)
         last = self.stats[-1]
-        last.cycles["bandwidth_stall"] += env.now - last.end
+        last.stall(self.drain_place, env.now - last.end)
         last.end = env.now
         self.finished = True
 

@@ -1,7 +1,9 @@
 """Turn what the engine measured into the shared :class:`sim.Report`.
 
 Cycles by cause come from the PE array's timeline (they add up to the
-Einsum's share of the total).  Accesses per (level, tensor) are the bytes the
+Einsum's share of the total); a bandwidth stall is charged to the place the
+array waited on (``'bandwidth_stall.dram'``, ``'bandwidth_stall.<level>'``,
+``'bandwidth_stall.spad'``).  Accesses per (level, tensor) are the bytes the
 engine moved, in elements: ``fills`` received from the level above,
 ``drains`` written back up, ``reads`` served to the array or an inner level,
 ``writes`` received from them; DRAM reads are its fills' sources and its
@@ -98,12 +100,9 @@ def build_report(
     if hop_bits:
         items.append(EnergyItem("noc", "hop", hop_bits / hop.bits, hop.pj, hop.per, hop.source))
 
-    causes = [
-        ("compute", stats.cycles["compute"]),
-        ("fill_drain", stats.cycles["fill_drain"]),
-        ("bandwidth_stall", stats.cycles["bandwidth_stall"]),
-        ("dependency_wait", stats.cycles["dependency_wait"]),
-    ]
+    stalls = sorted((k, v) for k, v in stats.cycles.items() if k.startswith("bandwidth_stall."))
+    causes = [("compute", stats.cycles["compute"]), ("fill_drain", stats.cycles["fill_drain"]), *stalls,
+              ("dependency_wait", stats.cycles["dependency_wait"])]
     total = stats.end - stats.start
     return Report(
         name=problem.einsum,

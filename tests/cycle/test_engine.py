@@ -65,7 +65,7 @@ def test_exact_timeline_of_a_tiny_gemm(tiny):
     ]
     report = result.report
     assert report.total_cycles == 21
-    assert dict(report.cycles_by_cause) == {"compute": 4, "fill_drain": 8, "bandwidth_stall": 9, "dependency_wait": 0}
+    assert dict(report.cycles_by_cause) == {"compute": 4, "fill_drain": 8, "bandwidth_stall.dram": 9, "dependency_wait": 0}
     assert report.access("dram", "A").reads == 8 and report.access("dram", "Z").writes == 4
 
 
