@@ -135,3 +135,18 @@ def test_non_float_data_and_wrong_argument_types(build):
     model = helper.make_model(graph, opset_imports=[])
     with pytest.raises(OnnxImportError, match=r"imports no opset of the default ONNX domain"):
         import_onnx(model)
+
+
+def test_operands_split_incompatibly_name_the_node(build):
+    """[48,16] and [64,12], transposed and flattened, split 768 as 16 x 48 and 12 x 64: no affine reading of both."""
+    nodes = [
+        helper.make_node("Transpose", ["A"], ["At"], perm=[1, 0]), helper.make_node("Reshape", ["At", "flat"], ["Af"]),
+        helper.make_node("Transpose", ["B"], ["Bt"], perm=[1, 0]), helper.make_node("Reshape", ["Bt", "flat"], ["Bf"]),
+        helper.make_node("Add", ["Af", "Bf"], ["Y"], name="mix"),
+    ]
+    model = build(nodes, {"A": [48, 16], "B": [64, 12]}, {"Y": [768]}, {"flat": np.array([768], np.int64)})
+    with pytest.raises(
+        OnnxImportError,
+        match=r"^<model>, node 'mix' \(Add\): an axis of size 768 is split as 16 x 48 and 12 x 64, which no affine indexing reconciles$",
+    ):
+        import_onnx(model)
