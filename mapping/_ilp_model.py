@@ -14,8 +14,9 @@ Constraints: every prime factor of the chosen size in exactly one slot; the
 array's rows and columns;
 per on-chip level and held tensor, ``log2(tile bytes) <= log2(capacity *
 share)`` with equal shares among the tensors a level holds (so the sum fits),
-where a ``p*stride + r`` dimension is bounded by ``stride * P * R`` (CoSA's
-product linearization, conservative).
+where a dimension ``sum c_k (E_k - 1) + 1`` is bounded by the product of its
+terms (CoSA's product linearization, conservative), each term ``c (E - 1) + 1``
+by the smaller of ``c E`` and ``E^(1 + log2 c)`` (a binary picks which).
 
 Costs: a tensor's traffic between a child level and its parent is its size
 times the product of the loops above the child that do not index it, less
@@ -56,6 +57,45 @@ class IlpModel:
     family: Any
     slots: int
     notes: list[str] = field(default_factory=list)
+
+    def fits(self, fm: list[list[int]]) -> bool:
+        """Whether factor matrix ``fm`` (ranks x slots) meets the ILP's own capacity and array constraints."""
+        p = self.problem
+        nl = len(p.storage)
+        rows = math.prod(f[nl] for f in fm)
+        cols = math.prod(f[nl + 1] for f in fm)
+        if rows > p.rows or cols > p.cols:
+            return False
+        for i, st in enumerate(p.storage[:-1]):
+            held = [t for t, h in zip(p.tensors, st.holds) if h]
+            for t in held:
+                total = math.log2(t.bits / 8)
+                for row in t.coeffs:
+                    for r, c in enumerate(row):
+                        if c:
+                            e = math.prod(fm[r][: i + 1]) * (fm[r][nl] * fm[r][nl + 1] if i >= 1 else 1)
+                            total += min(math.log2(c) + math.log2(e), (1 + math.log2(c)) * math.log2(e))
+                if total > math.log2(st.capacity / len(held)) + 1e-6:
+                    return False
+        return True
+
+    def warm_start(self, fm: list[list[int]] | None = None, order_idx: list[int] | None = None) -> None:
+        """Start values for the integer variables: factor matrix ``fm`` (default: everything in DRAM)."""
+        top = len(self.problem.storage) - 1
+        if fm is None:
+            fm = [[1] * top + [size, 1, 1] for size in (opts[0] for opts in self.options)]
+        for r, opts in enumerate(self.options):
+            size = math.prod(fm[r])
+            for o, padded in enumerate(opts):
+                if not isinstance(self.z[r, o], (int, float)):
+                    self.z[r, o].setInitialValue(1 if padded == size else 0)
+                for q, _ in self.primes[r, o]:
+                    for s in range(self.slots):
+                        xv = self.x.get((r, o, q, s))
+                        if xv is not None:
+                            xv.setInitialValue(Counter(prime_factors(fm[r][s]))[q] if padded == size else 0)
+        for (lv, k), uv in self.u.items():
+            uv.setInitialValue(1 if k == (order_idx[lv] if order_idx else 0) else 0)
 
     def factors(self) -> tuple[list[list[int]], list[int]]:
         """Solved factor matrix (ranks x slots) and the order-family index per level."""
@@ -103,8 +143,12 @@ def _free_ranks(problem: Problem, family: Any) -> list[list[set[int]]]:
     return out
 
 
-def build_ilp(problem: Problem, energies: Any, objective: str) -> IlpModel:
-    """Formulate the mapping ILP of ``problem`` for ``objective`` (``'edp'``, ``'latency'`` or ``'energy'``)."""
+def build_ilp(problem: Problem, energies: Any, objective: str, order: int | None = None) -> IlpModel:
+    """Formulate the mapping ILP of ``problem`` for ``objective`` (``'edp'``, ``'latency'`` or ``'energy'``).
+
+    With ``order`` (an index into the stationarity family) every level uses
+    that loop order; otherwise the ILP chooses one per level.
+    """
     p = problem
     nl, nr = len(p.storage), len(p.ranks)
     row_s, col_s, slots = nl, nl + 1, nl + 2
@@ -142,17 +186,27 @@ def build_ilp(problem: Problem, energies: Any, objective: str) -> IlpModel:
         held = [t for t, h in zip(p.tensors, st.holds) if h]
         for t in held:
             terms = []
-            for row in t.coeffs:
-                used = [r for r in range(nr) if row[r]]
-                terms += [inner(i, r) for r in used]
-                if used and (len(used) > 1 or max(row) > 1):
-                    terms.append(math.log2(max(row)))
+            for d, row in enumerate(t.coeffs):
+                for r in (r for r in range(nr) if row[r]):
+                    if row[r] == 1:
+                        terms.append(inner(i, r))
+                        continue
+                    # c(E-1)+1 <= min(c E, E^(1 + log2 c)): pick the tighter bound with a binary
+                    c, e_log = row[r], inner(i, r)
+                    big = (1 + math.log2(c)) * bound[r] + math.log2(c)
+                    pick = _var(prob, f"b_{i}_{t.name}_{d}_{r}", 0, 1, "Binary")
+                    term = _var(prob, f"w_{i}_{t.name}_{d}_{r}", 0)
+                    prob += term >= e_log + math.log2(c) - big * pick, f"wa_{i}_{t.name}_{d}_{r}"
+                    prob += term >= (1 + math.log2(c)) * e_log - big * (1 - pick), f"wb_{i}_{t.name}_{d}_{r}"
+                    terms.append(term)
             prob += pulp.lpSum(terms) + math.log2(t.bits / 8) <= math.log2(st.capacity / len(held)) + 1e-6, f"cap_{i}_{t.name}"
 
     family = order_family(p)
     u = {(lv, k): _var(prob, f"u_{lv}_{k}", 0, 1, "Binary") for lv in range(nl) for k in range(len(family))}
     for lv in range(nl):
         prob += pulp.lpSum(u[lv, k] for k in range(len(family))) == 1, f"order_{lv}"
+        if order is not None:
+            prob += u[lv, order] == 1, f"fixed_order_{lv}"
     free = _free_ranks(p, family)
     g = {}
     for lv in range(nl):

@@ -14,7 +14,7 @@ SOLVERS = ("cbc", "highs")
 
 @dataclass(frozen=True)
 class SolveOutcome:
-    """What the solver said: ``status`` is ``optimal``, ``time-limit`` or ``infeasible``."""
+    """What the solver said: ``status`` is ``optimal``, ``time-limit``, ``infeasible`` or ``error``."""
 
     status: str
     has_solution: bool
@@ -67,9 +67,17 @@ def solve(problem: pulp.LpProblem, solver: str, time_limit: float, threads: int,
         raise ValueError(f"solver must be one of {SOLVERS}, not {solver!r}")
     if not time_limit > 0:
         raise ValueError(f"time limit must be positive seconds, not {time_limit!r}")
-    if solver == "cbc":
-        return _solve_cbc(problem, time_limit, threads, warm)
-    return _solve_highs(problem, time_limit, threads, warm)
+    run = _solve_cbc if solver == "cbc" else _solve_highs
+    try:
+        return run(problem, time_limit, threads, warm)
+    except pulp.PulpSolverError:
+        if not warm:
+            return SolveOutcome("error", False, None, None)
+    # CBC occasionally dies while processing a start near its time limit: try once without it
+    try:
+        return run(problem, time_limit, threads, False)
+    except pulp.PulpSolverError:
+        return SolveOutcome("error", False, None, None)
 
 
 def _solve_cbc(problem: pulp.LpProblem, time_limit: float, threads: int, warm: bool) -> SolveOutcome:
