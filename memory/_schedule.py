@@ -145,13 +145,16 @@ class ScheduleResult:
         ``"ilp"``, ``"divide"``, ``"greedy-lru"`` or ``"greedy-belady"``.
     status:
         ``"optimal"``, ``"time-limit"`` (best incumbent, see ``gap``) or
-        ``"heuristic"`` (no optimality claim).
+        ``"heuristic"`` (no optimality claim).  The divide-and-conquer
+        heuristic reports ``"optimal"`` only when it moves nothing beyond the
+        compulsory traffic.
     source:
         Which algorithm produced the returned schedule (differs from ``method``
         when a solver found nothing better than its warm start or no incumbent).
     objective, bound, gap:
         Solver figures in bytes of DRAM traffic (``bound`` a lower bound, ``gap``
-        the relative gap ``(objective - bound) / objective``); None for heuristics.
+        the relative gap ``(traffic - bound) / traffic``); None for the greedy
+        baselines.  For divide-and-conquer the bound is the compulsory traffic.
     """
 
     schedule: Schedule

@@ -11,7 +11,8 @@ def test_state_carried_across_windows(graphs, window, lookahead):
     # s is produced in the first window and read in the last: it must be spilled (200 B) whatever the windows
     g, pad = graphs["skip_chain"](), Scratchpad(250)
     result = schedule_divide(g, pad, window=window, lookahead=lookahead, time_limit=20)
-    assert result.method == "divide" and result.status == "heuristic"
+    assert result.method == "divide" and result.status == "heuristic" and result.bound == 20
+    assert result.gap == pytest.approx(200 / 220)
     assert result.traffic.non_compulsory == 200
     assert check_schedule(g, pad, result.schedule) == result.traffic
 
@@ -39,6 +40,7 @@ def test_one_window_is_the_whole_ilp(graphs):
     whole = schedule_ilp(g, pad, time_limit=20)
     divided = schedule_divide(g, pad, window=len(g.operators), lookahead=0, time_limit=20)
     assert divided.traffic.total == whole.traffic.total == g.compulsory_traffic
+    assert divided.status == "optimal" and divided.gap == 0  # nothing beyond the compulsory traffic
 
 
 def test_bad_arguments(graphs):

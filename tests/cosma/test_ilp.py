@@ -145,3 +145,18 @@ def test_dispatcher(graphs):
     assert schedule(g, pad, "greedy-belady").method == "greedy-belady"
     assert schedule(g, pad, "divide", window=2, time_limit=20).method == "divide"
     assert schedule(g, pad, "ilp", time_limit=20).traffic.non_compulsory == 100
+
+
+def test_solver_crash_falls_back_to_greedy(graphs, monkeypatch):
+    import pulp
+
+    from mapping.cosma import _solve
+
+    def crash(*args):
+        raise pulp.PulpSolverError("cbc died")
+
+    monkeypatch.setattr(_solve, "_solve_cbc", crash)
+    g, pad = graphs["branches"](), Scratchpad(130)
+    result = schedule_ilp(g, pad, time_limit=1)
+    assert result.source == "greedy-belady" and "cbc failed to run; returning the greedy schedule" in result.notes
+    assert check_schedule(g, pad, result.schedule) == result.traffic
