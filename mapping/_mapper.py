@@ -25,7 +25,7 @@ import pulp
 from ._errors import InfeasibleMappingError, MappingError
 from ._ilp_model import IlpModel, build_ilp
 from ._result import OBJECTIVES, MapResult, objective_of
-from ._search import batch_from_factors, polish, refine_orders, search_mappings
+from ._search import batch_from_factors, factors_of, polish, refine_orders, search_mappings
 from ._space import order_family, rank_candidates
 from ._validate import check_fits
 
@@ -179,7 +179,7 @@ def map_einsum(
     best, evaluated = None, 0
     if status in ("optimal", "feasible"):
         cand = _ilp_mapping(ilp, model)
-        score = model.score(batch_from_factors(*[a[None] for a in _factors(cand)]))
+        score = model.score(batch_from_factors(*[a[None] for a in factors_of(cand)]))
         evaluated += 1
         if bool(score.valid[0]):
             best = cand
@@ -211,7 +211,7 @@ def map_einsum(
                 cand, n = step(model, cand, objective)
                 evaluated += n
             finals.append(cand)
-        values = model.score(batch_from_factors(*map(np.stack, zip(*[_factors(m) for m in finals])))).objective(objective)
+        values = model.score(batch_from_factors(*map(np.stack, zip(*[factors_of(m) for m in finals])))).objective(objective)
         best = finals[int(np.argmin(values))]
         if int(np.argmin(values)) > 0:
             notes.append("the refined heuristic start beat the refined ILP mapping")
@@ -221,12 +221,6 @@ def map_einsum(
         objective_value=objective_of(report, objective), solver=solver, solve_seconds=time.perf_counter() - start,
         evaluated=evaluated, notes=tuple(notes),
     )
-
-
-def _factors(mapping: Any) -> tuple[np.ndarray, np.ndarray]:
-    from ._search import factors_of
-
-    return factors_of(mapping)
 
 
 @dataclass(frozen=True)

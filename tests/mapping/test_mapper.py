@@ -101,3 +101,14 @@ def test_map_cascade_puts_elementwise_einsums_on_the_vector_unit():
     assert out.report.total_cycles == pytest.approx(sum(r.report.total_cycles for r in out.results))
     assert out.report.macs == cascade.einsum("QK").macs(cascade.shapes) + cascade.einsum("AV").macs(cascade.shapes)
     assert [m.einsum for m in out.report.mappings] == [e.name for e in cascade.einsums]
+
+
+def test_solver_timeout_without_incumbent_is_reported(monkeypatch):
+    import mapping._mapper as mapper
+
+    monkeypatch.setattr(mapper, "_solve", lambda *args, **kwargs: ("timeout", None))
+    arch = accel.load_architecture("edge")
+    e = GEMM.einsums[0]
+    with pytest.raises(InfeasibleMappingError, match=r"\(highs, 0.5 s\) found no mapping: status 'timeout'; the best random-search mapping is attached") as info:
+        map_einsum(e, GEMM.shapes, arch, time_limit=0.5)
+    assert info.value.best is not None and info.value.exit_code == 3
