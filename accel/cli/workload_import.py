@@ -37,7 +37,7 @@ def _shapes(pairs: tuple[str, ...]) -> dict[str, tuple[int, ...]]:
 @click.option("--dim", "dim_pairs", multiple=True, metavar="NAME=N", help="Value of a dynamic dimension, e.g. --dim batch=1.")
 @click.option("--input-shape", "shape_pairs", multiple=True, metavar="INPUT=D0,D1,...",
               help="Shape of a graph input, e.g. --input-shape input_ids=1,128.")
-@click.option("--name", default=None, help="Name of the cascade (default: the graph's name).")
+@click.option("--name", default=None, help="Name of the cascade (default: MODEL's file name without suffix).")
 @click.option("--strict", is_flag=True, help="Fail (exit 2) if any node cannot be imported instead of skipping it.")
 @click.option("--weights", "weights_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the weight tensors' values to this .npz file (by cascade tensor name).")

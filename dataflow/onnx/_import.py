@@ -213,8 +213,10 @@ def _cascade_name(graph: Graph, name: str | None) -> str:
         if not isinstance(name, str) or not name:
             raise TypeError(f"cascade name must be a non-empty string, not {name!r}")
         return name
-    base = graph.model.graph.name or Path(graph.source).stem
-    return re.sub(r"[^A-Za-z0-9_]", "_", base).strip("_") or "onnx_model"
+    from_file = not graph.source.startswith("<")
+    base = Path(graph.source).stem if from_file else graph.model.graph.name
+    base = re.sub(r"[^A-Za-z0-9_]", "_", base or "").strip("_")
+    return base if base and (base[0].isalpha() or base[0] == "_") else f"onnx_{base}" if base else "onnx_model"
 
 
 def import_onnx(
@@ -245,7 +247,7 @@ def import_onnx(
     dims : mapping of str to int, optional
         Values of symbolic dimensions (``dim_param``), e.g. ``{"batch": 1}``.
     name : str, optional
-        Name of the cascade (default: the graph's name, else the file's stem).
+        Name of the cascade (default: the file's stem, else the graph's name).
     strict : bool
         Raise instead of skipping unsupported nodes.
 

@@ -127,6 +127,9 @@ def test_non_float_data_and_wrong_argument_types(build):
         import_onnx(42)
     with pytest.raises(TypeError, match=r"strict must be true or false, not 'yes'"):
         import_onnx(_mlp(build), strict="yes")
+    with pytest.raises(TypeError, match=r"cascade name must be a non-empty string, not ''"):
+        import_onnx(_mlp(build), name="")
+    assert import_onnx(_mlp(build), name="mine").cascade.name == "mine"
     graph = helper.make_graph(
         [helper.make_node("Relu", ["X"], ["Y"])], "g",
         [helper.make_tensor_value_info("X", TensorProto.FLOAT, [2])], [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [2])],

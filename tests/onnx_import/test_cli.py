@@ -32,7 +32,7 @@ def test_import_writes_a_cascade_file_that_loads_back(build, tmp_path):
     result = CliRunner().invoke(main, ["workload", "import", str(path), "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        f"imported {path} as cascade 'tiny_mlp': 2 Einsums, 4 tensors, 24 MACs -> {out}",
+        f"imported {path} as cascade 'mlp': 2 Einsums, 4 tensors, 24 MACs -> {out}",
         "skipped: none",
     ]
     cascade = load_cascade(out)
@@ -61,7 +61,7 @@ def test_workload_commands_accept_onnx_files(build, tmp_path):
     result = CliRunner().invoke(main, ["workload", "show", str(path), "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    assert report["name"] == "tiny_mlp" and report["macs"] == 24
+    assert report["name"] == "mlp" and report["macs"] == 24
     params = CliRunner().invoke(main, ["workload", "show", str(path), "-p", "M=3"])
     assert params.exit_code == 2
     assert "error: mlp.onnx: dims names 'M', which is not a dynamic dimension of the graph's inputs (dynamic dimensions: none)" in params.output

@@ -45,6 +45,7 @@ def test_conv_writes_a_padded_populate_and_affine_window(build):
         "Y[n1,k4,p4,q4] = Y_pad[n1,c3,p4*2+r3,q4*2+s3] * W[k4,c3,r3,s3]",
     ]
     assert cascade.tensors["Y_pad"].shape == (1, 3, 10, 10)
+    assert cascade.name == "test_graph"  # a ModelProto's cascade is named after its graph
     assert cascade.weights == ("W",)
 
 
