@@ -161,8 +161,8 @@ def run_fpga(design: UnitDesign, workdir: str | Path, *, device: str = "hx8k", s
     wrapper = _Registered(design.component)
     text = verilog.convert(wrapper, name=top, ports=wrapper.ports, emit_src=False)
     synth = synthesize_verilog(text, top, work, label=design.label, unit=design.unit, params=design.params)
-    npins = sum(len(p) for p in wrapper.ports) + 2
     base = dict(label=design.label, device=device, package=package, synth=synth)
+    npins = sum(len(p) for p in wrapper.ports) + 2  # ports plus clock and reset
     if npins > pins:
         msg = f"needs {npins} IO pins, the {device} {package} has {pins}"
         return FpgaResult(**base, fits=False, fmax_mhz=None, logic_cells=None, message=msg)

@@ -134,6 +134,9 @@ def _cells(path: Path) -> dict[str, int]:
 def synthesize_verilog(verilog: str, top: str, workdir: str | Path, *, label: str, unit: str, params=()) -> SynthResult:
     """Synthesize Verilog text with top module ``top`` in ``workdir``.
 
+    Yosys is skipped when ``workdir`` already holds this Verilog, this script
+    and the results of a run on them.
+
     Raises
     ------
     SynthesisError
@@ -141,10 +144,19 @@ def synthesize_verilog(verilog: str, top: str, workdir: str | Path, *, label: st
     """
     work = Path(workdir)
     work.mkdir(parents=True, exist_ok=True)
-    (work / f"{top}.v").write_text(verilog)
-    script = work / f"{top}.ys"
-    script.write_text(yosys_script(top, f"{top}.v"))
-    run_yosys(script, work)
+    source, script = work / f"{top}.v", work / f"{top}.ys"
+    text = yosys_script(top, source.name)
+    outputs = [work / "generic_stat.json", work / "ice40_stat.json", work / "ice40.json"]
+    fresh = (
+        source.exists() and script.exists() and source.read_text() == verilog and script.read_text() == text
+        and all(p.exists() and p.stat().st_mtime >= source.stat().st_mtime for p in outputs)
+    )
+    if not fresh:  # the same Verilog and script in the same folder: the earlier results stand
+        for p in outputs:
+            p.unlink(missing_ok=True)
+        source.write_text(verilog)
+        script.write_text(text)
+        run_yosys(script, work)
     generic = _cells(work / "generic_stat.json")
     ice = _cells(work / "ice40_stat.json")
     return SynthResult(

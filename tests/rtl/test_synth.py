@@ -1,0 +1,146 @@
+"""Yosys synthesis of every unit, gate equivalents, the RTL estimator and the iCE40 flow."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from accel import Action, Component, default_registry
+from rtl.hdl import ToolMissingError, build_unit
+from rtl.synth import (
+    GE_WEIGHTS,
+    AreaTable,
+    RTLSynthesisEstimator,
+    gate_equivalents,
+    require_nextpnr,
+    rtl_registry,
+    run_fpga,
+    synthesize,
+    yosys_script,
+)
+from rtl.synth._calibration import calibration_verilog
+from rtl.synth._yosys import synthesize_verilog
+
+# Every unit once, with parameters that keep synthesis quick.
+UNITS = [
+    ("int8_mac", {"acc_bits": 16}),
+    ("fp8_mul", {"fmt": "e4m3"}),
+    ("lmul", {"fmt": "e4m3"}),
+    ("fp8_mac", {"fmt": "e4m3", "accumulator": "fp16"}),
+    ("lmul_mac", {"fmt": "e4m3", "accumulator": "fp16"}),
+    ("pe", {"kind": "int8", "acc_bits": 16, "dataflow": "weight_stationary"}),
+    ("array", {"kind": "int8", "acc_bits": 16, "rows": 2, "cols": 2, "dataflow": "weight_stationary"}),
+]
+
+
+@pytest.fixture(scope="module")
+def synthesized(tmp_path_factory):
+    work = tmp_path_factory.mktemp("synth")
+    return {unit: synthesize(build_unit(unit, params), work / unit) for unit, params in UNITS}
+
+
+@pytest.fixture(scope="module")
+def table(synthesized, tmp_path_factory):
+    work = tmp_path_factory.mktemp("calib")
+    cal = {top: synthesize_verilog(text, top, work / top, label=top, unit=top) for top, text in calibration_verilog().items()}
+    return AreaTable(rows=tuple(synthesized.values()), mult8=cal["calib_mult8"], add8=cal["calib_add8"])
+
+
+@pytest.mark.parametrize(("unit", "flops"), [("int8_mac", 16), ("fp8_mul", 0), ("lmul", 0), ("fp8_mac", 16), ("lmul_mac", 16)])
+def test_every_unit_synthesizes_to_gates_and_luts(synthesized, unit, flops):
+    r = synthesized[unit]
+    assert r.generic_cells > 0 and r.gate_equivalents > r.generic_cells * 0.6
+    assert r.ice40_luts > 0
+    assert r.generic_ffs == flops and r.ice40_ffs == flops
+    assert r.area_um2 == pytest.approx(r.gate_equivalents * 0.798)
+
+
+def test_pe_and_array_scale(synthesized):
+    pe, array = synthesized["pe"], synthesized["array"]
+    # 2x2 PEs plus skew and deskew registers: more than four PEs' worth of flip-flops.
+    assert array.ice40_ffs > 4 * pe.ice40_ffs
+    assert 3 * pe.ice40_luts < array.ice40_luts
+
+
+def test_lmul_is_far_smaller_than_the_fp8_multiplier(synthesized, table):
+    lmul, fp8 = synthesized["lmul"], synthesized["fp8_mul"]
+    assert lmul.gate_equivalents < 0.6 * fp8.gate_equivalents
+    assert lmul.ice40_luts < 0.6 * fp8.ice40_luts
+    assert table.lmul_ratio("e4m3") == pytest.approx(lmul.gate_equivalents / fp8.gate_equivalents)
+    assert table.lmul_ratio("e5m2") is None
+
+
+def test_gate_equivalent_weights():
+    assert gate_equivalents({"$_NAND_": 3, "$_XOR_": 2, "$_NOT_": 3}) == pytest.approx(3 + 4 + 2.01)
+    assert gate_equivalents({"$_SDFFE_PP0P_": 1}) == pytest.approx(5.67 + 2.33 + 1.33)
+    assert gate_equivalents({"$_DFF_P_": 2}) == pytest.approx(11.34)
+    assert GE_WEIGHTS["$_MUX_"] == 2.33
+    with pytest.raises(ValueError, match=r"no gate-equivalent weight for cell type 'SB_LUT4'"):
+        gate_equivalents({"SB_LUT4": 1})
+
+
+def test_yosys_script_runs_both_flows():
+    text = yosys_script("lmul", "lmul.v", ice40_json="n.json")
+    assert "synth -flatten -top lmul" in text and "synth_ice40 -top lmul" in text and "write_json n.json" in text
+
+
+def test_energy_calibration(table):
+    assert table.pj_per_ge * table.mult8.gate_equivalents == pytest.approx(0.2)
+    # The 8-bit adder cross-check lands within a factor 2 of Horowitz's 0.03 pJ.
+    assert 0.015 < table.add8_check_pj < 0.06
+
+
+def test_estimator_answers_for_synthesized_macs(table):
+    registry = rtl_registry(table)
+    act = Action.of("mac", "compute", kind="lmul", input_format="e4m3", accumulate_format="fp16", mantissa_bits=3, technology_nm=45)
+    est = registry.energy(act)
+    assert est.estimator == "rtl_synthesis" and est.accuracy == 80 and est.unit == "pJ"
+    row = table.find("lmul_mac", fmt="e4m3", accumulator="fp16")
+    assert est.value == pytest.approx(row.gate_equivalents * table.pj_per_ge)
+    assert "NAND2-equivalents" in est.source and "Horowitz" in est.source
+    fp8 = registry.energy(Action.of("mac", "compute", kind="fp8_mac", input_format="e4m3", accumulate_format="fp16", technology_nm=45))
+    assert fp8.estimator == "rtl_synthesis" and fp8.value > est.value * 0.8
+    area = registry.area(Component.of("mac", kind="int8_mac", input_format="int8", accumulate_format="int32", technology_nm=45))
+    assert area is None or area.estimator != "rtl_synthesis"  # the table holds a 16-bit INT8 MAC only
+    mul = registry.energy(Action.of("fp_mult", "compute", format="e4m3"))
+    assert mul.estimator == "rtl_synthesis"
+    assert mul.value == pytest.approx(table.find("fp8_mul", fmt="e4m3").gate_equivalents * table.pj_per_ge)
+    # Other nodes, other mantissa widths and other units fall through to the next estimator.
+    other = registry.energy(Action.of("mac", "compute", kind="lmul", input_format="e4m3", accumulate_format="fp16", mantissa_bits=3, technology_nm=7))
+    assert other is None or other.estimator != "rtl_synthesis"
+    est_only = RTLSynthesisEstimator(table)
+    assert est_only.energy(Action.of("mac", "compute", kind="lmul", input_format="e4m3", accumulate_format="fp16", mantissa_bits=2)) is None
+    assert est_only.energy(Action.of("mac", "compute", kind="bf16_mac", input_format="bf16", accumulate_format="fp32")) is None
+    assert est_only.area(Component.of("mac", kind="lmul", input_format="e4m3", accumulate_format="fp16")).unit == "um2"
+    assert len(registry.estimators) == len(default_registry().estimators) + 1
+    with pytest.raises(TypeError, match=r"table must be an AreaTable, not 3"):
+        RTLSynthesisEstimator(3)
+
+
+needs_nextpnr = pytest.mark.skipif(shutil.which("nextpnr-ice40") is None, reason="nextpnr-ice40 is not installed (make setup)")
+
+
+@needs_nextpnr
+def test_fpga_flow_on_a_small_pe_array(tmp_path):
+    design = build_unit("array", {"kind": "int8", "acc_bits": 16, "rows": 1, "cols": 2, "dataflow": "weight_stationary"})
+    r = run_fpga(design, tmp_path, device="hx8k")
+    assert r.fits, r.message
+    assert r.fmax_mhz is not None and r.fmax_mhz > 5
+    assert r.synth.ice40_luts > 0 and r.synth.ice40_ffs > 0 and r.logic_cells >= r.synth.ice40_luts
+    assert r.as_dict()["device"] == "hx8k"
+
+
+@needs_nextpnr
+def test_fpga_reports_a_unit_too_big_for_the_device(tmp_path):
+    r = run_fpga(build_unit("fp8_mul"), tmp_path, device="up5k")
+    assert not r.fits and r.fmax_mhz is None
+    assert r.message == "needs 50 IO pins, the up5k sg48 has 39"
+
+
+def test_fpga_bad_input(tmp_path, monkeypatch):
+    with pytest.raises(ValueError, match=r"device must be one of \['hx8k', 'up5k'\], not 'ecp5'"):
+        run_fpga(build_unit("lmul"), tmp_path, device="ecp5")
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(ToolMissingError, match=r"nextpnr-ice40 not found on PATH .*apt-get install nextpnr-ice40"):
+        require_nextpnr()
