@@ -16,9 +16,10 @@ Roles and widths (documented choices):
   (element-wise maps, max/min reductions, copies) run on the architecture's
   vector unit when it has one (its lanes form a 1-D array with no register
   file), otherwise on the PE array, one operation per PE per cycle.
-* Inputs are ``operand_bits`` wide; the output of a MAC Einsum is
-  ``accumulator_bits`` wide everywhere (partial sums are spilled at full
-  precision).  On the vector unit every tensor has the unit's format width.
+* Inputs are ``operand_bits`` wide; the output of an Einsum that accumulates
+  (MACs or a sum reduction) is ``accumulator_bits`` wide everywhere (partial
+  sums are spilled at full precision), other outputs ``operand_bits``.  On the
+  vector unit every tensor has the unit's format width.
 """
 
 from __future__ import annotations
@@ -267,7 +268,8 @@ def build_problem(einsum: Any, shapes: MappingABC[str, int], arch: Any, weights:
     if vector is not None:
         in_bits = out_bits = _FORMAT_BITS.get(vector.format, 32)
     else:
-        in_bits, out_bits = arch.operand_bits, arch.accumulator_bits
+        accumulates = macs > 0 or "sum" in getattr(einsum, "reduce_op", {}).values()
+        in_bits, out_bits = arch.operand_bits, (arch.accumulator_bits if accumulates else arch.operand_bits)
     tensors = [_tensor_info(einsum.output, "output", out_bits, ranks, space)]
     for access, role in zip(inputs, _roles(einsum, inputs, weights)):
         tensors.append(_tensor_info(access, role, in_bits, ranks, space))

@@ -77,7 +77,8 @@ def report_for(model: CostModel, mapping: Mapping, name: str | None = None) -> R
     en = model.energies
     items = []
     comp = en[model.compute_key]
-    items.append(EnergyItem(comp.key.split(".")[0], "compute" if comp.key == "mac" else "op", float(p.total_ops), comp.pj, comp.per, comp.source))
+    if p.total_ops:
+        items.append(EnergyItem(comp.key.split(".")[0], "compute" if comp.key == "mac" else "op", float(p.total_ops), comp.pj, comp.per, comp.source))
     bits = np.array([t.bits for t in p.tensors], dtype=float)
     accesses = []
     for i, st in enumerate(p.storage):

@@ -103,6 +103,10 @@ def test_roles_follow_declared_weights_else_second_operand():
     p = build_problem(E, GEMM.shapes, EDGE)
     assert {t.name: t.role for t in p.tensors} == {"Z": "output", "A": "input", "B": "weight"}
     assert [t.bits for t in p.tensors] == [32, 8, 8]
+    # a copy (padding) accumulates nothing: its output keeps the operand width
+    padded = dataflow.library.build("conv2d", C=2, K=2, H=4, W=4, R=3, S=3, padding=1)
+    p = build_problem(padded.einsum("IP"), padded.shapes, EDGE, weights=padded.weights)
+    assert [(t.name, t.bits) for t in p.tensors] == [("IP", 8), ("I", 8)] and p.ops_per_point == 0
 
 
 def test_render_loop_nest():
