@@ -96,9 +96,11 @@ def _solve(ilp: IlpModel, solver: str, time_limit: float, objective: str = "edp"
             return "error", None
         sol = ilp.prob.sol_status
         gap = None
-        if solver == "cbc" and os.path.exists(log_path):
-            with open(log_path, encoding="utf-8", errors="replace") as fh:
-                text = fh.read()
+        if solver == "cbc":
+            text = ""
+            if os.path.exists(log_path):
+                with open(log_path, encoding="utf-8", errors="replace") as fh:
+                    text = fh.read()
             gap = _cbc_gap(text)
             timed_out = "time limit" in text.lower()
         else:

@@ -33,7 +33,9 @@ class MapResult:
         ``'sampled'`` (random search), ``'vector'`` (element-wise Einsum mapped
         without a solver).
     gap : float or None
-        Relative MIP gap the solver reported (0 when optimal; None for searches).
+        Relative MIP gap the solver reported on the ILP's own objective (log2
+        cycles for latency and EDP, linear energy for energy); within the
+        stopping tolerance when ``'optimal'``; None for searches.
     objective : str
         ``'edp'``, ``'latency'`` or ``'energy'``.
     objective_value : float
