@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ._common import echo_json, json_option, report_errors
+from .arch import _table
 
 # What `accel rtl fpga all` places and routes: every unit once plus a small PE array.
 _FPGA_ALL = (
@@ -24,12 +25,6 @@ _FPGA_ALL = (
 @click.group(name="rtl")
 def group() -> None:
     """RTL generators: Verilog, Yosys area table, iCE40 place and route."""
-
-
-def _table(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
-    line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
-    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
 
 
 def _workdir(path: str | None):

@@ -163,7 +163,7 @@ def mac_datapath(m: Module, spec: Arith, a, b, c, name: str) -> Signal:
         parts = fp8_product(m, a, b, spec.fmt, f"{name}_mul")
     else:
         code = lmul_code(m, a, b, spec.fmt, saturate=False, name=f"{name}_lmul")
-        parts = unpack_code(m, code, spec.fmt, f"{name}_prod", normalize=False)
+        parts = unpack_code(m, code, spec.fmt, f"{name}_prod")
     acc = spec.accumulator
     if acc.fmt is not None:
         return add_float(m, parts, c, acc.fmt, f"{name}_add")

@@ -82,38 +82,20 @@ def is_nan_inf(code: Value, fmt: FloatFormat) -> tuple[Value, Value]:
     return Const(0, 1), Const(0, 1)
 
 
-def unpack_code(m: Module, code: Value, fmt: FloatFormat, name: str, *, normalize: bool) -> FloatParts:
-    """Unpack a code of ``fmt`` into :class:`FloatParts`.
+def unpack_code(m: Module, code: Value, fmt: FloatFormat, name: str) -> FloatParts:
+    """Unpack a code of ``fmt`` that holds no subnormal into :class:`FloatParts`.
 
-    With ``normalize`` a subnormal is shifted so that its top bit is set (a
-    leading-one detector and a shifter); without it, subnormal inputs must
-    not occur (e.g. the output of a unit that flushes them) and an all-zero
-    exponent field is read as zero.
+    For the output of a unit that flushes subnormals (L-Mul): an all-zero
+    exponent field reads as zero, every other finite code is normalized.
     """
     man = fmt.man_bits
     ef = code[man : fmt.bits - 1]
-    mf = code[:man]
     sub = ef == 0
     nan, inf = is_nan_inf(code, fmt)
-    raw = Signal(man + 1, name=f"{name}_raw")
-    m.d.comb += raw.eq(Cat(mf, ~sub))
     top = Signal(EXP_SHAPE, name=f"{name}_top")
     sig = Signal(man + 1, name=f"{name}_sig")
-    zero = Signal(name=f"{name}_zero")
-    if normalize:
-        k = highest_set(m, raw, f"{name}_msb")
-        m.d.comb += [
-            zero.eq(raw == 0),
-            sig.eq(normalize_left(m, raw, k, f"{name}_norm")),
-            top.eq(Mux(sub, fmt.emin - man + k, ef - fmt.bias)),
-        ]
-    else:
-        m.d.comb += [
-            zero.eq(sub),
-            sig.eq(Mux(sub, 0, raw)),
-            top.eq(ef - fmt.bias),
-        ]
-    return FloatParts(sign=code[fmt.bits - 1], top=top, sig=sig, zero=zero & ~nan & ~inf, nan=nan, inf=inf)
+    m.d.comb += [sig.eq(Mux(sub, 0, Cat(code[:man], 1))), top.eq(ef - fmt.bias)]
+    return FloatParts(sign=code[fmt.bits - 1], top=top, sig=sig, zero=sub & ~nan & ~inf, nan=nan, inf=inf)
 
 
 def special_code(fmt: FloatFormat, *, saturate: bool) -> int:
