@@ -25,6 +25,7 @@ end is a deadlock, reported with what every process waits for.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -113,7 +114,7 @@ class _Run:
             ports.append(hw.levels[m.src].port(m.tensor, write=False))
         if m.dst in hw.levels:
             ports.append(hw.levels[m.dst].port(m.tensor, write=True))
-        burst = max([hw.levels[x].cycles(m.nbytes, x == m.dst) for x in (m.src, m.dst) if x in hw.levels] or [0])
+        burst = max([hw.levels[x].cycles(m.nbytes, x == m.dst, m.tensor) for x in (m.src, m.dst) if x in hw.levels] or [0])
         latency = hw.levels[m.src].latency if m.src in hw.levels else 0
         if DRAM in (m.src, m.dst):
             ci, channel = hw.channel()
@@ -194,6 +195,7 @@ class _Run:
                 lvl = hw.levels.get(a.level)
                 if lvl is None:
                     continue
+                lvl.note_tile(a.tensor, a.nbytes)
                 self.waiting["loader"] = (
                     f"{a.nbytes} bytes of {a.level!r} for a tile of {a.tensor!r} ({step.label}); "
                     f"{lvl.space.level} of {lvl.capacity} free"
@@ -241,7 +243,7 @@ class _Run:
                         cyc = 0
                     entry = needs.setdefault(key, [res, track, 0, 0])
                     entry[2] += nbytes
-                    entry[3] = entry[3] + cyc if place == DRAM else hw.levels[place].cycles(entry[2], write)
+                    entry[3] += cyc if place == DRAM else nbytes / hw.levels[place].rate(write, tensor)
                     stats.traffic[(place, tensor, "write" if write else "read")] += nbytes
             held = []
             for key in sorted(needs):
@@ -257,6 +259,8 @@ class _Run:
             timing = prog.timing
             base = timing.run(step.folds, first=step.index == 0, last=step.index == len(prog.steps) - 1)
             steady = step.folds * timing.steady
+            for v in needs.values():
+                v[3] = math.ceil(v[3])
             busy = max([0] + [v[3] for v in needs.values()])
             duration = max(base, busy)
             # The streams occupy their ports for the cycles their bytes need (a burst at the

@@ -8,14 +8,16 @@ event covers a whole tile transfer or run of folds.
   cycles from request to first byte.  DMA engines (``dma_channels``) carry
   transfers; a channel waits out the latency without holding the bus, so
   outstanding requests overlap their latencies and only the bursts serialize.
-* On-chip level: ``banks`` banks, each with ``read_bandwidth / banks`` and
-  ``write_bandwidth / banks`` bytes per cycle.  With ``ports >= 2`` a bank has
-  a read port and a write port that work at once; with one port reads and
-  writes share it.  A tensor lives in one bank (tensors are dealt to banks in
-  order of first use), and its capacity is a pool of bytes tiles are taken
-  from and returned to.
-* The PE array: one resource; a run of folds holds it and the read/write
-  ports of the banks it streams from and to.
+* On-chip level: a read path and a write path that work at once (with
+  ``ports >= 2``; a single port is shared by reads and writes), each access
+  holding its path for its burst, so concurrent streams and DMA transfers
+  contend.  Words are interleaved over the ``banks`` banks, each with
+  ``read_bandwidth / banks`` (``write_bandwidth / banks``) bytes per cycle:
+  a tile of ``w`` words is served by ``min(banks, w)`` banks, so small tiles
+  get a fraction of the level's bandwidth.  The capacity is a pool of bytes
+  tiles are taken from and returned to.
+* The PE array: one resource; a run of folds holds the read/write paths of
+  the levels it streams from and to for the cycles its bytes need.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ class HardwareConfig:
 
 
 class Level:
-    """One banked on-chip level."""
+    """One banked on-chip level: a read path and a write path (one shared path with a single port)."""
 
     def __init__(self, env: simpy.Environment, spec: Any, order: int) -> None:
         self.name = spec.name
@@ -71,33 +73,31 @@ class Level:
         self.write_bw = float(spec.write_bandwidth) / self.banks
         self.latency = int(spec.latency)
         self.word_bits = int(spec.word_bits)
-        self.read_ports: list[simpy.Resource] = []
-        self.write_ports: list[simpy.Resource] = []
-        for _ in range(self.banks):
-            read = simpy.Resource(env, capacity=1)
-            self.read_ports.append(read)
-            self.write_ports.append(read if spec.ports < 2 else simpy.Resource(env, capacity=1))
         self.shared_port = spec.ports < 2
-        self._bank_of: dict[str, int] = {}
+        self.read_port = simpy.Resource(env, capacity=1)
+        self.write_port = self.read_port if self.shared_port else simpy.Resource(env, capacity=1)
+        self._spans: dict[str, int] = {}
 
-    def bank(self, tensor: str) -> int:
-        """The bank ``tensor`` lives in (dealt round-robin in order of first use)."""
-        if tensor not in self._bank_of:
-            self._bank_of[tensor] = len(self._bank_of) % self.banks
-        return self._bank_of[tensor]
+    def note_tile(self, tensor: str, nbytes: int) -> None:
+        """Record a tile of ``tensor``: its words are interleaved over ``min(banks, words)`` banks."""
+        spans = min(self.banks, max(1, -(-nbytes * 8 // self.word_bits)))
+        self._spans[tensor] = max(spans, self._spans.get(tensor, 1))
 
-    def port(self, tensor: str, write: bool) -> tuple[tuple[int, int, int], simpy.Resource, str]:
-        """Sort key, resource and track name of the port an access to ``tensor`` uses."""
-        b = self.bank(tensor)
+    def port(self, tensor: str, write: bool) -> tuple[tuple[int, int], simpy.Resource, str]:
+        """Sort key, resource and track name of the path an access to ``tensor`` uses."""
         if self.shared_port:
-            return (self.order, b, 0), self.read_ports[b], f"{self.name}.bank{b}"
+            return (self.order, 0), self.read_port, f"{self.name}.port"
         if write:
-            return (self.order, b, 1), self.write_ports[b], f"{self.name}.bank{b}.write"
-        return (self.order, b, 0), self.read_ports[b], f"{self.name}.bank{b}.read"
+            return (self.order, 1), self.write_port, f"{self.name}.write"
+        return (self.order, 0), self.read_port, f"{self.name}.read"
 
-    def cycles(self, nbytes: int, write: bool) -> int:
-        """Cycles to move ``nbytes`` through one bank."""
-        return math.ceil(nbytes / (self.write_bw if write else self.read_bw)) if nbytes else 0
+    def rate(self, write: bool, tensor: str) -> float:
+        """Bytes per cycle an access to ``tensor`` gets: the banks its tiles are interleaved over."""
+        return (self.write_bw if write else self.read_bw) * self._spans.get(tensor, self.banks)
+
+    def cycles(self, nbytes: int, write: bool, tensor: str) -> int:
+        """Cycles to move ``nbytes`` of ``tensor``."""
+        return math.ceil(nbytes / self.rate(write, tensor)) if nbytes else 0
 
 
 class Hardware:

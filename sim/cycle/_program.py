@@ -214,6 +214,8 @@ def lower(
     problem : mapping.Problem
         The Einsum flattened for the architecture (``mapping.build_problem``).
     mapping : mapping.Mapping
+        A legal mapping of it (see ``mapping.check_mapping``; not checked here,
+        so that the engine's own capacity and deadlock checks can be exercised).
     dataflow : str
         The array's dataflow (decides which phase of a fold is a preload or a drain).
     resident : collection of str
@@ -352,7 +354,7 @@ def lower(
         frees.append(Alloc(place(L), tensors[ti].name, nb))
     finish(drains, frees)
 
-    steady = max(1, math.ceil(math.prod(mapping.temporal[0]) * max(1, problem.ops_per_point) / problem.ops_per_cycle))
+    steady = math.ceil(math.prod(mapping.temporal[0]) * problem.ops_per_point / problem.ops_per_cycle)
     stationary = _stationary(problem, mapping, dataflow)
     rf = storage[0]
     held = [t for ti, t in enumerate(tensors) if rf.holds[ti] and (t.role == stationary)]

@@ -39,7 +39,6 @@ def build_report(
     stats: EinsumStats,
     energies: dict[str, Any],
     arch: Any,
-    spad_bits: int = 8,
 ) -> Report:
     """The :class:`sim.Report` of one simulated Einsum.
 
@@ -52,9 +51,7 @@ def build_report(
         What the engine measured for it.
     energies : dict of str to sim.analytical.ActionEnergy
     arch : accel.Architecture
-    spad_bits : int
-        Word width charged for scratchpad (``'spad'``) traffic, whose energy
-        is that of the outermost on-chip level.
+        Scratchpad (``'spad'``) traffic is charged the energy of its outermost on-chip level.
     """
     bits = {t.name: t.bits for t in problem.tensors}
     acc: dict[tuple[str, str], list[float]] = {}

@@ -106,7 +106,8 @@ def fold_timing(
     rows, cols : int
         Array shape (the vector unit is ``lanes x 1``).
     steady : int
-        Cycles each PE computes in the fold (``T``), >= 1.
+        Cycles each PE computes in the fold (``T``), >= 0 (0 for an Einsum
+        that only moves data).
     network : str
         ``'systolic'`` or ``'broadcast'``.
     stationary : str
@@ -125,7 +126,7 @@ def fold_timing(
     ValueError
         For non-positive sizes, an unknown network or stationary operand.
     """
-    for name, value, low in (("rows", rows, 1), ("cols", cols, 1), ("steady", steady, 1),
+    for name, value, low in (("rows", rows, 1), ("cols", cols, 1), ("steady", steady, 0),
                              ("hop_latency", hop_latency, 0), ("pipeline_depth", pipeline_depth, 1)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise ValueError(f"fold_timing: {name} must be an integer >= {low}, not {value!r}")

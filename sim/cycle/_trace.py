@@ -1,7 +1,7 @@
 """The simulation timeline as Chrome / Perfetto trace-event JSON.
 
 One track (``tid``) per engine: the controller, the PE array, each DMA
-channel, the DRAM bus and every bank port of every on-chip level.  Each busy
+channel, the DRAM bus and the read and write paths of every on-chip level.  Each busy
 interval is a complete event (``"ph": "X"``).  Timestamps and durations are in
 **cycles** (``otherData.time_unit == "cycle"``; a viewer labels them
 microseconds, so 1 "us" on screen is one cycle); ``otherData.clock_mhz``
@@ -29,7 +29,7 @@ class TraceEvent:
     cat : str
         Category: ``'compute'``, ``'dma'``, ``'port'``, ``'stall'``, ``'control'``.
     track : str
-        The engine (``'pe_array'``, ``'dma0'``, ``'dram.bus'``, ``'scratchpad.bank0.read'``, ...).
+        The engine (``'pe_array'``, ``'dma0'``, ``'dram.bus'``, ``'scratchpad.read'``, ...).
     start, duration : int
         Cycles.
     args : tuple of (str, object)

@@ -11,15 +11,20 @@ from __future__ import annotations
 import pytest
 
 from accel import derive, load_architecture
-from dataflow import library
+from dataflow import library, parse_cascade
 from mapping import build_problem
 from sim.analytical import evaluate
 from sim.cycle import simulate
 
+def _softmax_exp():
+    return parse_cascade(["S[m,p] = exp(Q[m,p] - G[p])"], {"m": 16, "p": 8}, name="sm")
+
+
 CASES = [
-    ("tpu_like", {"pe_array.rows": 4, "pe_array.cols": 4}, dict(M=16, N=8, K=16)),
-    ("edge", {"pe_array.rows": 4, "pe_array.cols": 4}, dict(M=8, N=12, K=16)),
-    ("eyeriss_like", {"pe_array.rows": 3, "pe_array.cols": 4}, dict(M=12, N=8, K=6)),
+    ("tpu_like", {"pe_array.rows": 4, "pe_array.cols": 4}, lambda: library.gemm(M=16, N=8, K=16)),
+    ("edge", {"pe_array.rows": 4, "pe_array.cols": 4}, lambda: library.gemm(M=8, N=12, K=16)),
+    ("eyeriss_like", {"pe_array.rows": 3, "pe_array.cols": 4}, lambda: library.gemm(M=12, N=8, K=6)),
+    ("fusemax_like", {"pe_array.rows": 4, "pe_array.cols": 4, "vector_unit.lanes": 8}, _softmax_exp),  # vector unit
 ]
 
 
@@ -29,10 +34,10 @@ def _pair(arch, cascade, mapping):
             evaluate(einsum, cascade.shapes, arch, mapping))
 
 
-@pytest.mark.parametrize("name, changes, sizes", CASES)
-def test_accesses_energy_and_compute_match_exactly(random_mappings, name, changes, sizes):
+@pytest.mark.parametrize("name, changes, workload", CASES)
+def test_accesses_energy_and_compute_match_exactly(random_mappings, name, changes, workload):
     arch = derive(load_architecture(name), changes)
-    cascade = library.gemm(**sizes)
+    cascade = workload()
     problem = build_problem(cascade.einsums[0], cascade.shapes, arch)
     for mapping in random_mappings(problem, 12, seed=7):
         sim, ana = _pair(arch, cascade, mapping)

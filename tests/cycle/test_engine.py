@@ -41,26 +41,26 @@ def test_exact_timeline_of_a_tiny_gemm(tiny):
     # Finally Z (2x2 int32, 16 B) drains to DRAM in 16/4 = 4 bus cycles: 17..21.
     assert events == [
         ("dram.bus", "fill A", 3, 4),
-        ("buf.bank0.write", "fill A", 3, 4),
+        ("buf.write", "fill A", 3, 4),
         ("dma0", "fill A", 0, 4),
         ("dram.bus", "fill B", 4, 5),
-        ("buf.bank0.write", "fill B", 4, 5),
+        ("buf.write", "fill B", 4, 5),
         ("dma1", "fill B", 0, 5),
         ("controller", "wait", 0, 5),
-        ("buf.bank0.read", "stream", 5, 6),
-        ("buf.bank0.write", "stream", 5, 6),
+        ("buf.read", "stream", 5, 6),
+        ("buf.write", "stream", 5, 6),
         ("dram.bus", "fill A", 8, 9),
-        ("buf.bank0.write", "fill A", 8, 9),
+        ("buf.write", "fill A", 8, 9),
         ("dma0", "fill A", 5, 9),
         ("dram.bus", "fill B", 9, 10),
-        ("buf.bank0.write", "fill B", 9, 10),
+        ("buf.write", "fill B", 9, 10),
         ("dma1", "fill B", 5, 10),
         ("pe_array", "Z step 0", 5, 11),
-        ("buf.bank0.read", "stream", 11, 12),
-        ("buf.bank0.write", "stream", 11, 12),
+        ("buf.read", "stream", 11, 12),
+        ("buf.write", "stream", 11, 12),
         ("pe_array", "Z step 1", 11, 17),
         ("dram.bus", "drain Z", 17, 21),
-        ("buf.bank0.read", "drain Z", 17, 21),
+        ("buf.read", "drain Z", 17, 21),
         ("dma0", "drain Z", 17, 21),
     ]
     report = result.report
@@ -91,7 +91,7 @@ def test_single_ported_bank_makes_reads_and_writes_contend(tiny):
     two = tiny(**{"levels.buf.read_bandwidth": 1.0, "levels.buf.write_bandwidth": 1.0})
     one = tiny(**{"levels.buf.read_bandwidth": 1.0, "levels.buf.write_bandwidth": 1.0, "levels.buf.ports": 1})
     assert one.total_cycles > two.total_cycles
-    assert {e.track for e in one.events if e.track.startswith("buf")} == {"buf.bank0"}
+    assert {e.track for e in one.events if e.track.startswith("buf")} == {"buf.port"}
 
 
 def test_a_tile_larger_than_its_level_is_refused(tiny):

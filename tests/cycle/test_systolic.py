@@ -106,7 +106,7 @@ def test_fold_timing_phases():
     "kwargs, message",
     [
         ({"rows": 0}, "fold_timing: rows must be an integer >= 1, not 0"),
-        ({"steady": 1.5}, "fold_timing: steady must be an integer >= 1, not 1.5"),
+        ({"steady": 1.5}, "fold_timing: steady must be an integer >= 0, not 1.5"),
         ({"hop_latency": -1}, "fold_timing: hop_latency must be an integer >= 0, not -1"),
         ({"network": "mesh"}, "fold_timing: network must be 'systolic' or 'broadcast', not 'mesh'"),
         ({"stationary": "psum"}, "fold_timing: stationary must be 'weight', 'input' or 'output', not 'psum'"),
