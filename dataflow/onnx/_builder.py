@@ -94,7 +94,10 @@ class Scope:
 class Builder:
     """The cascade being built: lines, ranks, declarations, weights, and ONNX name -> cascade name."""
 
-    def __init__(self) -> None:
+    def __init__(self, shifted: frozenset[tuple[str, int]] = frozenset()) -> None:
+        #: (tensor, physical axis) pairs stored one element further along, so that no reader indexes
+        #: them with a plain rank smaller than the dimension (which the notation rejects)
+        self.shifted = shifted
         self.lines: list[str] = []
         self.ranks: dict[str, int] = {}
         self.decls: dict[str, dict] = {}
@@ -137,16 +140,17 @@ class Builder:
         """Access text and view of a new tensor with one physical axis per piece of each logical axis."""
         from ._views import Digit
 
-        ranks, digits, position = [], [], 0
+        indices, digits, offsets = [], [], []
         for pieces in axes:
             axis_digits = []
             for size, rank in pieces:
-                ranks.append(rank)
-                axis_digits.append(Digit(size, position, 1, rank))
-                position += 1
+                shift = 1 if (name, len(offsets)) in self.shifted and name not in self.decls else 0
+                indices.append(Affine.of(rank, 1, shift).text())
+                axis_digits.append(Digit(size, len(offsets), 1, rank))
+                offsets.append(shift)
             digits.append(tuple(axis_digits))
-        view = View(name, tuple(shape), tuple(digits), (0,) * position)
-        return f"{name}[{','.join(ranks)}]", view
+        view = View(name, tuple(shape), tuple(digits), tuple(offsets))
+        return f"{name}[{','.join(indices)}]", view
 
     @staticmethod
     def read(view: View, coords: list) -> str:

@@ -10,7 +10,7 @@ import onnx
 from ._builder import Builder, Operand, default_hints
 from ._errors import OnnxImportError
 from ._model import Graph
-from ._views import View, plain_view
+from ._views import Affine, Digit, View, plain_view
 
 __all__ = ["Context", "Unsupported", "CONVERTERS", "converter"]
 
@@ -37,10 +37,11 @@ def converter(*op_types: str):
 class Context:
     """State of one import: the graph, the builder, and where each ONNX tensor lives."""
 
-    def __init__(self, graph: Graph) -> None:
+    def __init__(self, graph: Graph, shifted: frozenset[tuple[str, int]] = frozenset()) -> None:
         self.graph = graph
         self.opset = graph.opset
-        self.builder = Builder()
+        self.builder = Builder(shifted)
+        self.input_views: dict[str, View] = {}  # ONNX name -> plain view of the cascade input
         self.constants: dict[str, np.ndarray] = dict(graph.constants)
         self.views: dict[str, View] = {}
         self.external: dict[str, tuple[int, ...]] = {}  # outputs of skipped nodes: become cascade inputs
@@ -86,7 +87,7 @@ class Context:
                     raise Unsupported(f"constant {name!r} is not numeric ({value.dtype})")
                 if not np.issubdtype(value.dtype, np.floating):
                     value = value.astype(np.float64)
-                self._weight_views[name] = self.builder.weight(name, value)
+                self._weight_views[name] = self._shifted(self.builder.weight(name, value))
             return self._weight_views[name]
         if name in self.graph.inputs or name in self.external:
             shape = self.graph.shapes.get(name) if name in self.graph.inputs else self.external[name]
@@ -95,9 +96,25 @@ class Context:
             tensor = self.builder.tensor_name(name)
             view = plain_view(tensor, shape, default_hints(shape))
             self.bound_inputs[name] = tensor
-            self.views[name] = view
-            return view
+            self.input_views[name] = view
+            self.views[name] = self._shifted(view)
+            return self.views[name]
         raise self.error(f"tensor {name!r} is not available (produced by no converted node)")
+
+    def _shifted(self, view: View) -> View:
+        """``view`` itself, or a copy one element further along the axes read in part by plain ranks."""
+        axes = [axis for axis in range(view.rank) if (view.tensor, axis) in self.builder.shifted]
+        if not axes:
+            return view
+        b = self.builder
+        scope = b.scope()
+        pieces = [[(size, scope.rank(size, digits[0].hint if digits else f"u{size}"))] for size, digits in zip(view.shape, view.axes)]
+        copy = b.tensor_name(view.tensor, "_shifted")
+        offsets = tuple(1 if axis in axes else 0 for axis in range(view.rank))
+        written = ",".join(Affine.of(p[0][1], 1, offset).text() for p, offset in zip(pieces, offsets))
+        b.emit(f"{copy}[{written}] = {b.read(view, [[(s, Affine.of(r))] for [(s, r)] in pieces])}", self.label)
+        digits = tuple((Digit(size, axis, 1, p[0][1]),) for axis, (size, p) in enumerate(zip(view.shape, pieces)))
+        return View(copy, view.shape, digits, offsets)
 
     def operand(self, name: str) -> Operand:
         """A scalar constant inlined as a number, anything else as a view."""

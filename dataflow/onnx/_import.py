@@ -92,11 +92,12 @@ class _Snapshot:
     def __init__(self, ctx: Context) -> None:
         b = ctx.builder
         self.state = (len(b.lines), dict(b.ranks), dict(b.decls), dict(b.weights), set(b.names), dict(b.provenance),
-                      dict(ctx.views), dict(ctx.bound_inputs), dict(ctx._weight_views))
+                      dict(ctx.views), dict(ctx.bound_inputs), dict(ctx._weight_views), dict(ctx.input_views))
 
     def restore(self, ctx: Context) -> None:
         b = ctx.builder
-        count, b.ranks, b.decls, b.weights, b.names, b.provenance, ctx.views, ctx.bound_inputs, ctx._weight_views = self.state
+        (count, b.ranks, b.decls, b.weights, b.names, b.provenance, ctx.views, ctx.bound_inputs, ctx._weight_views,
+         ctx.input_views) = self.state
         del b.lines[count:]
 
 
@@ -182,7 +183,7 @@ def _cascade(ctx: Context, name: str) -> Cascade:
     b: Builder = ctx.builder
     einsums = [parse_einsum(line) for line in b.lines]
     expected = {tensor: tuple(array.shape) for tensor, array in b.weights.items()}
-    expected.update({tensor: ctx.views[onnx_name].shape for onnx_name, tensor in ctx.bound_inputs.items()})
+    expected.update({tensor: ctx.input_views[onnx_name].shape for onnx_name, tensor in ctx.bound_inputs.items()})
     for attempt in range(2):
         used: set[str] = set()
         for einsum in einsums:
@@ -206,6 +207,33 @@ def _cascade(ctx: Context, name: str) -> Cascade:
             scope = b.scope()
             b.decls[tensor] = {**b.decls.get(tensor, {}), "dims": [scope.rank(size, f"d{size}") for size in expected[tensor]]}
     raise OnnxImportError(f"inputs {partial!r} keep shapes other than their ONNX shapes", source=ctx.graph.source)  # pragma: no cover
+
+
+def _plain_overreads(ctx: Context) -> frozenset[tuple[str, int]]:
+    """(tensor, axis) pairs some Einsum reads with a plain rank smaller than the dimension (e.g. ``X[m, 0:3]``).
+
+    The notation rejects those reads; the importer then runs again storing
+    such tensors one element further along that axis, so every read is ``r+k``.
+    """
+    b = ctx.builder
+    einsums = [parse_einsum(line) for line in b.lines]
+    sizes: dict[str, list[int]] = {t: list(a.shape) for t, a in b.weights.items()}
+    sizes.update({t: list(ctx.input_views[o].shape) for o, t in ctx.bound_inputs.items()})
+    for einsum in einsums:
+        dims = b.decls.get(einsum.output.tensor, {}).get("dims")
+        indices = einsum.output.indices
+        sizes[einsum.output.tensor] = [b.ranks[d] for d in dims] if dims else [
+            b.ranks[i.plain_rank] if i.plain_rank else i.bounds(b.ranks)[1] + 1 for i in indices
+        ]
+    found = set()
+    for einsum in einsums:
+        for access in einsum.accesses:
+            extent = sizes.get(access.tensor)
+            for axis, index in enumerate(access.indices):
+                rank = index.plain_rank
+                if extent is not None and rank is not None and access.tensor != einsum.output.tensor and b.ranks[rank] < extent[axis]:
+                    found.add((access.tensor, axis))
+    return frozenset(found)
 
 
 def _cascade_name(graph: Graph, name: str | None) -> str:
@@ -266,11 +294,17 @@ def import_onnx(
     if not isinstance(strict, bool):
         raise TypeError(f"strict must be true or false, not {strict!r}")
     graph = load_graph(model, input_shapes, dims)
-    ctx = Context(graph)
-    skipped: list[SkippedNode] = []
-    folded: list[str] = []
-    _convert(ctx, skipped, folded)
-    bindings = _outputs(ctx, skipped)
+    shifted: frozenset[tuple[str, int]] = frozenset()
+    for _ in range(2):
+        ctx = Context(graph, shifted)
+        skipped: list[SkippedNode] = []
+        folded: list[str] = []
+        _convert(ctx, skipped, folded)
+        bindings = _outputs(ctx, skipped)
+        overreads = _plain_overreads(ctx)
+        if overreads <= shifted:
+            break
+        shifted = shifted | overreads
     if strict and skipped:
         first = skipped[0]
         listing = "; ".join(str(s) for s in skipped)
@@ -284,7 +318,7 @@ def import_onnx(
         node = ctx.builder.provenance.get(error.einsum or "", None)
         raise OnnxImportError(f"the imported Einsums do not form a valid cascade: {error}", node=node, source=graph.source) from None
     inputs = tuple(
-        Binding(onnx_name, tensor, ctx.views[onnx_name].shape, ctx.views[onnx_name])
+        Binding(onnx_name, tensor, ctx.input_views[onnx_name].shape, ctx.input_views[onnx_name])
         for onnx_name, tensor in ctx.bound_inputs.items()
         if tensor in cascade.tensors
     )

@@ -114,14 +114,6 @@ def test_reshape_that_no_affine_index_expresses_names_the_node(build):
         import_onnx(model)
 
 
-def test_prefix_slice_is_a_clear_limitation_of_the_notation(build):
-    nodes = [helper.make_node("Slice", ["X", "st", "en", "ax"], ["S"], name="head"), helper.make_node("Relu", ["S"], ["Y"], name="act")]
-    init = {"st": np.array([0], np.int64), "en": np.array([3], np.int64), "ax": np.array([1], np.int64)}
-    model = build(nodes, {"X": [2, 4]}, {"Y": [2, 3]}, init)
-    with pytest.raises(OnnxImportError, match=r"node 'act'.*a rank used with two different sizes"):
-        import_onnx(model)
-
-
 def test_non_float_data_and_wrong_argument_types(build):
     with pytest.raises(TypeError, match=r"an ONNX model must be a path, bytes or onnx.ModelProto, not 42"):
         import_onnx(42)

@@ -224,3 +224,23 @@ def test_unsupported_node_is_listed_and_its_output_becomes_an_input(build):
     x = RNG.standard_normal((2, 3))
     got = run_imported(imported, {"X": x, "L": np.log(np.maximum(x, 0) + 1e-3)})
     np.testing.assert_allclose(got["Y"], np.log(np.maximum(x, 0) + 1e-3) * x)
+
+
+def test_prefix_slices_of_inputs_and_intermediates(check, build):
+    """Reading elements [0, 3) of an axis of 4 with a plain rank is not in the notation: those tensors are stored
+    one element further along that axis (a produced one directly, an input through a copy) and read at ``r+1``."""
+    st, en, ax = np.array([0], np.int64), np.array([3], np.int64), np.array([1], np.int64)
+    nodes = [
+        helper.make_node("Slice", ["X", "st", "en", "ax"], ["XS"]),
+        helper.make_node("Relu", ["X"], ["R"]),
+        helper.make_node("Slice", ["R", "st", "en", "ax"], ["RS"]),
+        helper.make_node("Mul", ["XS", "RS"], ["Y"]),
+        helper.make_node("Split", ["R", "sizes"], ["P", "Q"], axis=1),
+    ]
+    model = build(nodes, {"X": [2, 4]}, {"Y": [2, 3], "P": [2, 3], "Q": [2, 1]}, {"st": st, "en": en, "ax": ax, "sizes": ints(3, 1)})
+    imported = check(model)
+    assert [str(e) for e in imported.cascade.einsums] == [
+        "X_shifted[m2,d4+1] = X[m2,d4]",
+        "R[m2,d4+1] = relu(X_shifted[m2,d4+1])",
+        "Y[m2,d3] = X_shifted[m2,d3+1] * R[m2,d3+1]",
+    ]
