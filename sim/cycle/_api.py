@@ -281,6 +281,8 @@ def simulate_cascade(
                 )
         for out in program.outputs:
             made[out] = i
+        for spilled in (f or {}).get("spills", ()):
+            made[spilled] = i  # a later load of it waits until this Einsum's spill reached DRAM
         problems.append(problem)
         chosen.append(m)
         programs.append(program)

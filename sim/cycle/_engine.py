@@ -117,10 +117,10 @@ class _Run:
         burst = max([hw.levels[x].cycles(m.nbytes, x == m.dst, m.tensor) for x in (m.src, m.dst) if x in hw.levels] or [0])
         latency = hw.levels[m.src].latency if m.src in hw.levels else 0
         if DRAM in (m.src, m.dst):
-            ci, channel = hw.channel()
-            req = channel.request()
-            self.waiting[who] = f"DMA channel dma{ci}"
+            req = hw.dma.request()
+            self.waiting[who] = "a free DMA channel"
             yield req
+            channel = hw.take_channel()
             start = env.now
             latency = hw.dram_latency if m.src == DRAM else latency
             ports.append(((0, 0, 0), hw.bus, "dram.bus"))
@@ -142,9 +142,10 @@ class _Run:
             self.trace.add(f"{m.kind} {m.tensor}", "port", track, t0, burst, tile=step.label, bytes=m.nbytes)
             res.release(r)
         if channel is not None:
-            self.trace.add(f"{m.kind} {m.tensor}", "dma", f"dma{hw.channels.index(channel)}", start, env.now - start,
+            self.trace.add(f"{m.kind} {m.tensor}", "dma", f"dma{channel}", start, env.now - start,
                            tile=step.label, bytes=m.nbytes, src=m.src, dst=m.dst)
-            channel.release(req)
+            hw.give_channel(channel)
+            hw.dma.release(req)
         place = DRAM if DRAM in (m.src, m.dst) else (m.src if m.src in hw.levels else m.dst)
         if m.kind == "fill":
             self.fill_place[g] = place

@@ -6,8 +6,9 @@ event covers a whole tile transfer or run of folds.
 
 * DRAM: one bus of ``dram.bandwidth`` bytes per cycle, ``dram.latency``
   cycles from request to first byte.  DMA engines (``dma_channels``) carry
-  transfers; a channel waits out the latency without holding the bus, so
-  outstanding requests overlap their latencies and only the bursts serialize.
+  transfers, each taken by the lowest-numbered free engine; an engine waits
+  out the latency without holding the bus, so outstanding requests overlap
+  their latencies and only the bursts serialize.
 * On-chip level: a read path and a write path that work at once (with
   ``ports >= 2``; a single port is shared by reads and writes), each access
   holding its path for its burst, so concurrent streams and DMA transfers
@@ -111,16 +112,18 @@ class Hardware:
         self.dram_bw = float(arch.dram.bandwidth)
         self.dram_latency = int(arch.dram.latency)
         self.bus = simpy.Resource(env, capacity=1)
-        self.channels = [simpy.Resource(env, capacity=1) for _ in range(config.dma_channels)]
-        self.array = simpy.Resource(env, capacity=1)
-        self._next_channel = 0
+        self.dma = simpy.Resource(env, capacity=config.dma_channels)
+        self._free_channels = list(range(config.dma_channels))
 
     def dram_cycles(self, nbytes: int) -> int:
         """Bus cycles of a burst of ``nbytes``."""
         return math.ceil(nbytes / self.dram_bw) if nbytes else 0
 
-    def channel(self) -> tuple[int, simpy.Resource]:
-        """The next DMA channel, round-robin (deterministic)."""
-        i = self._next_channel
-        self._next_channel = (i + 1) % len(self.channels)
-        return i, self.channels[i]
+    def take_channel(self) -> int:
+        """The lowest-numbered free DMA channel (call once a ``dma`` request is granted)."""
+        return self._free_channels.pop(0)
+
+    def give_channel(self, channel: int) -> None:
+        """Return a DMA channel to the free list."""
+        self._free_channels.append(channel)
+        self._free_channels.sort()

@@ -83,6 +83,10 @@ def test_double_buffering_overlaps_loads_with_compute(tiny):
             assert all(e.end <= s or e.start >= t for s, t in busy), e  # no load while the array computes
 
 
+def test_deeper_prefetch_never_hurts(tiny):
+    assert tiny(config=HardwareConfig(prefetch_depth=2)).total_cycles <= tiny().total_cycles
+
+
 def test_one_dma_channel_serializes_latencies(tiny):
     assert tiny(config=HardwareConfig(dma_channels=1)).total_cycles > tiny().total_cycles
 
