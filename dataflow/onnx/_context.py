@@ -46,6 +46,7 @@ class Context:
         self.views: dict[str, View] = {}
         self.external: dict[str, tuple[int, ...]] = {}  # outputs of skipped nodes: become cascade inputs
         self.bound_inputs: dict[str, str] = {}  # ONNX name -> cascade input tensor
+        self.unshaped: dict[str, str] = {}  # outputs of skipped nodes without a static shape -> that node
         self._weight_views: dict[str, View] = {}
         self.node: onnx.NodeProto | None = None
         self.label = ""
@@ -99,6 +100,11 @@ class Context:
             self.input_views[name] = view
             self.views[name] = self._shifted(view)
             return self.views[name]
+        if name in self.unshaped:
+            raise self.error(
+                f"reads {name!r}, the output of skipped node {self.unshaped[name]!r}, whose shape ONNX shape "
+                f"inference leaves unknown (a dynamic shape?)"
+            )
         raise self.error(f"tensor {name!r} is not available (produced by no converted node)")
 
     def _shifted(self, view: View) -> View:

@@ -106,6 +106,8 @@ def _skip(ctx: Context, node, label: str, reason: str, skipped: list[SkippedNode
     for name in outputs:
         if name in ctx.graph.shapes:
             ctx.external[name] = ctx.graph.shapes[name]
+        else:
+            ctx.unshaped[name] = label
     skipped.append(SkippedNode(label, node.op_type, reason, outputs))
 
 

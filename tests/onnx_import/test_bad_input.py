@@ -145,3 +145,15 @@ def test_operands_split_incompatibly_name_the_node(build):
         match=r"^<model>, node 'mix' \(Add\): an axis of size 768 is split as 16 x 48 and 12 x 64, which no affine indexing reconciles$",
     ):
         import_onnx(model)
+
+
+def test_skipped_node_without_a_static_shape_is_named_by_its_reader(build):
+    nodes = [helper.make_node("NonZero", ["X"], ["I"], name="where_nonzero"), helper.make_node("Cast", ["I"], ["F"], to=1),
+             helper.make_node("Relu", ["F"], ["Y"], name="act")]
+    model = build(nodes, {"X": [2, 3]}, {"Y": None})
+    with pytest.raises(
+        OnnxImportError,
+        match=r"^<model>, node 'Cast#1' \(Cast\): reads 'I', the output of skipped node 'where_nonzero', whose shape ONNX shape "
+        r"inference leaves unknown \(a dynamic shape\?\)$",
+    ):
+        import_onnx(model)
