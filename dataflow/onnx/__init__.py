@@ -38,6 +38,9 @@ flow, training-mode Dropout/BatchNormalization, non-default domains.
 Importing this subpackage imports ``onnx``; ``import dataflow`` does not.
 """
 
+from typing import Mapping
+
+from .._cascade import Cascade
 from ._errors import OnnxImportError
 from ._import import SUPPORTED_OPS, Binding, OnnxImport, SkippedNode, import_onnx
 from ._model import MAX_OPSET, MIN_OPSET
@@ -57,7 +60,7 @@ __all__ = [
 ]
 
 
-def load_onnx_cascade(path, *, dims=None, input_shapes=None):
+def load_onnx_cascade(path, *, dims: Mapping[str, int] | None = None, input_shapes: Mapping[str, tuple[int, ...]] | None = None) -> Cascade:
     """The cascade of the ONNX model at ``path``: :func:`import_onnx`'s cascade alone.
 
     Skipped nodes are not an error here (their outputs are cascade inputs);

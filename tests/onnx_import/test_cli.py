@@ -88,3 +88,7 @@ def test_bad_onnx_files_exit_2_with_the_reason(build, tmp_path):
     assert shown.exit_code == 0 and json.loads(shown.output)["macs"] == 36
     bad = CliRunner().invoke(main, ["workload", "import", str(dynamic), "--dim", "batch"])
     assert bad.exit_code == 2 and "expected NAME=POSITIVE_INTEGER" in bad.output
+    shaped = CliRunner().invoke(main, ["workload", "import", str(dynamic), "--input-shape", "X=6x4", "--json"])
+    assert shaped.exit_code == 0 and json.loads(shaped.output)["macs"] == 72
+    wrong = CliRunner().invoke(main, ["workload", "import", str(dynamic), "--input-shape", "X=6,-4"])
+    assert wrong.exit_code == 2 and "expected INPUT=D0,D1,... (positive sizes), not 'X=6,-4'" in wrong.output
