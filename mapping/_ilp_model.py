@@ -21,11 +21,13 @@ by the smaller of ``c E`` and ``E^(1 + log2 c)`` (a binary picks which).
 Costs: a tensor's traffic between a child level and its parent is its size
 times the product of the loops above the child that do not index it, less
 those the chosen order makes stationary at the level right above (``g``:
-``g <= Lf``, ``g <= M u``), i.e. ``log2 traffic = log2 size + IR``.  Latency
-(log2 cycles) is an epigraph over compute and every traffic term over its
-bandwidth; energy is linear in ``2^IR``, under-approximated by tangents at
-integer points (exact there); EDP minimizes log-latency plus the tangent of
-``log2`` energy at the compulsory-traffic energy (an upper bound of log2 EDP).
+``g <= Lf``, ``g <= M u``), i.e. ``log2 traffic = log2 size + IR``.  Every
+``2^(linear expression)`` (traffic, compute cycles) is a variable bounded below
+by its tangents at the integers (exact there), so latency -- an epigraph over
+compute and every level's summed traffic over its bandwidth -- and energy are
+linear, each in units of a lower bound (full-array compute or compulsory DRAM
+traffic; compulsory energy).  EDP minimizes ``L/Lr + E/Er``, the tangent of
+``log(L E)`` at the lower bounds, an upper bound of ``log EDP - log(Lr Er)``.
 """
 
 from __future__ import annotations
@@ -216,49 +218,78 @@ def build_ilp(problem: Problem, energies: Any, objective: str, order: int | None
                 prob += g[r, lv, k] <= L[r, lv], f"g_lf_{r}_{lv}_{k}"
                 prob += g[r, lv, k] <= bound[r] * u[lv, k], f"g_u_{r}_{lv}_{k}"
 
-    lat = _var(prob, "log_latency", 0)
-    compute = pulp.lpSum(log_sizes) - pulp.lpSum(L[r, s] for r in range(nr) for s in (row_s, col_s))
-    if p.ops_per_point:
-        prob += lat >= compute + math.log2(p.ops_per_point / p.ops_per_cycle), "lat_compute"
-    energy_terms, e_lower = [], 0.0
+    ln2 = math.log(2)
+    count = [0]
+
+    def exp2(expr: Any, hi: int) -> Any:
+        """y >= 2^expr for expr in [0, hi], by tangents at the integers (exact there)."""
+        y = _var(prob, f"y_{count[0]}", 1)
+        for b in range(hi + 1):
+            prob.addConstraint(y >= 2.0**b * (1 + ln2 * (expr - b)), f"tan_{count[0]}_{b}")
+        count[0] += 1
+        return y
+
+    reads: dict[int, list] = {i: [] for i in range(nl)}
+    writes: dict[int, list] = {i: [] for i in range(nl)}
+    energy_terms, e_lower, dram_bytes = [], 0.0, 0.0
+    hop = energies["noc.hop"]
     for ti, t in enumerate(p.tensors):
         rel = t.relevant
         chain = [-1] + [i for i in range(nl) if p.storage[i].holds[ti]]
         size_bytes = t.elements * t.bits / 8
+        dram_bytes += size_bytes
+        top = math.ceil(sum(bound[r] for r in range(nr) if not rel[r]) - 1e-9)
         for c, par in zip(chain[:-1], chain[1:]):
             ir = pulp.lpSum(L[r, j] for j in range(c + 1, nl) for r in range(nr) if not rel[r])
             ir -= pulp.lpSum(g[r, c + 1, k] for k in range(len(family)) for r in free[ti][k])
             rep = pulp.lpSum(L[r, s] for r in range(nr) if not rel[r] for s in (row_s, col_s)) if c <= 0 else 0
             both = 2.0 if t.role == "output" else 1.0
-            parent_ir = ir + (rep if (c == -1 and par == 0) else 0)
             st = p.storage[par]
-            bw = st.read_bandwidth
-            if math.isfinite(bw):
-                n_held = sum(st.holds)
-                prob += lat >= math.log2(both * size_bytes / bw * n_held) + parent_ir, f"lat_{t.name}_{c}_{par}"
-            e_par = (energies[f"{'rf' if par == 0 else st.name}.read"].pj / energies[f"{'rf' if par == 0 else st.name}.read"].bits) * t.bits
-            sides = [(parent_ir, both * t.elements * e_par)]
-            if c >= 0:
-                key = "rf" if c == 0 else p.storage[c].name
-                e_child = energies[f"{key}.write"].pj / energies[f"{key}.write"].bits * t.bits
-                sides.append((ir + rep, both * t.elements * e_child))
-            if c <= 0 and par >= 1:
-                hop = energies["noc.hop"]
-                sides.append((ir + rep, both * t.elements * hop.pj * t.bits / hop.bits))
-            top = math.ceil(sum(bound[r] for r in range(nr) if not rel[r]) - 1e-9)
-            for expr, coef in sides:
-                y = _var(prob, f"y_{len(energy_terms)}", 1)
-                for b in range(top + 1):
-                    prob += y >= 2.0**b * (1 + math.log(2) * (expr - b)), f"tan_{len(energy_terms)}_{b}"
-                energy_terms.append((y, coef))
-                e_lower += coef
+            key = "rf" if par == 0 else st.name
+            e_par = energies[f"{key}.read"].pj / energies[f"{key}.read"].bits * t.bits
+            y_par = exp2(ir + (rep if (c == -1 and par == 0) else 0), top)
+            reads[par].append((both * size_bytes, y_par))
+            energy_terms.append((y_par, both * t.elements * e_par))
+            e_lower += both * t.elements * e_par
+            if c >= 0 or par >= 1:
+                y_child = exp2(ir + rep, top)  # what the child (every PE of it) receives
+                if c >= 0:
+                    ckey = "rf" if c == 0 else p.storage[c].name
+                    e_child = energies[f"{ckey}.write"].pj / energies[f"{ckey}.write"].bits * t.bits
+                    writes[c].append((both * size_bytes, y_child))
+                    energy_terms.append((y_child, both * t.elements * e_child))
+                    e_lower += both * t.elements * e_child
+                if c <= 0 and par >= 1:
+                    e_hop = both * t.elements * hop.pj * t.bits / hop.bits
+                    energy_terms.append((y_child, e_hop))
+                    e_lower += e_hop
+    # latency in units of a lower bound, linear in the 2^(log) variables
+    per_op = math.log2(p.ops_per_point / p.ops_per_cycle) if p.ops_per_point else 0.0
+    c_min = math.log2(p.points) - math.log2(p.rows * p.cols) + per_op
+    l_ref = max(1.0, 2.0**c_min if p.ops_per_point else 0.0, dram_bytes / p.storage[-1].read_bandwidth)
+    lat = _var(prob, "latency", 0)
+    if p.ops_per_point:
+        c0 = math.floor(c_min)
+        compute = pulp.lpSum(log_sizes) - pulp.lpSum(L[r, s] for r in range(nr) for s in (row_s, col_s)) + per_op
+        y_c = exp2(compute - c0, math.ceil(sum(bound.values()) + per_op - c0))
+        prob += lat >= 2.0**c0 / l_ref * y_c, "lat_compute"
+    for i, st in enumerate(p.storage):
+        if not math.isfinite(st.read_bandwidth):
+            continue
+        if st.shared_bandwidth:
+            prob += lat >= pulp.lpSum(b / st.read_bandwidth / l_ref * y for b, y in reads[i] + writes[i]), f"lat_bw_{i}"
+        else:
+            if reads[i]:
+                prob += lat >= pulp.lpSum(b / st.read_bandwidth / l_ref * y for b, y in reads[i]), f"lat_rd_{i}"
+            if writes[i]:
+                prob += lat >= pulp.lpSum(b / st.write_bandwidth / l_ref * y for b, y in writes[i]), f"lat_wr_{i}"
     compute_pj = energies["vector.op" if p.unit == "vector" else "mac"].pj * p.total_ops
     e_ref = e_lower + compute_pj
-    energy = pulp.lpSum(coef / e_ref * y for y, coef in energy_terms)  # in units of e_ref
+    energy = pulp.lpSum(coef / e_ref * y for y, coef in energy_terms) + compute_pj / e_ref  # in units of e_ref
     if objective == "latency":
         prob += lat + 1e-3 * energy
     elif objective == "energy":
         prob += energy + 1e-3 * lat
-    else:
-        prob += lat + energy / math.log(2)
+    else:  # log(L E) <= log(Lr Er) + (L - Lr)/Lr + (E - Er)/Er: minimize the tangent upper bound
+        prob += lat + energy
     return IlpModel(prob, p, options, primes, x, z, u, family, slots)
