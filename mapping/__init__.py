@@ -1,7 +1,13 @@
 """Mapping: how each Einsum runs on an architecture (and, in :mod:`mapping.cosma`, how a cascade is scheduled).
 
 Per-Einsum mapping (issue 5): a :class:`Mapping` gives, per storage level,
-tiling factors and a loop order, and the spatial unrolling onto the PE array.
+tiling factors and a loop order, and the spatial unrolling onto the PE array
+(ranks may be padded to factor products; the padding is costed as idle PEs).
+:func:`map_einsum` finds one with a CoSA-style ILP (PuLP: HiGHS or CBC) and
+re-scores it with the exact analytical model (:mod:`sim.analytical`);
+:func:`search_mappings` is the exhaustive / random baseline;
+:func:`map_cascade` maps every Einsum of a cascade.  :func:`validate_mapping`
+checks a mapping, :func:`render_loop_nest` prints it.
 """
 
 # --- per-Einsum mapper (issue 5) -------------------------------------------

@@ -12,7 +12,8 @@ The loop nest a :class:`Mapping` describes, outermost first::
 Every level keeps one tile of each tensor it holds: the data the loops below
 it touch.  A rank of size ``D`` whose factors multiply to ``P >= D`` is padded
 to ``P``: the padded iterations are idle PE slots and wasted cycles, counted
-as such by the cost model.
+as such by the cost model.  Which tensors a level keeps (and which bypass it)
+is the architecture's choice (each level's ``holds``), not the mapping's.
 """
 
 from __future__ import annotations

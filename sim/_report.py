@@ -244,7 +244,9 @@ def combine(reports: Iterable[Report], name: str | None = None) -> Report:
     """Sum reports of Einsums run one after another (a cascade) into one report.
 
     Cycles, energy counts, accesses and work add up; spatial utilization is
-    weighted by cycles; mappings are concatenated in order.
+    weighted by cycles; mappings are concatenated in order.  The peak is the
+    largest of the reports' (the PE array's when vector-unit Einsums are mixed
+    in), so the combined utilization is relative to it.
 
     Parameters
     ----------
