@@ -9,6 +9,7 @@ The optimal (ILP) and divide-and-conquer schedulers live in ``mapping.cosma``.
 
 from __future__ import annotations
 
+from ._bounds import traffic_lower_bound
 from ._cascade import graph_from_cascade
 from ._checker import check_schedule
 from ._errors import GraphError, InfeasibleScheduleError, ScheduleError
@@ -44,4 +45,5 @@ __all__ = [
     "plot_memory",
     "require_fits",
     "schedule_greedy",
+    "traffic_lower_bound",
 ]

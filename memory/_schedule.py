@@ -146,15 +146,15 @@ class ScheduleResult:
     status:
         ``"optimal"``, ``"time-limit"`` (best incumbent, see ``gap``) or
         ``"heuristic"`` (no optimality claim).  The divide-and-conquer
-        heuristic reports ``"optimal"`` only when it moves nothing beyond the
-        compulsory traffic.
+        heuristic reports ``"optimal"`` only when it meets the lower bound of
+        :func:`~memory.traffic_lower_bound`.
     source:
         Which algorithm produced the returned schedule (differs from ``method``
         when a solver found nothing better than its warm start or no incumbent).
     objective, bound, gap:
         Solver figures in bytes of DRAM traffic (``bound`` a lower bound, ``gap``
         the relative gap ``(traffic - bound) / traffic``); None for the greedy
-        baselines.  For divide-and-conquer the bound is the compulsory traffic.
+        baselines.  For divide-and-conquer the bound is :func:`~memory.traffic_lower_bound`.
     """
 
     schedule: Schedule
