@@ -128,15 +128,15 @@ def command(workload: str, arch: str, pairs: tuple[str, ...], capacity: str | No
     cascade = resolve(workload, parse_params(pairs))
     hw = load_architecture(arch)
     mapped = map_cascade(cascade, hw, objective=objective, solver=solver, time_limit=time_limit)
-    sched = graph = None
+    sched = graph = pad = None
     if scheduler != "none":
         graph = cascade_graph(cascade, hw)
-        size = capacity if capacity is not None else hw.levels[-1].capacity
-        sched = cosma_schedule(graph, Scratchpad(size), method=scheduler, solver=solver, time_limit=max(time_limit, 1.0))
+        pad = Scratchpad(capacity if capacity is not None else hw.levels[-1].capacity)
+        sched = cosma_schedule(graph, pad, method=scheduler, solver=solver, time_limit=max(time_limit, 1.0))
     elif capacity is not None:
         raise click.BadParameter("--scratchpad needs a scheduler (not 'none')", param_hint="--scratchpad")
     result = simulate_cascade(cascade, hw, mapped, schedule=None if sched is None else sched.schedule, graph=graph,
-                              trace=not no_trace, max_cycles=max_cycles)
+                              scratchpad=pad, trace=not no_trace, max_cycles=max_cycles)
     analytical = _Analytical([r.report for r in mapped.results], cascade.name)
     path = None
     if not no_trace:

@@ -165,6 +165,20 @@ def cascade_graph(cascade: Any, arch: Any) -> Any:
     return graph_from_cascade(cascade, bits)
 
 
+def _check_schedule(schedule: Any, graph: Any, scratchpad: Any) -> None:
+    from memory import Scratchpad, check_schedule
+
+    pad = scratchpad if isinstance(scratchpad, Scratchpad) else Scratchpad(scratchpad)
+    try:
+        check_schedule(graph, pad, schedule)
+    except ValueError as exc:
+        step = next((s.operator for s in schedule.steps if f"{s.operator!r}" in str(exc)), None)
+        raise SimulationError(
+            f"the schedule is not legal on a scratchpad of {pad.capacity} bytes (cycle 0, before the run): {exc}",
+            cycle=0, tile=None if step is None else f"{step} step 0",
+        ) from None
+
+
 def _schedule_facts(schedule: Any, graph: Any) -> dict[str, dict[str, Any]]:
     """Per operator: tensors kept resident, loaded, stored (own outputs) and spilled (others) at its step."""
     facts: dict[str, dict[str, Any]] = {}
@@ -189,6 +203,7 @@ def simulate_cascade(
     *,
     schedule: Any = None,
     graph: Any = None,
+    scratchpad: Any = None,
     config: HardwareConfig = HardwareConfig(),
     trace: bool = True,
     max_cycles: int | None = None,
@@ -213,6 +228,9 @@ def simulate_cascade(
     schedule : memory.Schedule, optional
     graph : memory.TensorGraph, optional
         Required with ``schedule``: tensor sizes for spills.
+    scratchpad : memory.Scratchpad or size, optional
+        What the schedule must fit (checked with :func:`memory.check_schedule`);
+        default: the capacity of ``arch``'s outermost on-chip level.
     config, trace, max_cycles, validate
         As :func:`simulate`.
 
@@ -223,6 +241,9 @@ def simulate_cascade(
         does not cover the cascade's Einsums.
     CapacityError
         If a mapping does not fit the architecture.
+    SimulationError
+        If the schedule is not legal on the scratchpad (too small, operators
+        out of dependence order; the message names the step).
     DeadlockError, WatchdogError
         If the run cannot finish.
     """
@@ -246,7 +267,10 @@ def simulate_cascade(
     order = list(schedule.order) if schedule is not None else [e.name for e in cascade.einsums]
     if sorted(order) != sorted(e.name for e in cascade.einsums):
         raise ValueError(f"simulate_cascade: the schedule runs {order!r}, not the Einsums of {cascade.name!r}")
-    facts = _schedule_facts(schedule, graph) if schedule is not None else {}
+    facts = {}
+    if schedule is not None:
+        _check_schedule(schedule, graph, scratchpad if scratchpad is not None else arch.levels[-1].capacity)
+        facts = _schedule_facts(schedule, graph)
     weights = tuple(cascade.weights) or None
     problems, chosen, programs, producers = [], [], [], []
     made: dict[str, int] = {}
@@ -270,15 +294,7 @@ def simulate_cascade(
                     for t in f["spills"]
                 )
                 program = replace(program, steps=program.steps[:-1] + (replace(last, drains=last.drains + spills),))
-        deps = {}
-        for t in problem.tensors:
-            if t.role != "output" and t.name in made:
-                deps[t.name] = made[t.name]
-            elif t.role != "output" and cascade.producer(t.name) is not None:
-                raise SimulationError(
-                    f"Einsum {name!r} reads {t.name!r} before {cascade.producer(t.name).name!r} produces it "
-                    f"(execution order {order!r})", cycle=0, tile=f"{name} step 0",
-                )
+        deps = {t.name: made[t.name] for t in problem.tensors if t.role != "output" and t.name in made}
         for out in program.outputs:
             made[out] = i
         for spilled in (f or {}).get("spills", ()):

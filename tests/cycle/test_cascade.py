@@ -85,6 +85,8 @@ def test_bad_cascade_input(arch, mlp):
     sched = schedule_greedy(graph, Scratchpad(1 << 20))
     with pytest.raises(ValueError, match="a schedule needs the memory.TensorGraph it was made for"):
         simulate_cascade(cascade, arch, mapped, schedule=sched.schedule)
+    with pytest.raises(SimulationError, match=r"the schedule is not legal on a scratchpad of 4096 bytes \(cycle 0, before the run\): step 0 \('H1'\)"):
+        simulate_cascade(cascade, arch, mapped, schedule=sched.schedule, graph=graph, scratchpad=Scratchpad(4096))
     backwards = Schedule(tuple(Step(s.operator, ()) for s in reversed(sched.schedule.steps)))
-    with pytest.raises(SimulationError, match=r"Einsum 'Y' reads 'H2' before 'H2' produces it"):
+    with pytest.raises(SimulationError, match=r"step 0 \('Y'\): input 'H2' is read before 'H2' writes it"):
         simulate_cascade(cascade, arch, mapped, schedule=backwards, graph=graph)
