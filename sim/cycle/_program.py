@@ -157,7 +157,7 @@ def _stationary(problem: Any, mapping: Any, dataflow: str) -> str:
     for t in problem.tensors:
         rel = t.relevant
         if not any(rel[r] for r in busy):
-            return "output" if t.role == "output" else t.role
+            return t.role
     return "weight"
 
 
@@ -243,7 +243,7 @@ def lower(
     stored = set(stored) if stored is not None else {t.name for t in tensors if t.role == "output"}
     resident, loaded = set(resident), set(loaded)
 
-    # Tile extents per level (index into storage); the array level is the fold.
+    # Tile extents per shared level (index into storage), spatial factors included.
     def extents(level: int) -> tuple[int, ...]:
         ext = [math.prod(mapping.temporal[j][r] for j in range(level + 1)) for r in range(len(problem.ranks))]
         return tuple(e * s for e, s in zip(ext, mapping.spatial))
@@ -265,6 +265,7 @@ def lower(
     for ti in range(len(tensors)):
         inner[ti] = next((L for L in range(1, dram) if storage[L].holds[ti]), dram)
     pe = PerPE(problem, mapping, loops)
+
     def place(level: int) -> str:
         return DRAM if level == dram else storage[level].name
 
@@ -303,7 +304,7 @@ def lower(
         if not cascade:
             return DRAM
         final = last_visit.get((ti, L, key)) == fold
-        return DRAM if final and name in stored and name not in resident else SPAD
+        return DRAM if final and name in stored else SPAD
 
     def fill_source(ti: int, L: int, parent: int, key: tuple[int, ...]) -> str:
         if parent != dram:
@@ -316,10 +317,9 @@ def lower(
         if tensors[ti].role == "output":
             return SPAD  # partial sums spilled during this Einsum stay on chip
         got = fetched.setdefault((ti, L), set())
-        if key in got:
-            return SPAD
+        first = key not in got
         got.add(key)
-        return DRAM if (name in loaded or not cascade) else SPAD
+        return DRAM if first and name in loaded else SPAD
 
     prev_fold = -1
     for fold, j, idx in nest.walk():
