@@ -89,3 +89,19 @@ def test_gemm_candidates_cover_tiles_and_split_k(gpu, knobs):
     single = next(p for p in plans if p.description.startswith("tile 128x256, split-k 1,"))
     assert single.kernels[0].ctas == 16 and single.kernels[0].hbm_bytes == 16 * 4096 + 4096 * 4096 + 16 * 4096 * 2
     assert math.prod((16, 4096, 4096)) == single.kernels[0].macs
+
+
+def test_cta_mappings_run_on_the_cycle_simulator_too(gpu):
+    """The per-CTA mappings are legal for sim.cycle, which agrees with sim.analytical on the tensor-core cycles."""
+    from sim.cycle import simulate
+
+    from dataflow import parse_cascade
+    from sim.calibrate._cta import tile_mapping
+
+    cascade = parse_cascade(["Z[m,n] = A[m,k] * B[k,n]"], {"m": 128, "n": 256, "k": 1024})
+    einsum = cascade.einsums[0]
+    for precision in ("bf16", "fp8_e4m3"):
+        arch = gpu.sm_arch(precision)
+        mapping = tile_mapping(einsum, dict(cascade.shapes), arch.pe_array.cols, vector=False)
+        cycle = simulate(einsum, cascade.shapes, arch, mapping, trace=False).report
+        assert cycle.cycles("compute") == gemm_tile(gpu, precision, 128, 256, 1024).compute_cycles
