@@ -18,7 +18,11 @@ spatial reduction of partial sums), so the two agree access for access.
 In a cascade the COSMA schedule keeps some tensors on chip between Einsums:
 their DRAM traffic is served by the scratchpad instead (source or destination
 ``'spad'``), each byte of a tensor loaded from DRAM at most once, and an
-output reaches DRAM only when the schedule stores it.
+output reaches DRAM only when the schedule stores it.  The scratchpad is the
+outermost on-chip level: tiles of that level are views of the tensors the
+schedule placed there (no copy, no extra space; the schedule's capacity is
+checked by ``memory.check_schedule``), while inner levels and levels that do
+not hold the tensor's role get real copies from it.
 """
 
 from __future__ import annotations
@@ -240,6 +244,9 @@ def lower(
     nest = _Nest(mapping)
     loops = nest.loops
     cascade = stored is not None
+    # In a cascade the schedule's scratchpad is the outermost on-chip level: a tensor there is
+    # already in place, so that level's tiles take no extra space and copies to/from it vanish.
+    in_place = dram - 1 if cascade and dram >= 2 else -1
     stored = set(stored) if stored is not None else {t.name for t in tensors if t.role == "output"}
     resident, loaded = set(resident), set(loaded)
 
@@ -321,6 +328,15 @@ def lower(
         got.add(key)
         return DRAM if first and name in loaded else SPAD
 
+    def retire(ti: int, L: int, parent: int, nb: int, key: tuple[int, ...], fold: int, drains: list, frees: list) -> None:
+        """A tile leaves level ``L`` after ``fold``: drain an output's partial sums, give the space back."""
+        if tensors[ti].role == "output":
+            dst = drain_target(ti, L, parent, key, fold)
+            if not (L == in_place and dst == SPAD):
+                drains.append(Move(tensors[ti].name, place(L), dst, nb, "drain"))
+        if L != in_place:
+            frees.append(Alloc(place(L), tensors[ti].name, nb))
+
     prev_fold = -1
     for fold, j, idx in nest.walk():
         changed = [tr for tr in tracked if fold == 0 or tr[5][j]]
@@ -328,10 +344,7 @@ def lower(
             drains, frees = [], []
             if pending is not None:
                 for ti, L, parent, nb, positions, change in sorted(changed, key=lambda tr: tr[1]):
-                    old = current[(ti, L)]
-                    if tensors[ti].role == "output":
-                        drains.append(Move(tensors[ti].name, place(L), drain_target(ti, L, parent, old, prev_fold), nb, "drain"))
-                    frees.append(Alloc(place(L), tensors[ti].name, nb))
+                    retire(ti, L, parent, nb, current[(ti, L)], prev_fold, drains, frees)
                 finish(drains, frees)
             label = ", ".join(f"{n}={i}" for n, i in zip(names, idx))
             pending = {"label": f"{problem.einsum} step {len(steps)} [{label}]", "folds": 0, "allocs": [], "fills": [],
@@ -339,19 +352,20 @@ def lower(
             for ti, L, parent, nb, positions, change in sorted(changed, key=lambda tr: -tr[1]):
                 key = tuple(idx[p] for p in positions)
                 current[(ti, L)] = key
-                pending["allocs"].append(Alloc(place(L), tensors[ti].name, nb))
+                if L != in_place:
+                    pending["allocs"].append(Alloc(place(L), tensors[ti].name, nb))
                 visited = seen.setdefault((ti, L), set())
                 if tensors[ti].role != "output" or key in visited:
-                    pending["fills"].append(Move(tensors[ti].name, fill_source(ti, L, parent, key), place(L), nb, "fill"))
+                    src = fill_source(ti, L, parent, key)
+                    if not (L == in_place and src == SPAD):
+                        pending["fills"].append(Move(tensors[ti].name, src, place(L), nb, "fill"))
                 visited.add(key)
         pending["folds"] += 1
         pe.fold(fold, j, idx, pending["reads"], pending["writes"])
         prev_fold = fold
     drains, frees = [], []
     for ti, L, parent, nb, positions, change in sorted(tracked, key=lambda tr: tr[1]):
-        if tensors[ti].role == "output":
-            drains.append(Move(tensors[ti].name, place(L), drain_target(ti, L, parent, current[(ti, L)], prev_fold), nb, "drain"))
-        frees.append(Alloc(place(L), tensors[ti].name, nb))
+        retire(ti, L, parent, nb, current[(ti, L)], prev_fold, drains, frees)
     finish(drains, frees)
 
     steady = math.ceil(math.prod(mapping.temporal[0]) * problem.ops_per_point / problem.ops_per_cycle)

@@ -57,8 +57,8 @@ def test_a_schedule_keeps_intermediates_on_chip(arch, mlp):
     sched = schedule_greedy(graph, Scratchpad(1 << 20))
     kept = simulate_cascade(cascade, arch, mapped, schedule=sched.schedule, graph=graph)
     levels = {(a.level, a.tensor) for a in kept.report.accesses if a.total}
-    for tensor in ("H1", "A1", "H2"):
-        assert ("dram", tensor) not in levels and ("spad", tensor) in levels
+    for tensor in ("H1", "A1", "H2"):  # produced into the unified buffer (the scratchpad) and read from there
+        assert ("dram", tensor) not in levels and ("unified_buffer", tensor) in levels
     for tensor in ("X", "W1", "W2"):  # every input byte leaves DRAM once
         assert kept.report.access("dram", tensor).reads == cascade.tensor_elements(tensor)
     assert _dram_elements(kept.report) < _dram_elements(plain.report)

@@ -46,14 +46,17 @@ def test_tiles_move_when_their_loops_advance(reduction):
 
 
 def test_a_schedule_redirects_dram_traffic_to_the_scratchpad(reduction):
+    # ``buf`` is the outermost on-chip level: the schedule's scratchpad.  A tensor the schedule
+    # keeps there needs no copy; one it loads comes from DRAM once per tile; partial sums stay.
     problem, mapping = reduction
     program = lower(problem, mapping, resident={"A"}, loaded={"B"}, stored=())
     moves = [m for s in program.steps for m in s.fills + s.drains]
-    assert {m.src for m in moves if m.tensor == "A"} == {"spad"}  # kept on chip by the schedule
+    assert [m for m in moves if m.tensor == "A"] == []
     assert [m.src for m in moves if m.tensor == "B"] == ["dram"] * 4  # four distinct tiles, each loaded once
-    assert {m.dst for m in moves if m.kind == "drain"} == {"spad"}  # Z is not stored: it stays on chip
+    assert [m for m in moves if m.tensor == "Z"] == []  # not stored: it stays in the scratchpad
+    assert all(a.level != "buf" for s in program.steps for a in s.allocs)  # the schedule placed them already
     stored = lower(problem, mapping, loaded={"A", "B"}, stored={"Z"})
-    z_out = [(m.dst, s.index) for s in stored.steps for m in s.drains]
-    # Partial sums of the first k pass stay on chip; each tile's final version goes to DRAM.
-    assert z_out == [("spad", 0), ("spad", 1), ("dram", 2), ("dram", 3)]
-    assert [m for m in stored.steps[2].fills if m.tensor == "Z"] == [Move("Z", "spad", "buf", 16, "fill")]
+    # Each Z tile's final version (after k = 1) goes to DRAM; the partial sums never leave.
+    assert [(m.kind, m.dst, s.index) for s in stored.steps for m in s.fills + s.drains if m.tensor == "Z"] == [
+        ("drain", "dram", 2), ("drain", "dram", 3),
+    ]
