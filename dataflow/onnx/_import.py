@@ -9,6 +9,8 @@ from types import MappingProxyType
 from typing import Mapping
 
 import numpy as np
+import onnx
+from onnx import helper, numpy_helper, shape_inference
 
 from .._build import build_cascade
 from .._cascade import Cascade
@@ -101,11 +103,41 @@ class _Snapshot:
         del b.lines[count:]
 
 
+def _node_shapes(ctx: Context, node) -> dict[str, tuple[int, ...]]:
+    """Output shapes of ``node`` by ONNX shape inference on the node alone, with the input shapes known now."""
+    inputs, initializers = [], []
+    for name in dict.fromkeys(n for n in node.input if n):
+        if name in ctx.constants:
+            initializers.append(numpy_helper.from_array(np.asarray(ctx.constants[name]), name))
+            continue
+        try:
+            shape = ctx.shape(name)
+        except OnnxImportError:
+            return {}
+        elem = ctx.graph.types[name].tensor_type.elem_type if name in ctx.graph.types else onnx.TensorProto.FLOAT
+        inputs.append(helper.make_tensor_value_info(name, elem or onnx.TensorProto.FLOAT, shape))
+    outputs = [helper.make_empty_tensor_value_info(name) for name in node.output if name]
+    model = helper.make_model(helper.make_graph([node], "node", inputs, outputs, initializers),
+                              opset_imports=[helper.make_opsetid("", ctx.opset)])
+    try:
+        inferred = shape_inference.infer_shapes(model, data_prop=True)
+    except Exception:  # inference of a node it cannot type: no shapes
+        return {}
+    shapes = {}
+    for value in list(inferred.graph.value_info) + list(inferred.graph.output):
+        dims = value.type.tensor_type.shape.dim
+        if value.type.tensor_type.HasField("shape") and all(d.HasField("dim_value") and d.dim_value > 0 for d in dims):
+            shapes[value.name] = tuple(d.dim_value for d in dims)
+    return shapes
+
+
 def _skip(ctx: Context, node, label: str, reason: str, skipped: list[SkippedNode]) -> None:
     outputs = tuple(name for name in node.output if name)
+    local = _node_shapes(ctx, node) if any(name not in ctx.graph.shapes for name in outputs) else {}
     for name in outputs:
-        if name in ctx.graph.shapes:
-            ctx.external[name] = ctx.graph.shapes[name]
+        shape = ctx.graph.shapes.get(name, local.get(name))
+        if shape is not None:
+            ctx.external[name] = shape
         else:
             ctx.unshaped[name] = label
     skipped.append(SkippedNode(label, node.op_type, reason, outputs))
@@ -151,7 +183,8 @@ def _convert(ctx: Context, skipped: list[SkippedNode], folded: list[str]) -> Non
             snapshot.restore(ctx)
             _skip(ctx, node, label, str(reason), skipped)
         except ViewError as error:
-            raise ctx.error(str(error)) from None
+            snapshot.restore(ctx)
+            _skip(ctx, node, label, f"not expressible with affine indices: {error}", skipped)
 
 
 def _outputs(ctx: Context, skipped: list[SkippedNode]) -> list:

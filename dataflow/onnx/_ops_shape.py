@@ -173,6 +173,13 @@ def concat(ctx: Context, node) -> None:
         ctx.bind(node.output[0], views[0])
         return
     axis = ctx.axis(ctx.attr("axis"), views[0].rank)
+    for view in views:
+        merged = [d.size for d in view.axes[axis] if d.size > 1]
+        if len(merged) > 1:
+            raise Unsupported(
+                f"an input's axis {axis} merges {len(merged)} axes ({' x '.join(map(str, merged))}): writing it at an "
+                f"offset needs an output index of several ranks, which the Einsum notation does not have"
+            )
     total = sum(v.shape[axis] for v in views)
     shape = views[0].shape[:axis] + (total,) + views[0].shape[axis + 1:]
     builder = ctx.builder
