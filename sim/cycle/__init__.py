@@ -14,7 +14,8 @@ Chrome / Perfetto trace of every engine's timeline.
 """
 
 from ._api import SimulationResult, cascade_graph, simulate, simulate_cascade
-from ._engine import CAUSES, EinsumStats, EngineResult, run_programs
+from ._engine import CAUSES, EinsumStats, EngineResult
+from ._runner import run_programs
 from ._errors import CapacityError, DeadlockError, SimulationError, WatchdogError
 from ._hardware import HardwareConfig
 from ._program import Alloc, EinsumProgram, Move, TileStep, lower

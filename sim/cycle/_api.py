@@ -11,7 +11,7 @@ from mapping import Mapping, build_problem, check_mapping
 
 from .._report import Report, combine
 from ..analytical import action_energies
-from ._engine import run_programs
+from ._runner import run_programs
 from ._errors import CapacityError, SimulationError
 from ._hardware import HardwareConfig
 from ._program import DRAM, SPAD, EinsumProgram, Move, lower

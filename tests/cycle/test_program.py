@@ -6,7 +6,7 @@ import pytest
 
 from dataflow import library
 from mapping import build_problem
-from sim.cycle import Move, lower
+from sim.cycle import lower
 
 
 @pytest.fixture
