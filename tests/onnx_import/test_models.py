@@ -181,3 +181,24 @@ def test_bert_base_macs_softmax_and_layernorm_agree_with_the_library(tmp_path):
     table = {entry.name: dict(entry.cascade.op_counts()) for entry in entries}
     assert by_type("Softmax") == [table["softmax"]] * 12
     assert by_type("LayerNormalization") == [table["layernorm"]] * 25  # 24 in the blocks, 1 after the embeddings
+
+
+def test_vision_transformer_imports_around_its_skipped_concat(tmp_path):
+    """A small torchvision ViT: the class-token Concat along the flattened patch grid has no Einsum form (listed);
+    fed its value, the rest (patch conv, attention, MLP, class-token read-out) matches torch."""
+    from torchvision.models.vision_transformer import VisionTransformer
+
+    torch.manual_seed(0)
+    model = VisionTransformer(image_size=16, patch_size=4, num_layers=1, num_heads=2, hidden_dim=16, mlp_dim=32, num_classes=5)
+    torch.nn.init.normal_(model.heads.head.weight)
+    x = torch.randn(1, 3, 16, 16, generator=torch.Generator().manual_seed(3))
+    path = _export(model, x, tmp_path / "vit.onnx")
+    imported = import_onnx(path)
+    (skip,) = imported.skipped
+    assert skip.op_type == "Concat" and "merges 2 axes (4 x 4)" in skip.reason
+    with torch.no_grad():
+        tokens = torch.cat([model.class_token.expand(1, -1, -1), model._process_input(x)], dim=1)
+        expected = model(x).numpy()
+    (image,) = (b.onnx_name for b in imported.inputs if b.shape == (1, 3, 16, 16))
+    got = run_imported(imported, {image: x.numpy(), skip.outputs[0]: tokens.numpy()})
+    np.testing.assert_allclose(got[next(b.onnx_name for b in imported.outputs if b.shape == (1, 5))], expected, rtol=RTOL, atol=ATOL)
