@@ -92,3 +92,13 @@ def test_bad_onnx_files_exit_2_with_the_reason(build, tmp_path):
     assert shaped.exit_code == 0 and json.loads(shaped.output)["macs"] == 72
     wrong = CliRunner().invoke(main, ["workload", "import", str(dynamic), "--input-shape", "X=6,-4"])
     assert wrong.exit_code == 2 and "expected INPUT=D0,D1,... (positive sizes), not 'X=6,-4'" in wrong.output
+
+
+def test_map_takes_an_onnx_workload(build, tmp_path):
+    """`accel map` (like schedule and simulate) resolves its WORKLOAD through the same place as `workload show`."""
+    path = _save(build, tmp_path)
+    result = CliRunner().invoke(main, ["map", str(path), "edge", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["cascade"] == "mlp"
+    assert [r["mapping"]["einsum"] for r in report["results"]] == ["H", "Y"]
