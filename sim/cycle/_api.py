@@ -7,6 +7,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from accel import Architecture
+from dataflow import Cascade, Einsum
 from mapping import Mapping, build_problem, check_mapping
 
 from .._report import Report, combine
@@ -69,6 +71,11 @@ def _mapping_of(item: Any, where: str) -> Mapping:
     return m
 
 
+def _require(value: Any, kind: type, where: str) -> None:
+    if not isinstance(value, kind):
+        raise TypeError(f"{where} must be {kind.__module__.split('.')[0]}.{kind.__name__}, not {value!r}")
+
+
 def _check(problem: Any, mapping: Mapping) -> None:
     try:
         check_mapping(problem, mapping)
@@ -122,11 +129,15 @@ def simulate(
 
     Raises
     ------
+    TypeError
+        For an ``einsum``, ``arch`` or ``mapping`` of the wrong type.
     CapacityError
         If the mapping does not fit the architecture (a tile over a level's capacity).
     DeadlockError, WatchdogError
         If the run cannot finish; the message names the tile step and cycle.
     """
+    _require(einsum, Einsum, "simulate: einsum")
+    _require(arch, Architecture, "simulate: arch")
     m = _mapping_of(mapping, "mapping")
     problem = build_problem(einsum, shapes, arch, weights)
     if validate:
@@ -236,6 +247,8 @@ def simulate_cascade(
 
     Raises
     ------
+    TypeError
+        For a ``cascade``, ``arch`` or mapping of the wrong type.
     ValueError
         For a missing mapping, a schedule without its graph, or a schedule that
         does not cover the cascade's Einsums.
@@ -247,6 +260,8 @@ def simulate_cascade(
     DeadlockError, WatchdogError
         If the run cannot finish.
     """
+    _require(cascade, Cascade, "simulate_cascade: cascade")
+    _require(arch, Architecture, "simulate_cascade: arch")
     if hasattr(mappings, "results"):
         mappings = mappings.results
     if isinstance(mappings, MappingABC):

@@ -65,6 +65,8 @@ def run_programs(
 
     Raises
     ------
+    ValueError
+        For a ``max_cycles`` that is not a positive integer or a ``watchdog_factor`` below 1.
     CapacityError
         If a tile is larger than the level that must hold it.
     DeadlockError
@@ -72,6 +74,10 @@ def run_programs(
     WatchdogError
         If simulated time passes the limit.
     """
+    if max_cycles is not None and (isinstance(max_cycles, bool) or not isinstance(max_cycles, int) or max_cycles < 1):
+        raise ValueError(f"run_programs: max_cycles must be a positive integer, not {max_cycles!r}")
+    if not watchdog_factor >= 1:
+        raise ValueError(f"run_programs: watchdog_factor must be >= 1, not {watchdog_factor!r}")
     producers = list(producers) if producers is not None else [{} for _ in programs]
     levels = {lvl.name: lvl for lvl in arch.levels}
     for prog in programs:

@@ -143,7 +143,13 @@ def test_hardware_config_bad_input(kwargs, message):
         HardwareConfig(**kwargs)
 
 
-def test_simulate_rejects_a_non_mapping(make_arch):
+def test_simulate_rejects_bad_arguments(make_arch, tiny):
     cascade = library.gemm(M=2, N=2, K=2)
     with pytest.raises(TypeError, match="mapping must be a mapping.Mapping"):
         simulate(cascade.einsums[0], cascade.shapes, make_arch(2, 2), {"m": 2})
+    with pytest.raises(TypeError, match="simulate: arch must be accel.Architecture, not 'tpu_like'"):
+        simulate(cascade.einsums[0], cascade.shapes, "tpu_like", {"m": 2})
+    with pytest.raises(TypeError, match="simulate: einsum must be dataflow.Einsum, not 'Z'"):
+        simulate("Z", cascade.shapes, make_arch(2, 2), {"m": 2})
+    with pytest.raises(ValueError, match="run_programs: max_cycles must be a positive integer, not 0"):
+        tiny(max_cycles=0)
