@@ -230,7 +230,8 @@ def show_workload(name_or_path: str, rank: str | None = None, params: dict[str, 
 def show(name_or_path: str, pairs: tuple[str, ...], rank: str | None, bits: int | None, as_json: bool) -> None:
     """Show a workload: its Einsums, shapes, op counts, tensor bytes and passes.
 
-    FILE_OR_NAME is a cascade YAML file or a built-in workload (see `accel workload list`).
+    FILE_OR_NAME is a cascade YAML file, an ONNX model (.onnx; -p NAME=N sets its
+    dynamic dimensions) or a built-in workload (see `accel workload list`).
     """
     show_workload(name_or_path, rank=rank, params=parse_params(pairs), bits=bits, as_json=as_json)
 
