@@ -92,7 +92,6 @@ def trace_json(events: tuple[TraceEvent, ...] | list[TraceEvent], *, name: str, 
         )
     return {
         "traceEvents": out,
-        "displayTimeUnit": "ns",
         "otherData": {"time_unit": "cycle", "clock_mhz": clock_mhz, "name": name},
     }
 
