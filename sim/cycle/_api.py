@@ -96,9 +96,9 @@ def _finish(arch: Any, problems: list, mappings: list, programs: list, producers
 
 
 def simulate(
-    einsum: Any,
+    einsum: Einsum,
     shapes: MappingABC[str, int],
-    arch: Any,
+    arch: Architecture,
     mapping: Any,
     *,
     weights: Collection[str] | None = None,
@@ -146,7 +146,7 @@ def simulate(
     return _finish(arch, [problem], [m], [program], [{}], problem.einsum, config, trace, max_cycles)
 
 
-def cascade_graph(cascade: Any, arch: Any) -> Any:
+def cascade_graph(cascade: Cascade, arch: Architecture) -> Any:
     """The ``memory.TensorGraph`` of ``cascade`` with the widths the simulator moves on ``arch``.
 
     A produced tensor has its producer's output width (``accumulator_bits``
@@ -208,8 +208,8 @@ def _schedule_facts(schedule: Any, graph: Any) -> dict[str, dict[str, Any]]:
 
 
 def simulate_cascade(
-    cascade: Any,
-    arch: Any,
+    cascade: Cascade,
+    arch: Architecture,
     mappings: Any,
     *,
     schedule: Any = None,
