@@ -93,7 +93,16 @@ def show_command(file_or_name: str, sets: tuple[str, ...], tables: tuple[str, ..
 
     FILE_OR_NAME is a YAML spec file or a built-in name (see `accel arch list`).
     """
-    from accel import UserTableEstimator, area_table, default_registry, derive, energy_table, load_architecture, to_dict
+    from accel import (
+        NoEstimateError,
+        UserTableEstimator,
+        area_table,
+        default_registry,
+        derive,
+        energy_table,
+        load_architecture,
+        to_dict,
+    )
 
     changes = _parse_sets(sets)
     arch = load_architecture(file_or_name)
@@ -102,8 +111,18 @@ def show_command(file_or_name: str, sets: tuple[str, ...], tables: tuple[str, ..
     registry = default_registry()
     for path in tables:
         registry.register(UserTableEstimator.from_yaml(path))
-    energy = energy_table(arch, registry)
-    area = area_table(arch, registry)
+    # An architecture no registered estimator covers (e.g. a node outside the built-in
+    # table's range) is still shown; the missing estimates are named instead of numbers.
+    energy = area = None
+    missing: list[str] = []
+    try:
+        energy = energy_table(arch, registry)
+    except NoEstimateError as exc:
+        missing.append(f"energy: {exc}")
+    try:
+        area = area_table(arch, registry)
+    except NoEstimateError as exc:
+        missing.append(f"area: {exc}")
     summary = {
         "num_pes": arch.num_pes,
         "peak_macs_per_cycle": arch.peak_macs_per_cycle,
@@ -112,10 +131,13 @@ def show_command(file_or_name: str, sets: tuple[str, ...], tables: tuple[str, ..
         "dram_bytes_per_second": arch.dram_bytes_per_second,
         "operand_bits": arch.operand_bits,
         "accumulator_bits": arch.accumulator_bits,
-        "area_mm2": area.total_mm2,
+        "area_mm2": area.total_mm2 if area is not None else None,
     }
     if as_json:
-        echo_json({"architecture": to_dict(arch), "summary": summary, "energy": energy.as_dict(), "area": area.as_dict()})
+        echo_json({"architecture": to_dict(arch), "summary": summary,
+                   "energy": energy.as_dict() if energy is not None else None,
+                   "area": area.as_dict() if area is not None else None,
+                   "unavailable": missing})
         return
 
     pe, a = arch.pe_array, arch.arith
@@ -150,9 +172,13 @@ def show_command(file_or_name: str, sets: tuple[str, ...], tables: tuple[str, ..
     click.echo(_table(["level", "capacity", "word", "read bw", "write bw", "ports", "banks", "holds", "latency"], rows))
     click.echo(f"DRAM: {_si(arch.dram_bytes_per_second, 'B/s')}, {d.latency} cycles")
     click.echo()
-    click.echo("energy per action:")
-    erows = [[e.key, f"{e.pj:.4g}", e.per + (f" ({e.bits} b)" if e.bits else ""), e.estimate.estimator, e.estimate.source]
-             for e in energy.entries]
-    click.echo(_table(["action", "pJ", "per", "estimator", "source"], erows))
-    click.echo()
-    click.echo(f"area (logic and storage): {area.total_mm2:.4g} mm^2")
+    if energy is not None:
+        click.echo("energy per action:")
+        erows = [[e.key, f"{e.pj:.4g}", e.per + (f" ({e.bits} b)" if e.bits else ""), e.estimate.estimator, e.estimate.source]
+                 for e in energy.entries]
+        click.echo(_table(["action", "pJ", "per", "estimator", "source"], erows))
+        click.echo()
+    if area is not None:
+        click.echo(f"area (logic and storage): {area.total_mm2:.4g} mm^2")
+    for note in missing:
+        click.echo(f"{note}\n  (register a table that covers this architecture with --table FILE)")
