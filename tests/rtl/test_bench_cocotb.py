@@ -15,7 +15,7 @@ from rtl.bench import ICARUS_INSTALL, require_icarus, run_bench
 from rtl.bench._tb import check_equal
 from rtl.hdl import HDLParamError, ToolMissingError
 
-pytestmark = pytest.mark.skipif(shutil.which("iverilog") is None, reason="Icarus Verilog is not installed (make setup)")
+pytestmark = pytest.mark.skipif(shutil.which("iverilog") is None, reason=f"Icarus Verilog is not installed: {ICARUS_INSTALL}")
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from accel.cli import main
+from rtl.synth import NEXTPNR_INSTALL
 
 
 def _run(*args):
@@ -67,7 +68,7 @@ def test_area_table_for_chosen_units(tmp_path):
     assert text.exit_code == 0 and "LUT4" in text.output and "pJ per gate equivalent" in text.output
 
 
-@pytest.mark.skipif(shutil.which("nextpnr-ice40") is None, reason="nextpnr-ice40 is not installed (make setup)")
+@pytest.mark.skipif(shutil.which("nextpnr-ice40") is None, reason=f"nextpnr-ice40 is not installed: {NEXTPNR_INSTALL}")
 def test_fpga_reports_luts_and_fmax(tmp_path):
     result = _run("rtl", "fpga", "lmul", "--target", "ice40", "--device", "up5k", "--workdir", str(tmp_path), "--json")
     assert result.exit_code == 0, result.output

@@ -10,6 +10,7 @@ from accel import Action, Component, default_registry
 from rtl.hdl import ToolMissingError, build_unit
 from rtl.synth import (
     GE_WEIGHTS,
+    NEXTPNR_INSTALL,
     AreaTable,
     RTLSynthesisEstimator,
     gate_equivalents,
@@ -34,41 +35,50 @@ UNITS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def synthesized(tmp_path_factory):
-    work = tmp_path_factory.mktemp("synth")
-    return {unit: synthesize(build_unit(unit, params), work / unit) for unit, params in UNITS}
+def test_every_unit_synthesizes_and_feeds_the_estimator(tmp_path):
+    # One test on purpose: each unit is synthesized once, whatever pytest-xdist does.
+    synthesized = {unit: synthesize(build_unit(unit, params), tmp_path / unit) for unit, params in UNITS}
+    cal = {
+        top: synthesize_verilog(text, top, tmp_path / top, label=top, unit=top)
+        for top, text in calibration_verilog().items()
+    }
+    table = AreaTable(rows=tuple(synthesized.values()), mult8=cal["calib_mult8"], add8=cal["calib_add8"])
+    _check_units(synthesized)
+    _check_lmul_ratio(synthesized, table)
+    _check_calibration(table)
+    _check_estimator(table)
 
 
-@pytest.fixture(scope="module")
-def table(synthesized, tmp_path_factory):
-    work = tmp_path_factory.mktemp("calib")
-    cal = {top: synthesize_verilog(text, top, work / top, label=top, unit=top) for top, text in calibration_verilog().items()}
-    return AreaTable(rows=tuple(synthesized.values()), mult8=cal["calib_mult8"], add8=cal["calib_add8"])
-
-
-@pytest.mark.parametrize(("unit", "flops"), [("int8_mac", 16), ("fp8_mul", 0), ("lmul", 0), ("fp8_mac", 16), ("lmul_mac", 16)])
-def test_every_unit_synthesizes_to_gates_and_luts(synthesized, unit, flops):
-    r = synthesized[unit]
-    assert r.generic_cells > 0 and r.gate_equivalents > r.generic_cells * 0.6
-    assert r.ice40_luts > 0
-    assert r.generic_ffs == flops and r.ice40_ffs == flops
-    assert r.area_um2 == pytest.approx(r.gate_equivalents * 0.798)
-
-
-def test_pe_and_array_scale(synthesized):
+def _check_units(synthesized):
+    for unit, flops in [("int8_mac", 16), ("fp8_mul", 0), ("lmul", 0), ("fp8_mac", 16), ("lmul_mac", 16)]:
+        r = synthesized[unit]
+        assert r.generic_cells > 0 and r.gate_equivalents > r.generic_cells * 0.6, unit
+        assert r.ice40_luts > 0, unit
+        assert r.generic_ffs == flops and r.ice40_ffs == flops, unit
+        assert r.area_um2 == pytest.approx(r.gate_equivalents * 0.798)
     pe, array = synthesized["pe"], synthesized["array"]
     # 2x2 PEs plus skew and deskew registers: more than four PEs' worth of flip-flops.
     assert array.ice40_ffs > 4 * pe.ice40_ffs
     assert 3 * pe.ice40_luts < array.ice40_luts
 
 
-def test_lmul_is_far_smaller_than_the_fp8_multiplier(synthesized, table):
+def _check_lmul_ratio(synthesized, table):
     lmul, fp8 = synthesized["lmul"], synthesized["fp8_mul"]
     assert lmul.gate_equivalents < 0.6 * fp8.gate_equivalents
     assert lmul.ice40_luts < 0.6 * fp8.ice40_luts
     assert table.lmul_ratio("e4m3") == pytest.approx(lmul.gate_equivalents / fp8.gate_equivalents)
     assert table.lmul_ratio("e5m2") is None
+    with pytest.raises(ValueError, match=r"lmul_ratio: unknown metric 'area'"):
+        table.lmul_ratio("e4m3", "area")
+
+
+def _check_calibration(table):
+    assert table.pj_per_ge * table.mult8.gate_equivalents == pytest.approx(0.2)
+    # The 8-bit adder cross-check lands within a factor 2 of Horowitz's 0.03 pJ.
+    assert 0.015 < table.add8_check_pj < 0.06
+    data = table.as_dict()
+    assert [r["label"] for r in data["rows"]][:3] == ["int8_mac[acc_bits=16]", "fp8_mul", "lmul"]
+    assert data["lmul_over_fp8_mul"]["e4m3.gate_equivalents"] < 0.6
 
 
 def test_gate_equivalent_weights():
@@ -85,13 +95,7 @@ def test_yosys_script_runs_both_flows():
     assert "synth -flatten -top lmul" in text and "synth_ice40 -top lmul" in text and "write_json n.json" in text
 
 
-def test_energy_calibration(table):
-    assert table.pj_per_ge * table.mult8.gate_equivalents == pytest.approx(0.2)
-    # The 8-bit adder cross-check lands within a factor 2 of Horowitz's 0.03 pJ.
-    assert 0.015 < table.add8_check_pj < 0.06
-
-
-def test_estimator_answers_for_synthesized_macs(table):
+def _check_estimator(table):
     registry = rtl_registry(table)
     act = Action.of("mac", "compute", kind="lmul", input_format="e4m3", accumulate_format="fp16", mantissa_bits=3, technology_nm=45)
     est = registry.energy(act)
@@ -118,7 +122,7 @@ def test_estimator_answers_for_synthesized_macs(table):
         RTLSynthesisEstimator(3)
 
 
-needs_nextpnr = pytest.mark.skipif(shutil.which("nextpnr-ice40") is None, reason="nextpnr-ice40 is not installed (make setup)")
+needs_nextpnr = pytest.mark.skipif(shutil.which("nextpnr-ice40") is None, reason=f"nextpnr-ice40 is not installed: {NEXTPNR_INSTALL}")
 
 
 @needs_nextpnr
