@@ -1,4 +1,9 @@
-"""Units by name: parameter schemas, construction and Verilog emission."""
+# amaranth: UnusedElaboratable=no
+"""Units by name: parameter schemas, construction and Verilog emission.
+
+(The linter comment above: a unit built by name is often only inspected,
+e.g. by a bench reading its arithmetic, never elaborated; that is fine.)
+"""
 
 from __future__ import annotations
 

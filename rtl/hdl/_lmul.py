@@ -67,9 +67,9 @@ class LMul(wiring.Component):
     Parameters
     ----------
     fmt : FloatFormat or str, optional
-        ``'e4m3'``, ``'e5m2'``, ``'bf16'``, ``'fp16'``, ``'eXmY'`` or a
-        FloatFormat with IEEE or OCP 'fn' specials; or leave it out and give
-        ``exp_bits`` and ``man_bits`` for an IEEE-like format.
+        ``'e4m3'`` (the default), ``'e5m2'``, ``'bf16'``, ``'fp16'``,
+        ``'eXmY'`` or a FloatFormat with IEEE or OCP 'fn' specials; or leave
+        it out and give ``exp_bits`` and ``man_bits`` for an IEEE-like format.
     exp_bits, man_bits : int, optional
         Widths of a custom IEEE-like format (at most 16 bits in all).
     saturate : bool
@@ -94,15 +94,15 @@ class LMul(wiring.Component):
 
     def __init__(
         self,
-        fmt: FloatFormat | str | None = "e4m3",
+        fmt: FloatFormat | str | None = None,
         *,
         exp_bits: int | None = None,
         man_bits: int | None = None,
         saturate: bool = False,
         registered: bool = False,
     ) -> None:
-        if exp_bits is not None or man_bits is not None:
-            fmt = None if fmt == "e4m3" else fmt
+        if fmt is None and exp_bits is None and man_bits is None:
+            fmt = "e4m3"
         self.fmt = lmul_format(fmt, "LMul", exp_bits=exp_bits, man_bits=man_bits)
         for label, flag in (("saturate", saturate), ("registered", registered)):
             if not isinstance(flag, bool):
