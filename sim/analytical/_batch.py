@@ -11,11 +11,15 @@ Access counting follows Timeloop's semantics for whole-tile buffers:
   innermost one that indexes the tensor (factor > 1): trailing loops that do
   not index it reuse the tile in place (stationarity).
 * A whole new tile is fetched on a visit (no sliding-window halo is kept
-  between consecutive tiles); a tile is the dense box its accesses span, so a
-  ``p*stride+r`` dimension spans ``(P-1)*stride + R`` elements.
+  between consecutive tiles, and a tile that happens to equal the previous one
+  is fetched again, as a controller following the loop nest does); a tile is
+  the dense box its accesses span, so a ``p*stride+r`` dimension spans
+  ``(P-1)*stride + R`` elements.
 * Per-PE children (``rf``, the latches) are fed through the array network: the
-  parent reads the union of all PEs' tiles once per visit (multicast; spatial
-  reduction for outputs) and each PE receives its own tile.
+  parent reads the bounding box of all PEs' tiles once per visit (multicast;
+  spatial reduction for outputs; a box, as Timeloop's AAHR point sets, so
+  operands PEs need at a stride count the gaps too) and each PE receives its
+  own tile.
 * Outputs: every visit ends with a write-back of the tile (drain) and every
   visit but the first of each distinct tile starts with a re-read of its
   partial sums (fill).
@@ -217,6 +221,13 @@ class CostModel:
             return np.ones(ext.shape[0])
         return np.minimum((ext - 1.0) @ c.T + 1.0, self._dims[t]).prod(axis=1)
 
+    def _box(self, t: int, spread: np.ndarray, stride: np.ndarray) -> np.ndarray:
+        """Elements of the bounding box of one point per PE, PEs ``stride`` apart along each rank."""
+        c = self._coeffs[t]
+        if c.shape[0] == 0:
+            return np.ones(spread.shape[0])
+        return np.minimum(((spread - 1.0) * stride) @ c.T + 1.0, self._dims[t]).prod(axis=1)
+
     def score(self, batch: MappingBatch, chunk: int = 4096) -> BatchResult:
         """Costs of every mapping of ``batch`` (invalid ones are flagged in ``valid``).
 
@@ -266,7 +277,6 @@ class CostModel:
         drains = np.zeros((B, NL, NT))
         noc = np.zeros(B)
         noc_pj = np.zeros(B)
-        ones = np.ones((B, R))
         usage = np.zeros((B, NL))
         # innermost position (so far, outermost first) of a loop with factor > 1 indexing each tensor
         relmask = self._rel_matrix[RK] & (F > 1)[:, :, None]  # (B, P, tensors)
@@ -287,8 +297,10 @@ class CostModel:
                 tile = tiles[c]
                 per_pe = c <= 0
                 inst = pes if per_pe else 1.0
-                if per_pe and par >= 1:
-                    U = self._footprint(ti, (T[:, 0, :] if c == 0 else ones) * S)
+                if per_pe and par >= 1 and c == 0:
+                    U = self._footprint(ti, T[:, 0, :] * S)  # the PEs' tiles side by side: one box
+                elif per_pe and par >= 1:
+                    U = self._box(ti, S, T[:, 0, :])  # one operand per PE, PEs T0 apart: their bounding box
                 else:
                     U = tile * inst
                 if t.role == "output":
