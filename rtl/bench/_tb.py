@@ -7,7 +7,6 @@ import os
 
 import numpy as np
 
-import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge
 
@@ -83,7 +82,3 @@ class TB:
         await FallingEdge(self.dut.clk)
         self.dut.rst.value = 0
 
-
-def run_test(func):
-    """Register ``func`` as a cocotb test (kept in one place for the bench modules)."""
-    return cocotb.test()(func)

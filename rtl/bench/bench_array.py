@@ -10,13 +10,13 @@ the checker compares every result word, bit for bit.
 
 from __future__ import annotations
 
+import cocotb
 import numpy as np
-
 from cocotb.triggers import FallingEdge, ReadOnly
 
 from rtl.bench._models import acc_from_bus, gemm_model
 from rtl.bench._stimulus import operand_stream
-from rtl.bench._tb import TB, check_equal, run_test
+from rtl.bench._tb import TB, check_equal
 
 
 def _pack(values, bits: int) -> int:
@@ -63,7 +63,7 @@ class ArrayTB(TB):
         return beats, np.concatenate(expected, axis=0)
 
 
-@run_test
+@cocotb.test()
 async def gemm(dut):
     tb = ArrayTB(dut)
     tb.drive_zero(dut.inp__payload, dut.inp__valid, dut.out__ready)

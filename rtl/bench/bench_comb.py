@@ -8,13 +8,13 @@ for all pairs. Checker: :func:`check_equal`.
 
 from __future__ import annotations
 
+import cocotb
 import numpy as np
-
 from cocotb.triggers import FallingEdge, Timer
 
 from rtl import numerics
 from rtl.bench._stimulus import exhaustive_pairs, operand_stream
-from rtl.bench._tb import TB, check_equal, run_test
+from rtl.bench._tb import TB, check_equal
 
 
 class MulTB(TB):
@@ -35,7 +35,7 @@ class MulTB(TB):
         return operand_stream(self.rng, self.count, self.fmt, cancel_rate=0.0)
 
 
-@run_test
+@cocotb.test()
 async def products(dut):
     tb = MulTB(dut)
     await tb.start()

@@ -11,13 +11,13 @@ accumulator after every cycle; the checker compares every cycle.
 
 from __future__ import annotations
 
+import cocotb
 import numpy as np
-
 from cocotb.triggers import FallingEdge
 
 from rtl.bench._models import acc_from_bus, mac_model
 from rtl.bench._stimulus import exhaustive_pairs, operand_stream
-from rtl.bench._tb import TB, check_equal, run_test
+from rtl.bench._tb import TB, check_equal
 
 
 class MacTB(TB):
@@ -69,7 +69,7 @@ class MacTB(TB):
         return a, b, en, clear, expected
 
 
-@run_test
+@cocotb.test()
 async def mac_trace(dut):
     tb = MacTB(dut)
     await tb.start()

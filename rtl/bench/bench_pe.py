@@ -11,13 +11,13 @@ registers must repeat the inputs of the last advancing cycle.
 
 from __future__ import annotations
 
+import cocotb
 import numpy as np
-
 from cocotb.triggers import FallingEdge
 
 from rtl.bench._models import acc_from_bus, mac_model, random_acc_values
 from rtl.bench._stimulus import operand_stream
-from rtl.bench._tb import TB, check_equal, run_test
+from rtl.bench._tb import TB, check_equal
 
 
 class PeTB(TB):
@@ -67,7 +67,7 @@ class PeTB(TB):
         return out
 
 
-@run_test
+@cocotb.test()
 async def pe_trace(dut):
     tb = PeTB(dut)
     tb.drive_zero(dut.adv, dut.a_in, dut.a_valid_in)
