@@ -49,10 +49,12 @@ def schedule_ilp(
     returned and ``source`` says so.  Either way the schedule is replayed by
     :func:`memory.check_schedule`.
 
-    The model gives each tensor one address for the whole program and places
-    tensors on a grid of ``unit`` bytes (a power-of-two multiple of the
-    alignment giving at least 65,536 positions); ``bound`` and ``gap`` are
-    relative to that model.
+    The model gives each tensor at most two addresses (a tensor that leaves
+    the scratchpad may come back at a new one; later returns reuse one of the
+    two) and places tensors on a grid of a power-of-two multiple of the
+    alignment with at least 65,536 positions; ``status == "optimal"`` is
+    optimality within that model.  ``bound`` is the larger of the solver's
+    bound and :func:`memory.traffic_lower_bound`.
 
     Parameters
     ----------

@@ -50,10 +50,11 @@ def run_windows(
     Each round solves the next ``window + lookahead`` operators of the
     topological order (the ILP may reorder them) from the state the committed
     steps left, then commits the first ``window`` steps of the answer.  Each
-    ILP starts from the greedy (Belady) continuation, re-placed so that every
-    tensor keeps one address; the cheaper of the solver's plan and the greedy
-    continuation (by the window objective) is kept.  The time limit is shared
-    out over the rounds still to come.
+    ILP starts from the greedy (Belady) continuation on the ILP's address grid
+    (re-placed with one address per tensor when it uses more than the model's
+    two); the cheapest of the solver's plan and the greedy plans (by the window
+    objective) is kept.  The time limit is shared out over the rounds still
+    to come.
     """
     quantum = Quantum.for_scratchpad(scratchpad)
     grid = quantum.scratchpad(scratchpad)

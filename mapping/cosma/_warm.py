@@ -1,4 +1,4 @@
-"""Warm starts: re-place a greedy plan so every tensor keeps one address, as the ILP requires."""
+"""Warm starts: re-place a greedy plan so every tensor keeps one address, which always fits the ILP."""
 
 from __future__ import annotations
 
