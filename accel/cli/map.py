@@ -20,8 +20,8 @@ def _g(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.4g}"
 
 
-def format_result(result: Any, holds: dict[str, list[str]]) -> str:
-    """The loop nest and cost tables of one ``mapping.MapResult``."""
+def format_result(result: Any, holds: dict[str, list[str]], sizes: dict[str, int] | None = None) -> str:
+    """The loop nest and cost tables of one ``mapping.MapResult`` (``sizes``: real rank sizes, to show padding)."""
     from mapping import render_loop_nest
 
     rep = result.report
@@ -33,6 +33,9 @@ def format_result(result: Any, holds: dict[str, list[str]]) -> str:
         render_loop_nest(result.mapping, holds),
         "",
     ]
+    padded = [f"{r} {sizes[r]} -> {q}" for r, q in zip(result.mapping.ranks, result.mapping.padded_sizes) if sizes and q > sizes[r]]
+    if padded:
+        out[-1:-1] = [f"padded (idle PEs and cycles counted): {', '.join(padded)}"]
     total = rep.total_cycles
     out += _table(["cycles by cause", "cycles", "share"],
                   [[k, _g(v), f"{v / total:.1%}" if total else "-"] for k, v in rep.cycles_by_cause] + [["total", _g(total), "100.0%"]])
@@ -92,14 +95,14 @@ def command(workload: str, arch: str, pairs: tuple[str, ...], einsums: tuple[str
         except InfeasibleMappingError as exc:
             if exc.best is not None and not as_json:
                 click.echo(f"best feasible mapping found before giving up (random search):\n")
-                click.echo(format_result(exc.best, _holds(e, cascade.shapes, hw, weights)))
+                click.echo(format_result(exc.best, _holds(e, cascade.shapes, hw, weights), e.iteration_space(cascade.shapes)))
             raise
     total = combine([r.report for r in results], name=cascade.name)
     if as_json:
         echo_json({"cascade": cascade.name, "arch": hw.name, "results": [r.to_dict() for r in results], "total": total.to_dict()})
         return
     for e, r in zip(chosen, results):
-        click.echo(format_result(r, _holds(e, cascade.shapes, hw, weights)))
+        click.echo(format_result(r, _holds(e, cascade.shapes, hw, weights), e.iteration_space(cascade.shapes)))
         click.echo("")
     if len(results) > 1:
         click.echo(
