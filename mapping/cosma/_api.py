@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from memory import (
+    InfeasibleScheduleError,
     Schedule,
     ScheduleError,
     ScheduleResult,
@@ -158,8 +159,13 @@ def _windowed(
     except ScheduleError as exc:  # a solver-side inconsistency: never return an unchecked schedule
         notes.append(f"the solver's schedule failed the checker ({exc}); returning the greedy schedule")
         traffic, schedule, source = None, None, "greedy-belady"
-    greedy = schedule_greedy(graph, scratchpad, "belady")
-    if traffic is None or greedy.traffic.total < traffic.total:
+    try:
+        greedy = schedule_greedy(graph, scratchpad, "belady")
+    except InfeasibleScheduleError:
+        if traffic is None:
+            raise
+        greedy = None
+    if greedy is not None and (traffic is None or greedy.traffic.total < traffic.total):
         if traffic is not None:
             notes.append("the greedy Belady schedule moves fewer bytes than the solver's; returning it")
         schedule, traffic, source = greedy.schedule, greedy.traffic, "greedy-belady"

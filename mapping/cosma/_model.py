@@ -165,6 +165,8 @@ def build_model(graph: TensorGraph, scratchpad: Scratchpad, window: Window, quan
                 prob += load <= w[v]
             loads[v, t] = load
             cost.append(size[v] * load)
+        if graph.tensor[v].external and v not in carried and users[v]:
+            prob += pulp.lpSum(var for (u, _), var in loads.items() if u == v) >= 1  # valid cut
         if v in w:
             cost.append(size[v] * w[v])
         if v in window.live_out:
