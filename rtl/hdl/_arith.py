@@ -150,7 +150,9 @@ def mac_datapath(m: Module, spec: Arith, a, b, c, name: str) -> Signal:
     width = spec.acc_width
     if spec.kind == "int8":
         lo, hi = -(1 << (width - 1)), (1 << (width - 1)) - 1
-        prod = Signal(signed(16), name=f"{name}_prod")
+        # ``keep``: Yosys would otherwise fold the product into a 33-bit
+        # multiply-accumulate cell and map a much larger array (1226 vs 817 GE).
+        prod = Signal(signed(16), name=f"{name}_prod", attrs={"keep": 1})
         total = Signal(signed(width + 1), name=f"{name}_total")
         out = Signal(signed(width), name=name)
         m.d.comb += [prod.eq(a.as_signed() * b.as_signed()), total.eq(c.as_signed() + prod)]
