@@ -55,3 +55,16 @@ def test_exit_codes():
     method = runner.invoke(main, ["schedule", "attention_3pass", "--scratchpad", "1MiB", "--method", "magic"])
     assert method.exit_code == 2
     assert "--scratchpad" in runner.invoke(main, ["schedule", "--help"]).output
+
+
+def test_yaml_workload(tmp_path):
+    from pathlib import Path
+
+    import dataflow
+
+    path = Path(dataflow.__file__).parent / "examples" / "gemm.yaml"
+    result = CliRunner().invoke(main, ["schedule", str(path), "--scratchpad", "1MiB", "--no-png", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["status"] == "optimal"
+    missing = CliRunner().invoke(main, ["schedule", str(tmp_path / "none.yaml"), "--scratchpad", "1MiB", "--no-png"])
+    assert missing.exit_code == 2 and "none.yaml" in missing.output
