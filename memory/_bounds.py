@@ -14,7 +14,10 @@ def traffic_lower_bound(graph: TensorGraph, scratchpad: Scratchpad) -> int:
     tensor is available (its producer, or a first reader for an input) and
     before a later reader, and its working set plus the tensor exceed the
     capacity, the tensor leaves the scratchpad while still needed.  It then
-    costs one reload, and a produced intermediate also one write.
+    costs one reload, and a produced intermediate also one write.  Where no
+    single tensor is forced out but everything live across one operator does
+    not fit with it, the cheapest fractional choice of tensors to move out
+    bounds the traffic instead (the larger of the two figures is returned).
 
     Parameters
     ----------
@@ -38,6 +41,7 @@ def traffic_lower_bound(graph: TensorGraph, scratchpad: Scratchpad) -> int:
     footprint = {t.name: scratchpad.footprint(t.size) for t in graph.tensors}
     need = {op.name: sum(footprint[t] for t in op.tensors) for op in graph.operators}
     extra = 0
+    across: dict[str, list[str]] = {name: [] for name in names}  # tensors live across each operator
     for tensor in graph.tensors:
         readers = graph.consumers[tensor.name]
         if not readers or (tensor.external and len(readers) < 2):
@@ -57,10 +61,26 @@ def traffic_lower_bound(graph: TensorGraph, scratchpad: Scratchpad) -> int:
                 for last in readers:
                     if first != last:
                         between |= descendants[first] & ancestors[last]
-        forced = any(
-            between & bit[name] and name not in readers and need[name] + footprint[tensor.name] > scratchpad.capacity
-            for name in names
-        )
+        forced = False
+        for name in names:
+            if between & bit[name] and name not in readers:
+                across[name].append(tensor.name)
+                forced = forced or need[name] + footprint[tensor.name] > scratchpad.capacity
         if forced:
             extra += tensor.size * (2 if tensor.kind == "intermediate" else 1)
-    return graph.compulsory_traffic + extra
+    # one operator with too much live across it: the cheapest (fractional) set of tensors to move out
+    cover = 0.0
+    for name in names:
+        excess = need[name] + sum(footprint[t] for t in across[name]) - scratchpad.capacity
+        if excess <= 0:
+            continue
+        cost = 0.0
+        for t in sorted(across[name], key=lambda t: (2 if graph.tensor[t].kind == "intermediate" else 1)):
+            per_byte = (2 if graph.tensor[t].kind == "intermediate" else 1) * graph.tensor[t].size / footprint[t]
+            take = min(excess, footprint[t])
+            cost += take * per_byte
+            excess -= take
+            if excess <= 0:
+                break
+        cover = max(cover, cost)
+    return graph.compulsory_traffic + max(extra, int(-(-cover // 1)))

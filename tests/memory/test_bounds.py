@@ -53,3 +53,19 @@ def test_bound_never_exceeds_a_legal_schedule(seed, n, slack):
     assert g.compulsory_traffic <= bound
     for policy in ("lru", "belady"):
         assert bound <= schedule_greedy(g, pad, policy).traffic.total
+
+
+def test_cover_bound_when_no_single_tensor_is_forced():
+    # r (c, d: 55 B) runs after p and before s in every order, with a and w (60 B each) live across it:
+    # 175 B on 150 B, yet either alone fits.  25 B must go; the cheapest is part of w (an input,
+    # one reload per byte), so at least 25 B beyond the compulsory traffic.
+    g = TensorGraph(
+        (Tensor("x", 10, "input"), Tensor("w", 60, "weight"), Tensor("a", 60, "intermediate"),
+         Tensor("e", 10, "intermediate"), Tensor("c", 30, "intermediate"), Tensor("d", 25, "intermediate"),
+         Tensor("y", 5, "output")),
+        (Operator("p", ("x", "w"), ("a", "e")), Operator("q", ("e",), ("c",)), Operator("r", ("c",), ("d",)),
+         Operator("s", ("a", "d", "w"), ("y",))),
+    )
+    pad = Scratchpad(150)
+    assert traffic_lower_bound(g, pad) == g.compulsory_traffic + 25
+    assert traffic_lower_bound(g, pad) <= schedule_greedy(g, pad).traffic.total
