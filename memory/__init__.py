@@ -3,12 +3,14 @@
 A :class:`TensorGraph` (tensors with sizes, operators in program order) is
 scheduled on a :class:`Scratchpad`; every scheduler returns a
 :class:`ScheduleResult` whose :class:`Schedule` has been replayed and proved
-legal by :func:`check_schedule`, which also recomputes its :class:`TrafficReport`.
+legal by :func:`check_schedule`, which also recomputes its :class:`TrafficReport`;
+:func:`traffic_lower_bound` bounds the traffic of every schedule from below.
 The optimal (ILP) and divide-and-conquer schedulers live in ``mapping.cosma``.
 """
 
 from __future__ import annotations
 
+from ._arch import scratchpad_from_architecture
 from ._bounds import traffic_lower_bound
 from ._cascade import graph_from_cascade
 from ._checker import check_schedule
@@ -45,5 +47,6 @@ __all__ = [
     "plot_memory",
     "require_fits",
     "schedule_greedy",
+    "scratchpad_from_architecture",
     "traffic_lower_bound",
 ]

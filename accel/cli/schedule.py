@@ -17,7 +17,10 @@ def _mb(value: float) -> str:
 
 @click.command(name="schedule")
 @click.argument("workload")
-@click.option("--scratchpad", "capacity", required=True, help="Scratchpad capacity, e.g. 512KiB, 4MiB, 64KB.")
+@click.option("--scratchpad", "capacity", default=None, help="Scratchpad capacity, e.g. 512KiB, 4MiB, 64KB.")
+@click.option("--arch", "arch_name", default=None,
+              help="Take the scratchpad from an architecture (built-in name or YAML file) instead.")
+@click.option("--level", default=None, help="--arch: the on-chip level to use [default: the outermost].")
 @click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="Library workload parameter.")
 @click.option("--bits", default=8, show_default=True, type=click.IntRange(min=1), help="Bits per tensor element.")
 @click.option("--banks", default=1, show_default=True, type=int, help="Equal scratchpad banks.")
@@ -44,7 +47,9 @@ def _mb(value: float) -> str:
 @report_errors
 def command(
     workload: str,
-    capacity: str,
+    capacity: str | None,
+    arch_name: str | None,
+    level: str | None,
     params: tuple[str, ...],
     bits: int,
     banks: int,
@@ -71,9 +76,17 @@ def command(
 
     from .workload import parse_params, resolve
 
+    if (capacity is None) == (arch_name is None):
+        raise click.UsageError("give exactly one of --scratchpad SIZE and --arch NAME")
     cascade = resolve(workload, parse_params(params))
     graph = graph_from_cascade(cascade, bits)
-    pad = Scratchpad(capacity, banks=banks, alignment=alignment)
+    if arch_name is not None:
+        pad = _arch_scratchpad(arch_name, level)
+        capacity = f"{pad.capacity}B"
+    else:
+        if level is not None:
+            raise click.UsageError("--level applies only with --arch")
+        pad = Scratchpad(capacity, banks=banks, alignment=alignment)
     if method == "auto":
         method = "ilp" if len(graph.operators) <= MAX_ILP_OPERATORS else "divide"
     if method == "ilp":
@@ -94,6 +107,13 @@ def command(
         echo_json(record)
         return
     _print_text(graph, pad, result, workload, picture)
+
+
+def _arch_scratchpad(name: str, level: str | None):
+    from accel import load_architecture
+    from memory import scratchpad_from_architecture
+
+    return scratchpad_from_architecture(load_architecture(name), level)
 
 
 def _print_text(graph, pad, result, workload: str, picture: Path | None) -> None:

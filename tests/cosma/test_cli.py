@@ -68,3 +68,17 @@ def test_yaml_workload(tmp_path):
     assert json.loads(result.output)["status"] == "optimal"
     missing = CliRunner().invoke(main, ["schedule", str(tmp_path / "none.yaml"), "--scratchpad", "1MiB", "--no-png"])
     assert missing.exit_code == 2 and "none.yaml" in missing.output
+
+
+def test_scratchpad_from_an_architecture():
+    runner = CliRunner()
+    result = runner.invoke(main, ["schedule", "attention_3pass", *SMALL, "--arch", "edge", "--level", "scratchpad",
+                                  "--no-png", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["scratchpad"] == 65536
+    both = runner.invoke(main, ["schedule", "attention_3pass", "--arch", "edge", "--scratchpad", "1MiB"])
+    assert both.exit_code == 2 and "exactly one of --scratchpad SIZE and --arch NAME" in both.output
+    level = runner.invoke(main, ["schedule", "attention_3pass", *SMALL, "--arch", "edge", "--level", "l3", "--no-png"])
+    assert level.exit_code == 2 and "has no level 'l3'; it has 'scratchpad', 'l2'" in level.output
+    arch = runner.invoke(main, ["schedule", "attention_3pass", *SMALL, "--arch", "nope", "--no-png"])
+    assert arch.exit_code == 2 and "nope" in arch.output

@@ -38,3 +38,15 @@ def test_placement_rules():
     assert pad.lowest_start(300, 1) == 256
     assert pad.lowest_start(300, 600) is None
     assert not Scratchpad(1024, banks=4).fits(1025) and Scratchpad(1024, banks=4).fits(1024)
+
+
+def test_scratchpad_from_architecture():
+    import accel
+
+    from memory import scratchpad_from_architecture
+
+    edge = accel.load_architecture("edge")
+    assert scratchpad_from_architecture(edge) == Scratchpad(524288, banks=4, alignment=32)
+    assert scratchpad_from_architecture(edge, "scratchpad") == Scratchpad(65536, banks=8, alignment=16)
+    with pytest.raises(ValueError, match=r"architecture 'edge' has no level 'l3'; it has 'scratchpad', 'l2'"):
+        scratchpad_from_architecture(edge, "l3")
