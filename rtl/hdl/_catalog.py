@@ -215,7 +215,18 @@ def build_unit(unit: str, params: Mapping[str, object] | None = None) -> UnitDes
 
 
 def to_verilog(design: UnitDesign) -> str:
-    """Verilog text of ``design`` (top module ``design.top``, no source paths)."""
+    """Verilog text of ``design`` (top module ``design.top``, no source paths).
+
+    Parameters
+    ----------
+    design : UnitDesign
+        From :func:`build_unit`.
+
+    Raises
+    ------
+    TypeError
+        ``design`` is not a UnitDesign.
+    """
     if not isinstance(design, UnitDesign):
         raise TypeError(f"to_verilog: expected a UnitDesign from build_unit(), not {design!r}")
     return verilog.convert(design.component, name=design.top, emit_src=False)
