@@ -16,10 +16,13 @@ Access counting follows Timeloop's semantics for whole-tile buffers:
   the dense box its accesses span, so a ``p*stride+r`` dimension spans
   ``(P-1)*stride + R`` elements.
 * Per-PE children (``rf``, the latches) are fed through the array network: the
-  parent reads the bounding box of all PEs' tiles once per visit (multicast;
-  spatial reduction for outputs; a box, as Timeloop's AAHR point sets, so
-  operands PEs need at a stride count the gaps too) and each PE receives its
-  own tile.
+  parent reads what all PEs need once per visit (multicast; spatial reduction
+  for outputs) and each PE receives its own tile.  The register-file tiles of
+  the PEs lie side by side: their union is one box.  The latches' operands lie
+  ``rf``-tile extents apart: the parent reads the distinct ones (per
+  dimension, the smaller of their bounding box and the number of PE positions
+  along its ranks -- exact but where both terms of a sliding window step by
+  more than one, an upper bound there).
 * Outputs: every visit ends with a write-back of the tile (drain) and every
   visit but the first of each distinct tile starts with a re-read of its
   partial sums (fill).
@@ -221,12 +224,19 @@ class CostModel:
             return np.ones(ext.shape[0])
         return np.minimum((ext - 1.0) @ c.T + 1.0, self._dims[t]).prod(axis=1)
 
-    def _box(self, t: int, spread: np.ndarray, stride: np.ndarray) -> np.ndarray:
-        """Elements of the bounding box of one point per PE, PEs ``stride`` apart along each rank."""
+    def _spread(self, t: int, spread: np.ndarray, stride: np.ndarray) -> np.ndarray:
+        """Distinct elements of one point per PE, PEs ``stride`` apart along each rank.
+
+        Per dimension, the smaller of the points' bounding box and the number of
+        PE positions along its ranks: exact for single-rank dimensions and for
+        sliding windows whose terms do not both step by more than one.
+        """
         c = self._coeffs[t]
         if c.shape[0] == 0:
             return np.ones(spread.shape[0])
-        return np.minimum(((spread - 1.0) * stride) @ c.T + 1.0, self._dims[t]).prod(axis=1)
+        box = ((spread - 1.0) * stride) @ c.T + 1.0
+        positions = np.exp(np.log(spread) @ (c > 0).T)
+        return np.minimum(np.minimum(box, np.rint(positions)), self._dims[t]).prod(axis=1)
 
     def score(self, batch: MappingBatch, chunk: int = 4096) -> BatchResult:
         """Costs of every mapping of ``batch`` (invalid ones are flagged in ``valid``).
@@ -300,7 +310,7 @@ class CostModel:
                 if per_pe and par >= 1 and c == 0:
                     U = self._footprint(ti, T[:, 0, :] * S)  # the PEs' tiles side by side: one box
                 elif per_pe and par >= 1:
-                    U = self._box(ti, S, T[:, 0, :])  # one operand per PE, PEs T0 apart: their bounding box
+                    U = self._spread(ti, S, T[:, 0, :])  # one operand per PE, PEs T0 apart: distinct ones
                 else:
                     U = tile * inst
                 if t.role == "output":

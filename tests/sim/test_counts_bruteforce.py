@@ -109,8 +109,10 @@ def brute_force(problem, mapping, mode="data"):
                     continue
 
                 def parent_side(boxes):
-                    if per_pe and par >= 1:
+                    if per_pe and par >= 1 and c == 0:  # register-file tiles side by side
                         return _size(_union(boxes))
+                    if per_pe and par >= 1:  # one operand per PE: the distinct ones, per dimension
+                        return math.prod(len({b[0][d] for b in boxes}) for d in range(len(boxes[0][0])))
                     return sum(_size(b) for b in boxes)
 
                 if t.role == "output":
