@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["StudyResult", "StudyError", "check_run_args", "figure", "save_figure", "write_table", "fmt_pct"]
+__all__ = ["StudyResult", "StudyError", "check_run_args", "figure", "save_figure", "write_table"]
 
 
 class StudyError(ValueError):
@@ -112,7 +112,3 @@ def write_table(frame: Any, path: Path) -> Path:
     frame.to_csv(path, index=False)
     return path
 
-
-def fmt_pct(value: float) -> str:
-    """``0.953`` -> ``'95.3%'``."""
-    return f"{100 * value:.1f}%"

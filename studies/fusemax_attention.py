@@ -30,12 +30,18 @@ is the geometric mean over ``N``.
 
 Reduced version: ``N`` = 1K, 2K, 4K.
 
-Findings (full run, 2026-11-23): see ``studies/README.md`` and the printed
-findings.  In this model the FLAT-like design is bound by its 256-lane softmax
-unit at every length (about 10 % array utilization) and, from 8K tokens on,
-its score rows no longer fit the 8 MiB buffer; the FuseMax-like 1-pass design
-stays near 95 % utilization with a constant buffer.  The speedup we measure
-is larger than the paper's 6.7x and the energy ratio lower than its 79 %.
+Findings (full run of 2026-11-23, 2 s).  FuseMax-like on the 1-pass cascade
+against FLAT-like on the 3-pass cascade: 11.3x faster (geometric mean over
+1K to 256K; 9.5x up to 4K, 12.4x from 8K on) at 69 % of the energy (95 % at
+1K, 60 % from 8K on).  The FLAT-like design is bound by its 256-lane softmax
+unit at every length (10 % array utilization, 7.7 % once its score rows
+spill) and its buffer need grows as N (1.3 MiB at 1K, 8.3 MiB at 8K, past
+the 8 MiB buffer); the FuseMax-like 1-pass design stays at 94.8 %
+utilization with 0.82 MiB of buffer at every length.  Binding alone (both
+3-pass) gives 9.4x until the rows spill, then nothing; the 1-pass cascade
+alone (both FLAT-like) gives 1.1x to 1.4x and most of the energy saving.
+The paper reports 6.7x and 79 %: our speedup is larger and our energy
+ratio lower, see ``studies/README.md`` for why.
 """
 
 from __future__ import annotations
