@@ -90,14 +90,15 @@ def run_command(spec: str, store: str | None, scheduler: str | None, workers: in
 @click.argument("store", type=click.Path(dir_okay=False))
 @_SCHEDULER
 @_WORKERS
+@click.option("--retry-errors", is_flag=True, help="Also evaluate again the points that ended in an unexpected error.")
 @json_option
 @report_errors
-def resume_command(store: str, scheduler: str | None, workers: int, as_json: bool) -> None:
-    """Evaluate the points of STORE still pending (after an interruption)."""
+def resume_command(store: str, scheduler: str | None, workers: int, retry_errors: bool, as_json: bool) -> None:
+    """Evaluate the points of STORE still pending (after an interruption); nothing stored is recomputed."""
     from accel.sweep import resume_sweep
 
     with progress_bar(not as_json, f"resume {Path(store).name}") as progress:
-        summary = resume_sweep(store, scheduler=scheduler, workers=workers, progress=progress)
+        summary = resume_sweep(store, scheduler=scheduler, workers=workers, progress=progress, retry_errors=retry_errors)
     finish(summary, as_json)
 
 

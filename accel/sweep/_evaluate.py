@@ -138,24 +138,9 @@ def _area_registry() -> Any:
     return default_registry()
 
 
-def _mappers() -> tuple[Any, Any]:
-    """``(map_einsum, search_mappings)`` of the ``mapping`` package.
-
-    Thin adapter: the mapper is read from ``mapping``'s public API; until
-    that package exports it, from the module that defines it.
-    """
-    try:
-        from mapping import map_einsum, search_mappings
-    except ImportError:
-        from mapping._mapper import map_einsum
-        from mapping._search import search_mappings
-    return map_einsum, search_mappings
-
-
 def _map_report(cascade: Any, arch: Any, options: MappingOptions) -> Any:
+    from mapping import map_einsum, search_mappings
     from sim import combine
-
-    map_einsum, search_mappings = _mappers()
 
     weights = tuple(cascade.weights) or None
     reports = []

@@ -81,7 +81,7 @@ def _dask(tasks: list[PointTask], scheduler: str | None, workers: int,
 
     cluster = None
     if scheduler is None:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
                                silence_logs=logging.ERROR)
         client = Client(cluster)
     else:
@@ -185,14 +185,20 @@ def _base_dict(spec: SweepSpec) -> Any:
 
 
 def resume_sweep(store_path: str | Path, scheduler: str | None = None, workers: int = 2,
-                 progress: Progress | None = None, connect_timeout: float = 10.0) -> RunSummary:
+                 progress: Progress | None = None, connect_timeout: float = 10.0,
+                 retry_errors: bool = False) -> RunSummary:
     """Evaluate the points of the store at ``store_path`` that are still pending.
+
+    Points already evaluated are never recomputed, except those that ended in
+    an unexpected ``'error'`` when ``retry_errors`` is set.
 
     Parameters
     ----------
     store_path : str or Path
     scheduler, workers, progress, connect_timeout
         As :func:`run_sweep`.
+    retry_errors : bool
+        Evaluate ``'error'`` points again.
 
     Raises
     ------
@@ -206,6 +212,8 @@ def resume_sweep(store_path: str | Path, scheduler: str | None = None, workers: 
         sweep = store.meta().get("sweep")
         if sweep is None:
             raise StoreError(f"sweep store {str(store_path)!r} was never started by `accel sweep run`; nothing to resume")
+        if retry_errors:
+            store.reset_errors()
         counts = store.counts()
         return _execute(store, sweep, counts["total"] - counts["pending"], scheduler, workers, progress, start,
                         connect_timeout)

@@ -222,6 +222,13 @@ class ResultStore:
         if cur.rowcount != 1:
             raise StoreError(f"result {result.key!r} is not a pending point of sweep store {str(self.path)!r}")
 
+    def reset_errors(self) -> int:
+        """Mark ``'error'`` points pending again (to retry them after a fix); return how many."""
+        cleared = ", ".join(f"{c} = NULL" for c in (*METRICS, *_JSON_COLUMNS[1:], "report", "seconds"))
+        with self._db:
+            cur = self._db.execute(f"UPDATE points SET status = 'pending', reason = '', {cleared} WHERE status = 'error'")
+        return cur.rowcount
+
     def counts(self) -> dict[str, int]:
         """Points per status (``pending`` and every status in :data:`STATUSES`), and ``total``."""
         out = {s: 0 for s in ("pending", *STATUSES)}

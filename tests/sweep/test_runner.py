@@ -119,7 +119,7 @@ def test_resume_needs_a_started_store(tmp_path):
 def test_sweep_on_a_dask_local_cluster(tmp_path, small_spec_path):
     distributed = pytest.importorskip("distributed")
     spec = load_spec(small_spec_path)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
                                   silence_logs=logging.ERROR) as cluster:
         summary = run_sweep(spec, tmp_path / "dask.sqlite", scheduler=cluster.scheduler_address)
     assert (summary.evaluated, summary.lost) == (12, 0)
