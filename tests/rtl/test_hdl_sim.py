@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from amaranth.hdl import Module
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
 from amaranth.sim import Simulator
 
 from rtl import numerics
 from rtl.bench import operand_stream
 from rtl.bench._models import acc_from_bus, gemm_model, mac_model
-from rtl.hdl import LMul, Fp8Multiplier, Mac, SystolicArray, arith
+from rtl.hdl import Fp8Multiplier, LMul, Mac, SystolicArray, arith
+from rtl.hdl._arith import mac_datapath
 
 
 def _comb(dut, a, b):
@@ -131,3 +135,54 @@ def test_array_gemm_with_bubbles_and_backpressure(dataflow):
     sim.add_testbench(monitor)
     sim.run_until(1e-3)
     assert np.array_equal(np.array(outs), expected)
+
+
+class _FusedAdd(wiring.Component):
+    """The MAC datapath alone: y = c + a*b, combinational."""
+
+    def __init__(self, spec):
+        self.spec = spec
+        bits = spec.operand_bits
+        super().__init__({"a": In(bits), "b": In(bits), "c": In(spec.acc_width), "y": Out(spec.acc_width)})
+
+    def elaborate(self, platform):
+        m = Module()
+        m.d.comb += self.y.eq(mac_datapath(m, self.spec, self.a, self.b, self.c, "mac"))
+        return m
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [arith("fp8", fmt="e5m2", accumulator="fp32"), arith("fp8", fmt="e4m3", accumulator="fp16"), arith("lmul", fmt="e4m3", accumulator="bf16")],
+    ids=lambda s: s.label,
+)
+def test_fused_add_near_cancellation_and_underflow(spec):
+    # Accumulators a few ulps from -product (massive cancellation, exact zeros,
+    # sticky bits at the rounding point) and tiny ones (subnormal results).
+    rng = np.random.default_rng(41)
+    n = 600
+    a, b = rng.integers(0, 256, n), rng.integers(0, 256, n)
+    if spec.kind == "fp8":
+        prod = numerics.decode(numerics.fp8_mul(a, b, spec.fmt), numerics.FP32)
+    else:
+        prod = numerics.decode(numerics.lmul(a, b, spec.fmt), spec.fmt)
+    prod = np.where(np.isfinite(prod), prod, 1.0)
+    acc_fmt = spec.accumulator.fmt
+    ulps = rng.integers(-4, 5, n) * rng.choice([1.0, 0.5, 0.25, 0.0], n) * 2.0**-acc_fmt.man_bits
+    target = -prod * (1 + ulps)
+    target = np.where(rng.random(n) < 0.2, target * 2.0 ** rng.integers(-30, -5, n), target)
+    c = numerics.encode(target, acc_fmt, saturate=True).astype(np.int64)
+    dut = _FusedAdd(spec)
+    got = []
+
+    async def bench(ctx):
+        for i in range(n):
+            ctx.set(dut.a, int(a[i]))
+            ctx.set(dut.b, int(b[i]))
+            ctx.set(dut.c, int(c[i]))
+            got.append(ctx.get(dut.y))
+
+    sim = Simulator(dut)
+    sim.add_testbench(bench)
+    sim.run()
+    assert np.array_equal(np.array(got), mac_model(spec, a, b, c))
