@@ -68,7 +68,8 @@ def test_bad_input(arch):
 def test_reduced_run(tmp_path):
     r = fusemax_attention.run(tmp_path, reduced=True)
     t = r.table
-    assert sorted(set(t.seq_len)) == [1024, 2048, 4096] and len(t) == 18
+    assert sorted(set(t.seq_len)) == [1024, 2048, 4096] and len(t) == 27
+    assert set(t.dataflow) == {"unfused", "flat", "fusemax"}
     one = t[(t.cascade == "1-pass") & (t.dataflow == "fusemax")]
     flat = t[(t.cascade == "3-pass") & (t.dataflow == "flat")]
     assert (one.latency_cycles.to_numpy() < flat.latency_cycles.to_numpy()).all()

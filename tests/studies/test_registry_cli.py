@@ -75,4 +75,4 @@ def test_cli_runs_a_reduced_study(tmp_path):
     record = json.loads(out.output)
     assert record["reduced"] is True and record["name"] == "fusemax_attention"
     assert (tmp_path / "table.csv").is_file() and (tmp_path / "fusemax_attention.png").is_file()
-    assert len(record["table"]) == 3 * 3 * 2
+    assert len(record["table"]) == 3 * 3 * 3
