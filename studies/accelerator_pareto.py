@@ -22,7 +22,7 @@ FP32 add).  The Pareto front over (latency, energy, area) comes from
 Reduced version: a 64-token block of hidden size 256 (4 heads), three units,
 two array sizes, one buffer, 200 samples per Einsum.
 
-Findings (full run of 2026-11-23, 80 design points, 40 s).  Latency is
+Findings (full run of 2026-11-23, 80 design points, 60 s).  Latency is
 nearly the same for the three 8-bit units at a given design (same operand
 widths; INT8 within 2 %, its cheaper MAC tilts the EDP-driven mapper);
 energy and area differ mainly through the MAC.  INT8 arrays are the whole (latency, energy, area) front (7 of 80
