@@ -10,12 +10,8 @@ text), so it pickles cheaply to Dask workers on any machine.
   (``mapper: ilp``, the CoSA-style ILP, falling back to a seeded search where
   the ILP finds nothing); their :class:`sim.Report`\\ s are summed with
   :func:`sim.combine` (Einsums run one after another).
-* Area model: :func:`accel.area_table` with the estimator registry, i.e.
-  ``MAC area x MACs (PEs x MACs per PE per cycle) + register file area x PEs
-  + SRAM area of every on-chip level + vector-unit lanes``; each piece comes
-  from the most accurate registered estimator (RTL synthesis where it is
-  registered, else the Horowitz 45 nm table scaled to the node).  Wires,
-  control and the network are not counted.
+* Area: computed once per design when the sweep is planned (see
+  :mod:`accel.sweep._area`) and carried by the task.
 * A workload that does not fit a design point (no legal mapping) is a result
   with status ``'infeasible'`` and the mapper's reason; an architecture
   variant the spec validator rejects is ``'invalid'``; an unexpected failure
@@ -67,6 +63,8 @@ class PointTask:
     simulator : str
     invalid_reason : str
         Why the derived architecture is invalid (empty when it is valid).
+    area : tuple of (str, float)
+        mm^2 per component of the design (empty when it is invalid).
     """
 
     key: str
@@ -79,6 +77,7 @@ class PointTask:
     mapping: MappingOptions
     simulator: str = "analytical"
     invalid_reason: str = ""
+    area: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -132,12 +131,6 @@ def _cascade(text: str) -> Any:
     return loads_cascade(text, source="<sweep workload>")
 
 
-def _area_registry() -> Any:
-    from accel import default_registry
-
-    return default_registry()
-
-
 def _map_report(cascade: Any, arch: Any, options: MappingOptions) -> Any:
     from mapping import map_einsum, search_mappings
     from sim import combine
@@ -156,15 +149,12 @@ def _map_report(cascade: Any, arch: Any, options: MappingOptions) -> Any:
 
 
 def _result(task: PointTask, arch: Any, report: Any, seconds: float) -> PointResult:
-    from accel import area_table
-
-    area = area_table(arch, _area_registry())
     dram_bytes = sum(e.count for e in report.energy if e.component == "dram" and e.per == "byte")
     metrics = (
         ("latency_cycles", float(report.total_cycles)),
         ("latency_s", float(report.seconds)),
         ("energy_pj", float(report.energy_pj)),
-        ("area_mm2", float(area.total_mm2)),
+        ("area_mm2", float(sum(mm2 for _, mm2 in task.area))),
         ("edp", float(report.edp)),
         ("utilization", float(report.utilization)),
         ("spatial_utilization", float(report.spatial_utilization)),
@@ -180,7 +170,7 @@ def _result(task: PointTask, arch: Any, report: Any, seconds: float) -> PointRes
         status="ok",
         metrics=metrics,
         energy_breakdown=tuple(sorted(report.energy_by_component().items())),
-        area_breakdown=tuple((e.key, e.um2 / 1e6) for e in area.entries),
+        area_breakdown=tuple(task.area),
         cycles_by_cause=tuple(report.cycles_by_cause),
         report=json.dumps(report.to_dict(), sort_keys=True, default=str),
         seconds=seconds,

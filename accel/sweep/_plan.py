@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._area import area_registry, design_area
 from ._evaluate import PointTask
 from ._hash import content_hash, tool_version
 from ._spec import SweepSpec
@@ -35,21 +36,25 @@ def plan(spec: SweepSpec) -> tuple[PointTask, ...]:
     version = tool_version()
     base = to_dict(spec.base)
     options = spec.mapping.to_dict()
+    derived: list[tuple[Any, Any, str]] = []
+    for design in spec.designs():
+        try:
+            derived.append((design, derive(spec.base, dict(design.changes)), ""))
+        except SpecError as exc:
+            derived.append((design, None, "invalid architecture: " + "; ".join(f"{p}: {m}" for p, m in exc.errors)))
+    registry = area_registry(spec.area, [a for _, a, _ in derived if a is not None])
     tasks: list[PointTask] = []
     seen: set[str] = set()
-    for design in spec.designs():
-        arch: Any = None
-        reason = ""
-        try:
-            arch = to_dict(derive(spec.base, dict(design.changes)))
-        except SpecError as exc:
-            reason = "invalid architecture: " + "; ".join(f"{p}: {m}" for p, m in exc.errors)
+    for design, derived_arch, reason in derived:
+        arch = to_dict(derived_arch) if derived_arch is not None else None
+        area = design_area(derived_arch, registry) if derived_arch is not None else ()
         for wl in spec.workloads:
             content = {
                 "arch": arch if arch is not None else {"base": base, "changes": [list(c) for c in design.changes]},
                 "workload": wl.text,
                 "mapping": options,
                 "simulator": spec.simulator,
+                "area": [list(a) for a in area],
                 "tool": version,
             }
             key = content_hash(content)
@@ -57,5 +62,5 @@ def plan(spec: SweepSpec) -> tuple[PointTask, ...]:
                 continue
             seen.add(key)
             tasks.append(PointTask(key, design.index, wl.label, design.changes, design.labels, arch, wl.text,
-                                   spec.mapping, spec.simulator, reason))
+                                   spec.mapping, spec.simulator, reason, area))
     return tuple(tasks)

@@ -18,6 +18,7 @@ A spec (see ``examples/sweeps/*.yaml``)::
     sampling: {method: grid}        # or {method: random|lhs, samples: 100, seed: 0}
     mapping: {mapper: search, objective: edp, samples: 2000, seed: 0}
     simulator: analytical
+    area: table                     # or rtl: MAC area from Yosys synthesis of the project's RTL
     objectives: [latency, energy, area]
 """
 
@@ -30,6 +31,7 @@ from typing import Any
 
 import yaml
 
+from ._area import AREA_MODELS
 from ._axes import SCALES, Axis
 from ._errors import SweepSpecError
 from ._options import MappingOptions, WorkloadSpec, build_workload, mapping_options
@@ -42,7 +44,7 @@ __all__ = ["SweepSpec", "Sampling", "load_spec", "parse_spec", "OBJECTIVES", "SI
 OBJECTIVES: tuple[str, ...] = ("latency", "energy", "area", "edp")
 #: Models a point may be evaluated with.
 SIMULATORS: tuple[str, ...] = ("analytical",)
-_KEYS = ("name", "description", "base", "set", "workloads", "axes", "sampling", "mapping", "simulator", "objectives")
+_KEYS = ("name", "description", "base", "set", "workloads", "axes", "sampling", "mapping", "simulator", "area", "objectives")
 _SAMPLING_KEYS = ("method", "samples", "seed")
 _RANGE_KEYS = ("range", "scale", "integer", "steps")
 
@@ -72,6 +74,8 @@ class SweepSpec:
     simulator : str
     objectives : tuple of str
     description : str
+    area : str
+        Area model, ``'table'`` or ``'rtl'`` (see :mod:`accel.sweep._area`).
     data : dict
         The spec as plain data (what the store keeps, to resume from).
     """
@@ -86,6 +90,7 @@ class SweepSpec:
     objectives: tuple[str, ...]
     description: str = ""
     data: Any = None
+    area: str = "table"
 
     def designs(self) -> tuple[DesignPoint, ...]:
         """The sampled design points (deterministic for a given spec)."""
@@ -308,6 +313,9 @@ def parse_spec(data: Any, source: str = "<string>", base_dir: str | Path = ".") 
     simulator = data.get("simulator", "analytical")
     if simulator not in SIMULATORS:
         c.add("simulator", f"must be one of {', '.join(SIMULATORS)}, not {simulator!r}")
+    area = data.get("area", "table")
+    if area not in AREA_MODELS:
+        c.add("area", f"must be one of {', '.join(AREA_MODELS)}, not {area!r}")
     objectives = data.get("objectives", ["latency", "energy", "area"])
     if not isinstance(objectives, list) or len(objectives) < 2 or any(o not in OBJECTIVES for o in objectives):
         c.add("objectives", f"must be a list of two or more of {', '.join(OBJECTIVES)}, not {objectives!r}")
@@ -316,7 +324,7 @@ def parse_spec(data: Any, source: str = "<string>", base_dir: str | Path = ".") 
         raise SweepSpecError(c.errors, source)
     plain = yaml.safe_load(yaml.safe_dump(dict(data), sort_keys=False))
     return SweepSpec(name, base, tuple(workloads), tuple(axes), sampling, mapping, simulator, tuple(objectives),
-                     str(data.get("description", "")), plain)
+                     str(data.get("description", "")), plain, area)
 
 
 def load_spec(path: str | Path) -> SweepSpec:

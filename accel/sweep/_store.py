@@ -51,7 +51,7 @@ def _task_json(task: PointTask) -> str:
         "key": task.key, "design": task.design, "workload": task.workload,
         "changes": [list(c) for c in task.changes], "labels": [list(lb) for lb in task.labels],
         "arch": task.arch, "workload_text": task.workload_text, "mapping": task.mapping.to_dict(),
-        "simulator": task.simulator, "invalid_reason": task.invalid_reason,
+        "simulator": task.simulator, "invalid_reason": task.invalid_reason, "area": [list(a) for a in task.area],
     }, sort_keys=True)
 
 
@@ -60,7 +60,7 @@ def _task_from_json(text: str) -> PointTask:
     return PointTask(
         d["key"], int(d["design"]), d["workload"], tuple((p, v) for p, v in d["changes"]),
         tuple((n, v) for n, v in d["labels"]), d["arch"], d["workload_text"], MappingOptions(**d["mapping"]),
-        d["simulator"], d["invalid_reason"],
+        d["simulator"], d["invalid_reason"], tuple((k, float(v)) for k, v in d["area"]),
     )
 
 

@@ -133,3 +133,30 @@ def test_sweep_on_a_dask_local_cluster(tmp_path, small_spec_path):
 def test_unreachable_scheduler(tmp_path, small_spec_path):
     with pytest.raises(ValueError, match=r"cannot reach the Dask scheduler at 'tcp://127\.0\.0\.1:9'"):
         run_sweep(load_spec(small_spec_path), tmp_path / "s.sqlite", scheduler="tcp://127.0.0.1:9", connect_timeout=1.0)
+
+
+@pytest.mark.slow
+def test_rtl_area_model_uses_the_synthesized_mac():
+    pytest.importorskip("rtl.synth")
+    text = """
+name: rtl_area
+base: fusemax_like
+workloads: [{name: gemm, params: {M: 16, N: 16, K: 16}}]
+axes:
+  pe_array.rows: [4]
+  pe_array.cols: [4]
+  arith.kind: [int8_mac]
+area: MODEL
+"""
+    rtl_task = plan(parse_spec(text.replace("MODEL", "rtl")))[0]
+    table_task = plan(parse_spec(text.replace("MODEL", "table")))[0]
+    assert rtl_task.key != table_task.key  # the area numbers are part of the content hash
+    rtl_area, table_area = dict(rtl_task.area), dict(table_task.area)
+    assert rtl_area["global_buffer"] == table_area["global_buffer"]  # SRAM still from the table
+    from accel import derive, load_architecture
+    from rtl.synth import RTLSynthesisEstimator  # noqa: F401 - the estimator the model registers
+
+    arch = derive(load_architecture("fusemax_like"), {"pe_array.rows": 4, "pe_array.cols": 4, "arith.kind": "int8_mac"})
+    assert arch.peak_macs_per_cycle == 16
+    assert rtl_area["mac"] != table_area["mac"]
+    assert 16 * 500e-6 < rtl_area["mac"] < 16 * 2000e-6  # hundreds of NAND2 equivalents per MAC at 45 nm
