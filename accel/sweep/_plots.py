@@ -115,7 +115,9 @@ def plot_pareto(frame: Any, out_path: str | Path, colour: str | None = None,
         ax.set_ylabel("energy (uJ)")
         ax.set_title(f"{wl}: marker area ~ chip area")
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(title=colour, fontsize="small")
+        legend = ax.legend(title=colour, fontsize="small")
+        for handle in legend.legend_handles:
+            handle.set_sizes([40])
     return _save(fig, out_path)
 
 
