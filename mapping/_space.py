@@ -87,9 +87,9 @@ def rank_candidates(problem: Problem, r: int, pad: bool = True) -> np.ndarray:
             floor = sum(t.bits / 8 for t in held)
             for t in held:
                 room = (st.capacity - floor + t.bits / 8) / (t.bits / 8)  # elements t may take
-                for row in t.coeffs:
+                for row, size in zip(t.coeffs, t.dim_sizes):
                     if row[r]:
-                        keep &= row[r] * (ext[:, i] - 1) + 1 <= room
+                        keep &= np.minimum(row[r] * (ext[:, i] - 1) + 1, size) <= room
         parts.append(c[keep])
     return np.concatenate(parts, axis=0)
 
