@@ -54,7 +54,7 @@ def _best_per_unit(frame) -> list[dict]:
 
 
 @click.command(name="demo")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="results/demo", show_default=True,
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False), default="results/demo", show_default=True,
               help="Folder for the store, tables and plots.")
 @click.option("--workers", type=click.IntRange(min=0), default=2, show_default=True,
               help="Worker processes of the local Dask cluster; 0 runs in this process.")

@@ -170,7 +170,7 @@ def _axis_columns(frame: Any) -> list[str]:
 
 @group.command(name="plot")
 @click.argument("store", type=click.Path(dir_okay=False))
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Folder for the PNGs (default: next to the store, <store>_plots/).")
 @click.option("--kind", "kinds", type=click.Choice(["pareto", "energy", "roofline"]), multiple=True,
               help="Which plots (repeatable; default: all three).")

@@ -77,3 +77,22 @@ def test_corrupt_or_missing_store_exits_2(tmp_path, small_spec_path):
         args = [str(tmp_path / "none.sqlite")] + ([str(tmp_path / "x.csv")] if cmd == "export" else [])
         result = invoke("sweep", cmd, *args)
         assert result.exit_code == 2 and "no sweep store" in result.output
+
+
+def _leaves(cmd, path=()):
+    import click
+
+    if isinstance(cmd, click.Group):
+        for name, sub in cmd.commands.items():
+            yield from _leaves(sub, (*path, name))
+    else:
+        yield path, cmd
+
+
+def test_every_accel_command_has_help_and_json():
+    leaves = list(_leaves(main))
+    assert ("sweep", "run") in [p for p, _ in leaves] and ("demo",) in [p for p, _ in leaves]
+    for path, cmd in leaves:
+        result = invoke(*path, "--help")
+        assert result.exit_code == 0 and "Usage:" in result.output, path
+        assert "--json" in result.output, f"accel {' '.join(path)} has no --json"
