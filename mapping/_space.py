@@ -63,14 +63,14 @@ def splits(n: int, k: int) -> np.ndarray:
     return np.array(_splits(n, k), dtype=np.int64).reshape(-1, k)
 
 
-def rank_candidates(problem: Problem, r: int, pad: bool = True) -> np.ndarray:
+def rank_candidates(problem: Problem, r: int, pad: bool = True, prune: bool = True) -> np.ndarray:
     """Factor tuples of rank ``r`` over the slots (levels..., rows, cols) that respect the array.
 
     Spatial factors exceed neither the array nor the axes' allowed ranks, and
     no level's tile of a tensor is too large along ``r`` alone (with one
     element of everything else the level keeps): an exact pruning, it drops
-    no legal mapping.  With ``pad``, the padded sizes of :func:`padded_sizes`
-    are included.
+    no legal mapping (``prune=False`` keeps them).  With ``pad``, the padded
+    sizes of :func:`padded_sizes` are included.
     """
     nl = len(problem.storage)
     sizes = padded_sizes(problem.sizes[r]) if pad else (problem.sizes[r],)
@@ -80,6 +80,9 @@ def rank_candidates(problem: Problem, r: int, pad: bool = True) -> np.ndarray:
         keep = (c[:, nl] <= (problem.rows if problem.row_allowed[r] else 1)) & (
             c[:, nl + 1] <= (problem.cols if problem.col_allowed[r] else 1)
         )
+        if not prune:
+            parts.append(c[keep])
+            continue
         ext = np.cumprod(c[:, :nl], axis=1)
         ext[:, 1:] *= (c[:, nl] * c[:, nl + 1])[:, None]
         for i, st in enumerate(problem.storage[:-1]):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import accel
@@ -112,3 +113,31 @@ def test_solver_timeout_without_incumbent_is_reported(monkeypatch):
     with pytest.raises(InfeasibleMappingError, match=r"\(highs, 0.5 s\) found no mapping: status 'timeout'; the best random-search mapping is attached") as info:
         map_einsum(e, GEMM.shapes, arch, time_limit=0.5)
     assert info.value.best is not None and info.value.exit_code == 3
+
+
+@pytest.mark.parametrize("arch_name", ["edge", "eyeriss_like", "tpu_like"])
+def test_capacity_pruning_drops_only_illegal_factorizations(arch_name):
+    from mapping import build_problem
+    from mapping._search import batch_from_factors
+    from mapping._space import order_family, rank_candidates
+    from sim.analytical import cost_model
+
+    e = CONV.einsums[-1]
+    arch = accel.load_architecture(arch_name)
+    model = cost_model(e, CONV.shapes, arch, weights=CONV.weights)
+    p = model.problem
+    nl = len(p.storage)
+    minimal = [np.array([1] * (nl - 1) + [size, 1, 1]) for size in p.sizes]  # every other rank in DRAM
+    dropped_total = 0
+    for r in range(len(p.ranks)):
+        full = {tuple(c) for c in rank_candidates(p, r, prune=False)}
+        kept = {tuple(c) for c in rank_candidates(p, r)}
+        dropped = sorted(full - kept)
+        dropped_total += len(dropped)
+        if not dropped:
+            continue
+        fm = np.array([[np.array(d) if q == r else minimal[q] for q in range(len(p.ranks))] for d in dropped])
+        orders = np.repeat(order_family(p)[:1][None], len(dropped), axis=0).repeat(nl, axis=1)
+        assert not model.score(batch_from_factors(fm, orders)).valid.any()
+    if arch_name == "tpu_like":  # its 2-byte weight registers cut many factorizations
+        assert dropped_total > 0
