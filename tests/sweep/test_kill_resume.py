@@ -63,7 +63,7 @@ def test_sigkill_then_resume_loses_nothing_and_computes_nothing_twice(tmp_path):
         while _done(store) < 3:
             assert proc.poll() is None, "the sweep ended before it could be killed"
             assert time.monotonic() < deadline, "no results stored within 120 s"
-            time.sleep(0.05)
+            time.sleep(0.02)
     finally:
         os.killpg(proc.pid, signal.SIGKILL)  # the sweep and its Dask workers: the group this test started
         proc.wait()
