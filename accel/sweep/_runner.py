@@ -6,14 +6,18 @@ existing Dask cluster instead (its workers need ``accel`` installed).
 ``workers=0`` evaluates in this process without Dask (for debugging and
 small runs).  At most a few tasks per worker thread are in flight, so a
 killed sweep holds little unfinished work; whatever was recorded stays.
+While it evaluates, a run holds an exclusive ``flock`` on ``<store>.lock``
+(dropped by the OS when the process dies, even by SIGKILL), so two runs of
+one store never compute the same point twice.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -117,13 +121,38 @@ def _dask(tasks: list[PointTask], scheduler: str | None, workers: int,
             cluster.close()
 
 
+@contextlib.contextmanager
+def _exclusive(store_path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``<store>.lock`` while evaluating (the OS drops it if the process dies)."""
+    import fcntl
+
+    lock_path = Path(str(store_path) + ".lock")
+    with open(lock_path, "a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StoreError(f"sweep store {str(store_path)!r} is being run by another process; "
+                             "wait for it or stop it first") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def _execute(store: ResultStore, sweep: str, reused: int, scheduler: str | None, workers: int,
              progress: Progress | None, start: float, connect_timeout: float) -> RunSummary:
-    tasks = list(store.pending())
-    total = store.counts()["total"]
-    evaluated = lost = 0
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
         raise ValueError(f"workers must be an integer >= 0 (0 runs in this process), not {workers!r}")
+    with _exclusive(store.path):
+        return _execute_locked(store, sweep, reused, scheduler, workers, progress, start, connect_timeout)
+
+
+def _execute_locked(store: ResultStore, sweep: str, reused: int, scheduler: str | None, workers: int,
+                    progress: Progress | None, start: float, connect_timeout: float) -> RunSummary:
+    tasks = list(store.pending())
+    total = store.counts()["total"]
+    reused = total - len(tasks)
+    evaluated = lost = 0
     if tasks:
         stream = _serial(tasks) if workers == 0 and scheduler is None else _dask(tasks, scheduler, workers or 1, connect_timeout)
         for task, result in stream:

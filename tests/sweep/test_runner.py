@@ -160,3 +160,16 @@ area: MODEL
     assert arch.peak_macs_per_cycle == 16
     assert rtl_area["mac"] != table_area["mac"]
     assert 16 * 500e-6 < rtl_area["mac"] < 16 * 2000e-6  # hundreds of NAND2 equivalents per MAC at 45 nm
+
+
+def test_a_store_runs_in_one_process_at_a_time(tmp_path, small_spec_path):
+    import fcntl
+
+    store = tmp_path / "s.sqlite"
+    spec = load_spec(small_spec_path)
+    run_sweep(spec, store, workers=0)
+    with open(str(store) + ".lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running sweep holds it
+        with pytest.raises(ValueError, match=r"is being run by another process"):
+            resume_sweep(store, workers=0)
+    assert resume_sweep(store, workers=0).reused == 12
