@@ -9,6 +9,7 @@ improves the exact objective).  The solver's status and gap are reported.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import re
@@ -273,6 +274,10 @@ def map_cascade(
         As :func:`map_einsum` (default True here, so one awkward Einsum does
         not stop the cascade; its result says ``'fallback'``).
 
+    Einsums that pose the same problem up to tensor names (the repeated
+    layers of a network) are solved once; the others reuse that mapping with
+    their own report (see their ``notes``).
+
     Raises
     ------
     dataflow.UnknownNameError
@@ -281,10 +286,37 @@ def map_cascade(
         As :func:`map_einsum`.
     """
     from sim import combine
+    from sim.analytical import cost_model, report_for
 
     chosen = [cascade.einsum(n) for n in einsums] if einsums else list(cascade.einsums)
     weights = tuple(cascade.weights) or None
-    results = tuple(
-        map_einsum(e, cascade.shapes, arch, objective, solver, time_limit, weights=weights, fallback=fallback) for e in chosen
+    results, solved = [], {}
+    for e in chosen:
+        start = time.perf_counter()
+        model = cost_model(e, cascade.shapes, arch, weights)
+        key = problem_signature(model.problem)
+        first = solved.get(key)
+        if first is None:
+            res = map_einsum(e, cascade.shapes, arch, objective, solver, time_limit, weights=weights, fallback=fallback)
+            solved[key] = res
+        else:  # the same problem up to names (a repeated layer): same mapping, its own report
+            old, ranks = first.mapping, model.problem.ranks
+            rename = dict(zip(old.ranks, ranks))
+            mapping = dataclasses.replace(
+                old, einsum=e.name, ranks=ranks, orders=tuple(tuple(rename[r] for r in o) for o in old.orders)
+            )
+            report = report_for(model, mapping)
+            res = MapResult(mapping, report, first.status, first.gap, objective, objective_of(report, objective), first.solver,
+                            time.perf_counter() - start, 1, (f"same problem as Einsum {first.mapping.einsum!r}: its mapping reused",))
+        results.append(res)
+    return CascadeMapping(cascade.name, tuple(results), combine([r.report for r in results], name=cascade.name))
+
+
+def problem_signature(problem: Any) -> tuple:
+    """What decides the best mapping of a problem, names of the Einsum, tensors and ranks aside."""
+    p = problem
+    return (
+        p.arch, p.sizes, p.row_allowed, p.col_allowed, p.unit, p.ops_per_point, p.ops_per_cycle, p.macs, p.ops,
+        tuple((t.role, t.bits, t.coeffs, t.dim_sizes) for t in p.tensors),
+        tuple((st.name, st.holds) for st in p.storage),
     )
-    return CascadeMapping(cascade.name, results, combine([r.report for r in results], name=cascade.name))

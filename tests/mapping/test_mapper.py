@@ -141,3 +141,18 @@ def test_capacity_pruning_drops_only_illegal_factorizations(arch_name):
         assert not model.score(batch_from_factors(fm, orders)).valid.any()
     if arch_name == "tpu_like":  # its 2-byte weight registers cut many factorizations
         assert dropped_total > 0
+
+
+def test_map_cascade_solves_repeated_layers_once():
+    cascade = dataflow.parse_cascade(
+        ["Y[m,n] = X[m,k] * W1[k,n]", "Z[m,j] = Y[m,n] * W2[n,j]"], {"m": 8, "k": 16, "n": 16, "j": 16}, name="two"
+    )
+    arch = accel.load_architecture("edge")
+    out = map_cascade(cascade, arch)
+    first, second = out.results
+    assert "same problem as Einsum 'Y': its mapping reused" in second.notes
+    e = cascade.einsum("Z")
+    assert second.mapping.ranks == e.ranks and second.mapping.einsum == "Z"
+    validate_mapping(e, cascade.shapes, arch, second.mapping)
+    assert second.report.edp == pytest.approx(evaluate(e, cascade.shapes, arch, second.mapping).edp)
+    assert second.objective_value == pytest.approx(first.objective_value)
