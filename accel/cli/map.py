@@ -81,23 +81,21 @@ def command(workload: str, arch: str, pairs: tuple[str, ...], einsums: tuple[str
     when no mapping exists (the best one found so far, if any, is printed first).
     """
     from accel import load_architecture
-    from mapping import InfeasibleMappingError, map_einsum
-    from sim import combine
+    from mapping import InfeasibleMappingError, map_cascade
 
     cascade = resolve(workload, parse_params(pairs))
     hw = load_architecture(arch)
     chosen = [cascade.einsum(n) for n in einsums] if einsums else list(cascade.einsums)
     weights = tuple(cascade.weights) or None
-    results = []
-    for e in chosen:
-        try:
-            results.append(map_einsum(e, cascade.shapes, hw, objective, solver, time_limit, weights=weights))
-        except InfeasibleMappingError as exc:
-            if exc.best is not None and not as_json:
-                click.echo(f"best feasible mapping found before giving up (random search):\n")
-                click.echo(format_result(exc.best, _holds(e, cascade.shapes, hw, weights), e.iteration_space(cascade.shapes)))
-            raise
-    total = combine([r.report for r in results], name=cascade.name)
+    try:
+        out = map_cascade(cascade, hw, objective, solver, time_limit, einsums=[e.name for e in chosen], fallback=False)
+    except InfeasibleMappingError as exc:
+        if exc.best is not None and not as_json:
+            e = cascade.einsum(exc.best.mapping.einsum)
+            click.echo("best feasible mapping found before giving up (random search):\n")
+            click.echo(format_result(exc.best, _holds(e, cascade.shapes, hw, weights), e.iteration_space(cascade.shapes)))
+        raise
+    results, total = out.results, out.report
     if as_json:
         echo_json({"cascade": cascade.name, "arch": hw.name, "results": [r.to_dict() for r in results], "total": total.to_dict()})
         return
