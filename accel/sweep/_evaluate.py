@@ -9,7 +9,10 @@ text), so it pickles cheaply to Dask workers on any machine.
   search scored by the analytical model) or :func:`mapping.map_einsum`
   (``mapper: ilp``, the CoSA-style ILP, falling back to a seeded search where
   the ILP finds nothing); their :class:`sim.Report`\\ s are summed with
-  :func:`sim.combine` (Einsums run one after another).
+  :func:`sim.combine` (Einsums run one after another).  With
+  ``simulator: cycle`` the mapped cascade is run instead by the SimPy
+  cycle-level simulator (:func:`sim.cycle.simulate_cascade`, every Einsum
+  from and to DRAM, no trace), which is slower: for small sweeps.
 * Area: computed once per design when the sweep is planned (see
   :mod:`accel.sweep._area`) and carried by the task.
 * A workload that does not fit a design point (no legal mapping) is a result
@@ -131,21 +134,24 @@ def _cascade(text: str) -> Any:
     return loads_cascade(text, source="<sweep workload>")
 
 
-def _map_report(cascade: Any, arch: Any, options: MappingOptions) -> Any:
+def _map_report(cascade: Any, arch: Any, options: MappingOptions, simulator: str) -> Any:
     from mapping import map_einsum, search_mappings
     from sim import combine
 
     weights = tuple(cascade.weights) or None
-    reports = []
+    found = []
     for einsum in cascade.einsums:
         if options.mapper == "ilp":
-            found = map_einsum(einsum, cascade.shapes, arch, objective=options.objective, solver=options.solver,
-                               time_limit=options.time_limit, weights=weights, fallback=True)
+            found.append(map_einsum(einsum, cascade.shapes, arch, objective=options.objective, solver=options.solver,
+                                    time_limit=options.time_limit, weights=weights, fallback=True))
         else:
-            found = search_mappings(einsum, cascade.shapes, arch, method="random", objective=options.objective,
-                                    samples=options.samples, seed=options.seed, weights=weights)
-        reports.append(found.report)
-    return combine(reports, name=cascade.name)
+            found.append(search_mappings(einsum, cascade.shapes, arch, method="random", objective=options.objective,
+                                         samples=options.samples, seed=options.seed, weights=weights))
+    if simulator == "cycle":
+        from sim.cycle import simulate_cascade
+
+        return simulate_cascade(cascade, arch, found, trace=False).report
+    return combine([f.report for f in found], name=cascade.name)
 
 
 def _result(task: PointTask, arch: Any, report: Any, seconds: float) -> PointResult:
@@ -199,7 +205,7 @@ def evaluate_point(task: PointTask) -> PointResult:
 
     try:
         arch = parse_architecture(task.arch, source=f"design {task.design}")
-        report = _map_report(_cascade(task.workload_text), arch, task.mapping)
+        report = _map_report(_cascade(task.workload_text), arch, task.mapping, task.simulator)
         return _result(task, arch, report, time.perf_counter() - start)
     except InfeasibleMappingError as exc:
         return PointResult(task.key, "infeasible", str(exc), seconds=time.perf_counter() - start)

@@ -17,7 +17,7 @@ A spec (see ``examples/sweeps/*.yaml``)::
         - {label: lmul, arith.kind: lmul, arith.mantissa_bits: 3}
     sampling: {method: grid}        # or {method: random|lhs, samples: 100, seed: 0}
     mapping: {mapper: search, objective: edp, samples: 2000, seed: 0}
-    simulator: analytical
+    simulator: analytical           # or cycle: the SimPy cycle-level simulator (small sweeps)
     area: table                     # or rtl: MAC area from Yosys synthesis of the project's RTL
     objectives: [latency, energy, area]
 """
@@ -43,7 +43,7 @@ __all__ = ["SweepSpec", "Sampling", "load_spec", "parse_spec", "OBJECTIVES", "SI
 #: Metrics a Pareto front may minimise.
 OBJECTIVES: tuple[str, ...] = ("latency", "energy", "area", "edp")
 #: Models a point may be evaluated with.
-SIMULATORS: tuple[str, ...] = ("analytical",)
+SIMULATORS: tuple[str, ...] = ("analytical", "cycle")
 _KEYS = ("name", "description", "base", "set", "workloads", "axes", "sampling", "mapping", "simulator", "area", "objectives")
 _SAMPLING_KEYS = ("method", "samples", "seed")
 _RANGE_KEYS = ("range", "scale", "integer", "steps")

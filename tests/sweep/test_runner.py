@@ -173,3 +173,25 @@ def test_a_store_runs_in_one_process_at_a_time(tmp_path, small_spec_path):
         with pytest.raises(ValueError, match=r"is being run by another process"):
             resume_sweep(store, workers=0)
     assert resume_sweep(store, workers=0).reused == 12
+
+
+def test_cycle_level_simulator_option(tmp_path):
+    text = """
+name: cyc
+base: edge
+workloads: [{name: gemm, params: {M: 16, N: 16, K: 16}}]
+axes:
+  pe_array.rows: [4, 8]
+mapping: {mapper: search, samples: 50, seed: 0}
+simulator: SIM
+"""
+    run_sweep(parse_spec(text.replace("SIM", "cycle")), tmp_path / "c.sqlite", workers=0)
+    run_sweep(parse_spec(text.replace("SIM", "analytical")), tmp_path / "a.sqlite", workers=0)
+    c, a = results_frame(tmp_path / "c.sqlite"), results_frame(tmp_path / "a.sqlite")
+    assert set(c["status"]) == {"ok"} and set(a["status"]) == {"ok"}
+    assert set(c["key"]).isdisjoint(a["key"])  # the simulator is part of the content hash
+    assert (c["macs"].to_numpy() == a["macs"].to_numpy()).all()
+    from accel.sweep import ResultStore
+
+    with ResultStore(tmp_path / "c.sqlite") as store:
+        assert store.report(c["key"].iloc[0])["simulator"] == "cycle"
