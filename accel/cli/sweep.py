@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from ._common import EXIT_INTERNAL, echo_json, json_option, report_errors
+from ._common import EXIT_INFEASIBLE, EXIT_INTERNAL, echo_json, json_option, report_errors
 
 _STORE_HELP = "SQLite result store (default: results/sweeps/<sweep name>.sqlite)."
 _SCHEDULER = click.option("--scheduler", metavar="ADDRESS", default=None,
@@ -53,7 +53,7 @@ def _summary_text(summary: Any) -> str:
 
 
 def finish(summary: Any, as_json: bool) -> None:
-    """Print a run summary; exit 1 when points were lost to dead workers."""
+    """Print a run summary; exit 1 when points were lost to dead workers, 3 when no point is feasible."""
     if as_json:
         echo_json(summary.to_dict())
     else:
@@ -62,6 +62,12 @@ def finish(summary: Any, as_json: bool) -> None:
         click.echo(f"error: {summary.lost} point(s) lost to failed workers; they are still pending: "
                    f"run `accel sweep resume {summary.store}`", err=True)
         raise SystemExit(EXIT_INTERNAL)
+    counts = dict(summary.counts)
+    if summary.total and not counts.get("ok") and not counts.get("pending"):
+        click.echo(f"error: no design point of sweep {summary.sweep!r} is feasible "
+                   f"({counts.get('infeasible', 0)} infeasible, {counts.get('invalid', 0)} invalid, "
+                   f"{counts.get('error', 0)} error); see `accel sweep export`", err=True)
+        raise SystemExit(EXIT_INFEASIBLE)
 
 
 @group.command(name="run")

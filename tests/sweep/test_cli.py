@@ -96,3 +96,13 @@ def test_every_accel_command_has_help_and_json():
         result = invoke(*path, "--help")
         assert result.exit_code == 0 and "Usage:" in result.output, path
         assert "--json" in result.output, f"accel {' '.join(path)} has no --json"
+
+
+def test_a_sweep_with_no_feasible_point_exits_3(tmp_path, small_spec_path):
+    spec = tmp_path / "none.yaml"
+    spec.write_text(small_spec_path.read_text().replace("- {label: normal, levels.scratchpad.capacity: 65536}\n", ""))
+    result = CliRunner().invoke(
+        main, ["sweep", "run", str(spec), "--store", str(tmp_path / "n.sqlite"), "--workers", "0", "--json"])
+    assert result.exit_code == 3
+    assert json.loads(result.stdout)["counts"]["infeasible"] == 6
+    assert "no design point of sweep 'small' is feasible (6 infeasible" in result.stderr
