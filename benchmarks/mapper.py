@@ -7,7 +7,7 @@ Run from the repository root::
 
 For every ResNet-18 and BERT-base layer of ``dataflow.library`` and every
 built-in architecture, each Einsum of the layer is mapped with
-``mapping.map_einsum`` (objective EDP, CBC and HiGHS, 1.5 s limit per ILP,
+``mapping.map_einsum`` (objective EDP, CBC and HiGHS, 1.2 s limit per ILP,
 one solver thread); the layer's largest Einsum is also mapped by seeded
 random search (``RANDOM_SAMPLES`` draws) and, where its space has at most
 ``EXHAUSTIVE_LIMIT`` mappings, by exhaustive search.  Full-size layers are far
@@ -40,7 +40,7 @@ RESULTS = Path(__file__).with_name("RESULTS.md")
 SECTION = "## Mapper"
 EXHAUSTIVE_LIMIT = 400_000
 RANDOM_SAMPLES = 20_000
-TIME_LIMIT = 1.5
+TIME_LIMIT = 1.2
 SOLVERS = ("cbc", "highs")
 
 

@@ -129,7 +129,7 @@ def map_einsum(
     arch: Any,
     objective: str = "edp",
     solver: str = "highs",
-    time_limit: float = 1.5,
+    time_limit: float = 1.2,
     weights: Collection[str] | None = None,
     refine: bool = True,
     fallback: bool = False,
@@ -253,7 +253,7 @@ def map_cascade(
     arch: Any,
     objective: str = "edp",
     solver: str = "highs",
-    time_limit: float = 1.5,
+    time_limit: float = 1.2,
     einsums: Collection[str] | None = None,
     fallback: bool = True,
 ) -> CascadeMapping:

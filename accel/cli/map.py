@@ -68,7 +68,7 @@ def _holds(einsum: Any, shapes: Any, arch: Any, weights: Any) -> dict[str, list[
 @click.option("--einsum", "einsums", multiple=True, metavar="NAME", help="Map only this Einsum (repeatable; default: all).")
 @click.option("--objective", type=click.Choice(["edp", "latency", "energy"]), default="edp", show_default=True, help="What to minimize.")
 @click.option("--solver", type=click.Choice(["cbc", "highs"]), default="highs", show_default=True, help="ILP solver.")
-@click.option("--time-limit", type=click.FloatRange(min=0.01), default=1.5, show_default=True, help="Seconds per ILP solve.")
+@click.option("--time-limit", type=click.FloatRange(min=0.01), default=1.2, show_default=True, help="Seconds per ILP solve.")
 @json_option
 @report_errors
 def command(workload: str, arch: str, pairs: tuple[str, ...], einsums: tuple[str, ...], objective: str, solver: str,
