@@ -168,7 +168,7 @@ class ResultStore:
         StoreError
             If the store belongs to another sweep or another version of the spec.
         """
-        text = json.dumps(spec, sort_keys=True, default=str)
+        text = json.dumps(spec, default=str)  # key order kept: the order of axes matters
         meta = self.meta()
         if "sweep" not in meta:
             with self._db:

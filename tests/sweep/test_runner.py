@@ -195,3 +195,12 @@ simulator: SIM
 
     with ResultStore(tmp_path / "c.sqlite") as store:
         assert store.report(c["key"].iloc[0])["simulator"] == "cycle"
+
+
+def test_spec_from_store_round_trips(tmp_path, small_spec_path):
+    from accel.sweep import spec_from_store
+
+    spec = load_spec(small_spec_path)
+    run_sweep(spec, tmp_path / "s.sqlite", workers=0)
+    again = spec_from_store(tmp_path / "s.sqlite")
+    assert [t.key for t in plan(again)] == [t.key for t in plan(spec)]
