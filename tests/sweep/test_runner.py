@@ -154,7 +154,6 @@ area: MODEL
     rtl_area, table_area = dict(rtl_task.area), dict(table_task.area)
     assert rtl_area["global_buffer"] == table_area["global_buffer"]  # SRAM still from the table
     from accel import derive, load_architecture
-    from rtl.synth import RTLSynthesisEstimator  # noqa: F401 - the estimator the model registers
 
     arch = derive(load_architecture("fusemax_like"), {"pe_array.rows": 4, "pe_array.cols": 4, "arith.kind": "int8_mac"})
     assert arch.peak_macs_per_cycle == 16
