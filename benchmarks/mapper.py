@@ -41,6 +41,7 @@ SECTION = "## Mapper"
 EXHAUSTIVE_LIMIT = 400_000
 RANDOM_SAMPLES = 20_000
 TIME_LIMIT = 1.2
+REPEATS = 2
 SOLVERS = ("cbc", "highs")
 
 
@@ -94,15 +95,18 @@ def layer_rows(layers, arch_names) -> list[dict]:
             arch = accel.load_architecture(aname)
             row = {"layer": lname, "arch": aname, "einsums": len(cascade.einsums)}
             for solver in SOLVERS:
-                t = time.perf_counter()
-                worst, statuses = 0.0, []
-                for e in cascade.einsums:
-                    res = map_einsum(e, cascade.shapes, arch, "edp", solver, TIME_LIMIT, weights=weights, fallback=True)
-                    worst = max(worst, res.solve_seconds)
-                    statuses.append(res.status)
-                    if e is main:
-                        row[f"{solver}_edp"], row[f"{solver}_gap"] = res.objective_value, res.gap
-                row[f"{solver}_s"], row[f"{solver}_worst"] = time.perf_counter() - t, worst
+                best_s, best_worst = math.inf, math.inf
+                for _ in range(REPEATS):  # timings: best of REPEATS runs (the machine is shared)
+                    t = time.perf_counter()
+                    worst, statuses = 0.0, []
+                    for e in cascade.einsums:
+                        res = map_einsum(e, cascade.shapes, arch, "edp", solver, TIME_LIMIT, weights=weights, fallback=True)
+                        worst = max(worst, res.solve_seconds)
+                        statuses.append(res.status)
+                        if e is main:
+                            row[f"{solver}_edp"], row[f"{solver}_gap"] = res.objective_value, res.gap
+                    best_s, best_worst = min(best_s, time.perf_counter() - t), min(best_worst, worst)
+                row[f"{solver}_s"], row[f"{solver}_worst"] = best_s, best_worst
                 row[f"{solver}_status"] = ",".join(sorted(set(statuses)))
             rnd = search_mappings(main, cascade.shapes, arch, "random", "edp", RANDOM_SAMPLES, seed=0, weights=weights)
             row["random_edp"] = rnd.objective_value
@@ -209,7 +213,7 @@ def main() -> None:
         f"`python -m benchmarks.mapper`, {datetime.date.today().isoformat()}, {platform.machine()} "
         f"({os.cpu_count()} cores shared with other jobs: load average {load[0]:.1f} at the start, "
         f"{os.getloadavg()[0]:.1f} at the end), Python {platform.python_version()}; {time.perf_counter() - start:.0f} s in all; "
-        "times are wall clock. "
+        f"times are wall clock, best of {REPEATS} runs (EDP and status from the last). "
         f"Objective EDP; ILP = `mapping.map_einsum` (CoSA-style ILP, {TIME_LIMIT:g} s limit, one thread, then exact "
         "re-scoring, order refinement and factor polish); random and exhaustive search use the same analytical "
         "model and space (exhaustive: every factorization with padding options, one stationarity order for all "
