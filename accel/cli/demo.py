@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from ._common import echo_json, json_option, report_errors
-from .sweep import pareto_table, progress_bar
+from .sweep import interruptible, pareto_table, progress_bar
 
 #: The demo sweep (kept equal to examples/sweeps/fp8_lmul_int8.yaml by a test).
 DEMO_SPEC = """\
@@ -73,7 +73,7 @@ def command(out_dir: str, workers: int, scheduler: str | None, fresh: bool, as_j
         for suffix in ("", "-wal", "-shm"):
             Path(str(store) + suffix).unlink(missing_ok=True)
     spec = parse_spec(DEMO_SPEC, source="accel demo")
-    with progress_bar(not as_json, "FP8 vs L-Mul vs INT8") as progress:
+    with interruptible(store), progress_bar(not as_json, "FP8 vs L-Mul vs INT8") as progress:
         summary = run_sweep(spec, store, scheduler=scheduler, workers=workers, progress=progress)
     frame = results_frame(store)
     table = export(store, out / "results.csv")

@@ -52,6 +52,16 @@ def _summary_text(summary: Any) -> str:
             f"{summary.reused} already stored, in {summary.seconds:.1f} s\nstore: {summary.store}")
 
 
+@contextlib.contextmanager
+def interruptible(store: Path | str) -> Iterator[None]:
+    """On Ctrl-C, say what is stored and how to resume, and exit 130 (128 + SIGINT)."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        click.echo(f"\ninterrupted: every result so far is stored; continue with `accel sweep resume {store}`", err=True)
+        raise SystemExit(130) from None
+
+
 def finish(summary: Any, as_json: bool) -> None:
     """Print a run summary; exit 1 when points were lost to dead workers, 3 when no point is feasible."""
     if as_json:
@@ -87,7 +97,7 @@ def run_command(spec: str, store: str | None, scheduler: str | None, workers: in
     sweep = load_spec(spec)
     path = Path(store) if store else Path("results") / "sweeps" / f"{sweep.name}.sqlite"
     path.parent.mkdir(parents=True, exist_ok=True)
-    with progress_bar(not as_json, f"sweep {sweep.name}") as progress:
+    with interruptible(path), progress_bar(not as_json, f"sweep {sweep.name}") as progress:
         summary = run_sweep(sweep, path, scheduler=scheduler, workers=workers, progress=progress)
     finish(summary, as_json)
 
@@ -103,7 +113,7 @@ def resume_command(store: str, scheduler: str | None, workers: int, retry_errors
     """Evaluate the points of STORE still pending (after an interruption); nothing stored is recomputed."""
     from accel.sweep import resume_sweep
 
-    with progress_bar(not as_json, f"resume {Path(store).name}") as progress:
+    with interruptible(store), progress_bar(not as_json, f"resume {Path(store).name}") as progress:
         summary = resume_sweep(store, scheduler=scheduler, workers=workers, progress=progress, retry_errors=retry_errors)
     finish(summary, as_json)
 
