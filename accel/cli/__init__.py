@@ -12,6 +12,7 @@ Exit codes scripts can rely on:
 * 1 -- an unexpected internal failure (a bug: please report it)
 * 2 -- bad input: a malformed file, an unknown name, an invalid option
 * 3 -- the request is well formed but infeasible (does not fit, solver found nothing)
+* 130 -- interrupted (Ctrl-C); a sweep keeps every result it stored (`accel sweep resume`)
 """
 
 from __future__ import annotations
