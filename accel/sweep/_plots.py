@@ -111,9 +111,9 @@ def plot_pareto(frame: Any, out_path: str | Path, colour: str | None = None,
         ax.step(two["latency_s"] * 1e6, two["energy_pj"] / 1e6, where="post", color="black", linewidth=0.8, alpha=0.6)
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_xlabel("latency (us)")
+        ax.set_xlabel("latency (us); marker area ~ chip area")
         ax.set_ylabel("energy (uJ)")
-        ax.set_title(f"{wl}: marker area ~ chip area")
+        ax.set_title(wl, fontsize="medium")
         ax.grid(True, which="both", alpha=0.3)
         legend = ax.legend(title=colour, fontsize="small")
         for handle in legend.legend_handles:
