@@ -109,7 +109,9 @@ def build_workload(item: Any, base_dir: Path) -> WorkloadSpec:
     Parameters
     ----------
     item : str or mapping
-        A built-in name, ``{name: ..., params: {...}}`` or ``{file: path}``.
+        A built-in name, ``{name: ..., params: {...}}`` or ``{file: path}``; the file is a
+        cascade YAML or an ONNX model (``.onnx``, imported by :mod:`dataflow.onnx`, with
+        ``params`` setting its dynamic dimensions).
     base_dir : Path
         Folder relative file paths are relative to.
 
@@ -130,12 +132,21 @@ def build_workload(item: Any, base_dir: Path) -> WorkloadSpec:
     if bad or ("name" in item) == ("file" in item):
         raise ValueError(f"a workload needs exactly one of 'name' or 'file' (and optionally params, label), not {dict(item)!r}")
     if "file" in item:
-        if "params" in item:
-            raise ValueError(f"params apply only to built-in workloads, not to file {item['file']!r}")
         path = base_dir / str(item["file"])
+        is_onnx = path.suffix.lower() == ".onnx"
+        if "params" in item and not is_onnx:
+            raise ValueError(f"params apply only to built-in workloads and ONNX models, not to file {item['file']!r}")
         if not path.is_file():
-            raise FileNotFoundError(f"no cascade file {str(path)!r}")
-        cascade = load_cascade(path)
+            raise FileNotFoundError(f"no {'ONNX model' if is_onnx else 'cascade file'} {str(path)!r}")
+        if is_onnx:
+            from dataflow.onnx import load_onnx_cascade
+
+            dims = item.get("params") or None
+            if dims is not None and not isinstance(dims, Mapping):
+                raise ValueError(f"params of ONNX workload {item['file']!r} must be a mapping, not {dims!r}")
+            cascade = load_onnx_cascade(path, dims=dict(dims) if dims else None)
+        else:
+            cascade = load_cascade(path)
         label = str(item.get("label", path.stem))
     else:
         params = item.get("params") or {}

@@ -121,3 +121,29 @@ def test_axis_checks_its_own_arguments():
         Axis("x")
     with pytest.raises(ValueError, match=r"a log range needs low > 0, not 0\.0"):
         Axis("x", low=0.0, high=4.0, scale="log")
+
+
+def test_onnx_model_is_a_workload(tmp_path):
+    # Every command that takes a workload also takes an ONNX model: a sweep spec's `file:` too.
+    import onnx
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["A", "B"], ["Z"], name="mm")],
+        "g",
+        [helper.make_tensor_value_info("A", TensorProto.FLOAT, ["rows", 16]),
+         helper.make_tensor_value_info("B", TensorProto.FLOAT, [16, 8])],
+        [helper.make_tensor_value_info("Z", TensorProto.FLOAT, ["rows", 8])],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, tmp_path / "mm.onnx")
+    (tmp_path / "s.yaml").write_text(
+        BASE.replace("{name: gemm, params: {M: 32, N: 32, K: 32}}", "{file: mm.onnx, params: {rows: 4}}"))
+    s = load_spec(tmp_path / "s.yaml")
+    assert s.workloads[0].label == "mm"
+    assert s.workloads[0].cascade().macs() == 4 * 16 * 8
+    (tmp_path / "bad.yaml").write_text(BASE.replace("{name: gemm, params: {M: 32, N: 32, K: 32}}", "{file: w.yaml, params: {M: 4}}"))
+    (tmp_path / "w.yaml").write_text("name: w\nshapes: {m: 8, n: 8, k: 8}\neinsums:\n  - Z[m,n] = A[m,k] * B[k,n]\n")
+    with pytest.raises(SweepSpecError, match=r"params apply only to built-in workloads and ONNX models, not to file 'w.yaml'"):
+        load_spec(tmp_path / "bad.yaml")
