@@ -18,7 +18,8 @@ from __future__ import annotations
 import argparse
 import platform
 import time
-from pathlib import Path
+
+from benchmarks._results import write_section
 
 from dataflow import library
 from mapping.cosma import MAX_ILP_OPERATORS, schedule_divide, schedule_ilp
@@ -28,7 +29,6 @@ WORKLOADS = ("attention_3pass", "attention_2pass", "attention_1pass", "resnet18"
 FACTORS = (1.0, 1.02, 1.05, 1.1)
 TIME_LIMIT = 60.0
 THREADS = 2
-RESULTS = Path(__file__).with_name("RESULTS.md")
 SECTION = "## COSMA scheduling"
 
 
@@ -137,18 +137,6 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines) + "\n\n" + "\n".join(summary) + "\n"
 
 
-def write_section(body: str) -> None:
-    """Replace (or append) the COSMA section of RESULTS.md, leaving other sections alone."""
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    start = text.find(SECTION)
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + SECTION + "\n" + body
-    else:
-        end = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + SECTION + "\n" + body + (text[end:] if end >= 0 else "")
-    RESULTS.write_text(text)
-
-
 def main() -> None:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -174,7 +162,7 @@ def main() -> None:
         + table(rows)
     )
     if not args.quick:
-        write_section(body)
+        write_section(SECTION, body)
     print(body)
 
 

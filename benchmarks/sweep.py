@@ -26,7 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
+from benchmarks._results import write_section
+
 SECTION = "## Sweeps"
 SPEC = """
 name: bench
@@ -79,18 +80,6 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(body: str) -> None:
-    """Replace (or append) the Sweeps section of RESULTS.md, leaving other sections alone."""
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    start = text.find(SECTION)
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + SECTION + "\n" + body
-    else:
-        end = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + SECTION + "\n" + body + (text[end:] if end >= 0 else "")
-    RESULTS.write_text(text)
-
-
 def main() -> None:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -127,7 +116,7 @@ def main() -> None:
         "`--scheduler` pointing at a multi-machine cluster, throughput scales with the workers.\n"
     )
     if not args.quick:
-        write_section(body)
+        write_section(SECTION, body)
 
 
 if __name__ == "__main__":
