@@ -67,3 +67,29 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print machin
 @click.version_option(package_name="accel")
 def main_group() -> None:
     """accel: accelerator design-space exploration, from Einsum cascades to verified RTL."""
+
+
+def table(headers: list[str], rows: list[list[Any]], right: Any = ()) -> list[str]:
+    """Lines of a plain-text table: a header, a rule and the rows.
+
+    Cells are printed with ``str``; columns whose index is in ``right`` are right-aligned
+    (numbers), the others left-aligned.  Trailing blanks are stripped.
+    """
+    cells = [[str(c) for c in r] for r in rows]
+    right = set(right)
+    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
+
+    def line(row: list[str]) -> str:
+        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip()
+
+    return [line(list(headers)), line(["-" * w for w in widths]), *(line(r) for r in cells)]
+
+
+def number(x: float) -> str:
+    """A count or energy for a table: thousands separators from 100 up, 4 significant digits below."""
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.4g}"
+
+
+def table_text(headers: list[str], rows: list[list[Any]], right: Any = ()) -> str:
+    """:func:`table` joined into one string."""
+    return "\n".join(table(headers, rows, right))

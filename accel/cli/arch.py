@@ -7,7 +7,7 @@ from typing import Any
 import click
 import yaml
 
-from ._common import echo_json, json_option, report_errors
+from ._common import echo_json, json_option, report_errors, table_text
 
 
 @click.group(name="arch")
@@ -27,12 +27,6 @@ def _bytes(n: float) -> str:
         if n >= scale and n % (scale // 1024 or 1) == 0:
             return f"{n / scale:g} {suffix}"
     return f"{n:g} B"
-
-
-def _table(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
-    line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
-    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
 
 
 def _parse_sets(values: tuple[str, ...]) -> dict[str, Any]:
@@ -77,7 +71,7 @@ def list_command(as_json: bool) -> None:
          _si(a.peak_ops_per_second, "op/s"), a.description]
         for a in archs
     ]
-    click.echo(_table(["name", "PEs", "arith", "clock", "node", "peak", "description"], rows))
+    click.echo(table_text(["name", "PEs", "arith", "clock", "node", "peak", "description"], rows))
 
 
 @group.command(name="show")
@@ -169,14 +163,14 @@ def show_command(file_or_name: str, sets: tuple[str, ...], tables: tuple[str, ..
     d = arch.dram
     rows.append(["dram", "-", "-", f"{d.bandwidth:g}", f"{d.bandwidth:g}", "-", "-", "any", str(d.latency)])
     click.echo("memory hierarchy (innermost first; bandwidth in B/cycle, latency in cycles):")
-    click.echo(_table(["level", "capacity", "word", "read bw", "write bw", "ports", "banks", "holds", "latency"], rows))
+    click.echo(table_text(["level", "capacity", "word", "read bw", "write bw", "ports", "banks", "holds", "latency"], rows))
     click.echo(f"DRAM: {_si(arch.dram_bytes_per_second, 'B/s')}, {d.latency} cycles")
     click.echo()
     if energy is not None:
         click.echo("energy per action:")
         erows = [[e.key, f"{e.pj:.4g}", e.per + (f" ({e.bits} b)" if e.bits else ""), e.estimate.estimator, e.estimate.source]
                  for e in energy.entries]
-        click.echo(_table(["action", "pJ", "per", "estimator", "source"], erows))
+        click.echo(table_text(["action", "pJ", "per", "estimator", "source"], erows))
         click.echo()
     if area is not None:
         click.echo(f"area (logic and storage): {area.total_mm2:.4g} mm^2")

@@ -7,16 +7,7 @@ from typing import Any
 
 import click
 
-from ._common import echo_json, json_option, report_errors
-
-
-def _table(headers: list[str], rows: list[list[str]], right: set[int]) -> str:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
-
-    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+from ._common import echo_json, json_option, report_errors, table_text
 
 
 def _row_dict(r: Any) -> dict[str, Any]:
@@ -88,12 +79,12 @@ def command(measurements: tuple[str, ...], arch_name: str, model: str, knobs_pat
              r.measurement.label, f"{r.measurement.ms:.4f}", f"{r.prediction.seconds * 1e3:.4f}", f"{r.rel_error:+.1%}"]
             for r in result.rows
         ]
-        click.echo(_table(["model", "row", "split", "goal", "measurement", "measured ms", "predicted ms", "error"], table,
+        click.echo(table_text(["model", "row", "split", "goal", "measurement", "measured ms", "predicted ms", "error"], table,
                           {5, 6, 7}))
         click.echo("")
     summary = [[s.model, s.split, s.scope, str(s.count), f"{s.median_abs:.1%}", f"{s.max_abs:.1%}", s.worst]
                for s in result.summaries]
-    click.echo(_table(["model", "split", "scope", "rows", "median |err|", "max |err|", "worst row"], summary, {3, 4, 5}))
+    click.echo(table_text(["model", "split", "scope", "rows", "median |err|", "max |err|", "worst row"], summary, {3, 4, 5}))
     if do_fit:
         click.echo("")
         click.echo("fitted knobs: " + ", ".join(f"{k}={v:.4g}" for k, v in knobs.fraction)

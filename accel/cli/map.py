@@ -6,18 +6,13 @@ from typing import Any
 
 import click
 
-from ._common import echo_json, json_option, report_errors
+from ._common import echo_json, json_option, number as _g, report_errors, table
 from .workload import parse_params, resolve
 
 
-def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
-    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
-    line = lambda cells: "  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))  # noqa: E731
-    return [line(headers), line(["-" * w for w in widths])] + [line(r) for r in rows]
-
-
-def _g(x: float) -> str:
-    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.4g}"
+def _tbl(headers: list[str], rows: list[list[str]]) -> list[str]:
+    # first column a name, the others numbers
+    return table(headers, rows, right=range(1, len(headers)))
 
 
 def format_result(result: Any, holds: dict[str, list[str]], sizes: dict[str, int] | None = None) -> str:
@@ -37,15 +32,15 @@ def format_result(result: Any, holds: dict[str, list[str]], sizes: dict[str, int
     if padded:
         out[-1:-1] = [f"padded (idle PEs and cycles counted): {', '.join(padded)}"]
     total = rep.total_cycles
-    out += _table(["cycles by cause", "cycles", "share"],
+    out += _tbl(["cycles by cause", "cycles", "share"],
                   [[k, _g(v), f"{v / total:.1%}" if total else "-"] for k, v in rep.cycles_by_cause] + [["total", _g(total), "100.0%"]])
     out.append("")
     rows = [[f"{e.component}.{e.action}", _g(e.count), e.per, f"{e.pj_per_action:.4g}", _g(e.pj), f"{e.pj / rep.energy_pj:.1%}"]
             for e in rep.energy]
-    out += _table(["energy", "count", "per", "pJ each", "pJ", "share"], rows + [["total", "", "", "", _g(rep.energy_pj), "100.0%"]])
+    out += _tbl(["energy", "count", "per", "pJ each", "pJ", "share"], rows + [["total", "", "", "", _g(rep.energy_pj), "100.0%"]])
     out.append("")
     rows = [[a.level, a.tensor, _g(a.reads), _g(a.writes), _g(a.fills), _g(a.drains)] for a in rep.accesses]
-    out += _table(["level", "tensor", "reads", "writes", "fills", "drains"], rows)
+    out += _tbl(["level", "tensor", "reads", "writes", "fills", "drains"], rows)
     out.append("")
     out.append(
         f"MACs {rep.macs:,}  ops {rep.ops:,}  utilization {rep.utilization:.1%}  "

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from ._common import echo_json, json_option, report_errors
-from .arch import _table
+from ._common import echo_json, json_option, report_errors, table_text
 
 # What `accel rtl fpga all` places and routes: every unit once plus a small PE array.
 _FPGA_ALL = (
@@ -123,7 +122,7 @@ def area_command(units: tuple[str, ...], workdir: str | None, as_json: bool) -> 
         ]
         for r in data["rows"]
     ]
-    click.echo(_table(["unit", "cells", "GE", "um2@45nm", "LUT4", "carry", "FF", "pJ/op"], rows))
+    click.echo(table_text(["unit", "cells", "GE", "um2@45nm", "LUT4", "carry", "FF", "pJ/op"], rows))
     cal = data["calibration"]
     click.echo(
         f"\nenergy: {cal['pj_per_gate_equivalent']:.5f} pJ per gate equivalent (8x8 multiplier, "
@@ -180,4 +179,4 @@ def fpga_command(unit: str, target: str, device: str, params_text: str, workdir:
         ]
         for r in results
     ]
-    click.echo(_table(["unit", "device", "LUT4", "carry", "FF", "LCs", "Fmax MHz", "fits"], rows))
+    click.echo(table_text(["unit", "device", "LUT4", "carry", "FF", "LCs", "Fmax MHz", "fits"], rows))

@@ -7,23 +7,16 @@ from typing import Any
 
 import click
 
-from ._common import echo_json, json_option, report_errors
+from ._common import echo_json, json_option, number as _g, report_errors, table
 from .workload import parse_params, resolve
 
+
+def _tbl(headers: list[str], rows: list[list[str]]) -> list[str]:
+    # first column a name, the others numbers
+    return table(headers, rows, right=range(1, len(headers)))
+
+
 _SCHEDULERS = ("greedy-belady", "greedy-lru", "ilp", "divide", "none")
-
-
-def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
-    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
-
-    return [line(headers), line(["-" * w for w in widths])] + [line(r) for r in rows]
-
-
-def _g(x: float) -> str:
-    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.4g}"
 
 
 def _ratio(a: float, b: float) -> str:
@@ -50,16 +43,16 @@ def format_report(result: Any, analytical: Any, schedule: Any, trace: Path | Non
     rows = [[c, _g(sim_c.get(c, 0.0)), f"{sim_c.get(c, 0.0) / rep.total_cycles:.1%}" if rep.total_cycles else "-",
              _g(ana_c.get(c, 0.0))] for c in causes]
     rows.append(["total", _g(rep.total_cycles), "100.0%", _g(analytical.total_cycles)])
-    out += _table(["cycles by cause", "simulated", "share", "analytical"], rows)
+    out += _tbl(["cycles by cause", "simulated", "share", "analytical"], rows)
     out.append("")
     ana_energy = analytical.energy_by_component()
     rows = [[k, _g(v), f"{v / rep.energy_pj:.1%}" if rep.energy_pj else "-", _g(ana_energy.get(k, 0.0))]
             for k, v in sorted(rep.energy_by_component().items(), key=lambda kv: -kv[1])]
     rows.append(["total", _g(rep.energy_pj), "100.0%", _g(analytical.energy_pj)])
-    out += _table(["energy (pJ) by component", "simulated", "share", "analytical"], rows)
+    out += _tbl(["energy (pJ) by component", "simulated", "share", "analytical"], rows)
     out.append("")
     rows = [[k, _g(v)] for k, v in sorted(rep.energy_by_action().items(), key=lambda kv: -kv[1])]
-    out += _table(["energy (pJ) by action", "simulated"], rows)
+    out += _tbl(["energy (pJ) by action", "simulated"], rows)
     out.append("")
     by_name = {r.name: r for r in getattr(analytical, "parts", ())}
     rows = []
@@ -68,7 +61,7 @@ def format_report(result: Any, analytical: Any, schedule: Any, trace: Path | Non
         rows.append([r.name, _g(r.total_cycles), _g(r.cycles("compute")), _g(r.cycles("fill_drain")),
                      _g(r.cycles("bandwidth_stall")), _g(r.cycles("dependency_wait")), f"{r.utilization:.1%}",
                      _g(a.total_cycles) if a else "-", _ratio(r.total_cycles, a.total_cycles) if a else "-"])
-    out += _table(["einsum", "cycles", "compute", "fill/drain", "bw stall", "dep wait", "util", "analytical", "sim/ana"], rows)
+    out += _tbl(["einsum", "cycles", "compute", "fill/drain", "bw stall", "dep wait", "util", "analytical", "sim/ana"], rows)
     out.append("")
     out.append(f"MACs {rep.macs:,}  ops {rep.ops:,}  utilization {rep.utilization:.1%}  PEs used {rep.spatial_utilization:.1%}  "
                f"simulated/analytical {_ratio(rep.total_cycles, analytical.total_cycles)}")
