@@ -9,6 +9,7 @@ counting semantics are documented in :mod:`sim.analytical._batch`.
 from ._batch import OBJECTIVES, BatchResult, CostModel, MappingBatch
 from ._energy import ActionEnergy, action_energies
 from ._evaluate import MODEL_NAME, cost_model, evaluate, evaluate_batch, report_for
+from ._pipeline import DMA_CHANNELS, Pipeline
 
 __all__ = [
     "evaluate",
@@ -16,6 +17,8 @@ __all__ = [
     "cost_model",
     "report_for",
     "CostModel",
+    "Pipeline",
+    "DMA_CHANNELS",
     "MappingBatch",
     "BatchResult",
     "OBJECTIVES",

@@ -28,12 +28,16 @@ Access counting follows Timeloop's semantics for whole-tile buffers:
   partial sums (fill).
 
 Latency is ``max(compute, each level's bandwidth bound) + fill/drain``:
-compute is the padded temporal iteration count over ``ops_per_cycle``;
+compute is, per fold (iteration of the loops above the array), the padded
+per-PE iteration count over ``ops_per_cycle`` rounded up, times the folds;
 a level's bound is its bytes read and written over its read/write bandwidth
-(DRAM: one shared bandwidth); fill/drain is the start-up latency of the
-hierarchy and pipeline plus, per fold (iteration of the loops above the
-array), the array's skew: ``(rows_used + cols_used - 2) * hop_latency`` for a
-systolic network, ``hop_latency`` for a broadcast bus.
+(DRAM: one shared bandwidth); fill/drain is the cycle-level simulator's
+closed form (see ``_pipeline``): SCALE-Sim's per-fold preload/skew/drain of
+the whole ``R x C`` array (the preload paid once when the register file
+double-buffers the stationary operand), the first tile step's loads and the
+last output tiles' write-back.  With ample bandwidth and perfect tilings the
+total equals ``sim.cycle``'s, as long as later loads hide under the folds of
+the step before (latencies short against a tile step).
 
 Padding (imperfect factors): cycles count the padded iterations (idle PEs);
 tile footprints are clipped to the tensor, and MAC/op energy counts real work
@@ -54,6 +58,7 @@ from mapping._mapping import Mapping
 from mapping._problem import Problem
 
 from ._energy import ActionEnergy
+from ._pipeline import Pipeline
 
 __all__ = ["MappingBatch", "BatchResult", "CostModel", "OBJECTIVES"]
 
@@ -192,11 +197,21 @@ class CostModel:
     problem : mapping.Problem
     energies : dict of str to ActionEnergy
         From :func:`sim.analytical.action_energies`.
+    pipeline : Pipeline
+        The fill/drain closed form of the problem on its architecture.
+
+    Raises
+    ------
+    TypeError
+        If ``pipeline`` is not a ``Pipeline`` of this problem.
     """
 
-    def __init__(self, problem: Problem, energies: dict[str, ActionEnergy]) -> None:
+    def __init__(self, problem: Problem, energies: dict[str, ActionEnergy], pipeline: Pipeline) -> None:
+        if not isinstance(pipeline, Pipeline) or pipeline.problem is not problem:
+            raise TypeError(f"CostModel: pipeline must be a Pipeline of Einsum {problem.einsum!r}, not {pipeline!r}")
         self.problem = problem
         self.energies = energies
+        self.pipeline = pipeline
         p = problem
         self._coeffs = [np.array(t.coeffs, dtype=np.float64).reshape(len(t.coeffs), len(p.ranks)) for t in p.tensors]
         self._dims = [np.array(t.dim_sizes, dtype=np.float64) for t in p.tensors]
@@ -216,7 +231,6 @@ class CostModel:
         self.e_noc = np.array([hop.pj * t.bits / hop.bits for t in p.tensors])
         self.compute_key = "vector.op" if p.unit == "vector" else "mac"
         self.compute_pj = float(energies[self.compute_key].pj * p.total_ops)
-        self.startup = float(sum(st.latency for st in p.storage) + p.pipeline_depth)
 
     def _footprint(self, t: int, ext: np.ndarray) -> np.ndarray:
         c = self._coeffs[t]
@@ -292,6 +306,7 @@ class CostModel:
         relmask = self._rel_matrix[RK] & (F > 1)[:, :, None]  # (B, P, tensors)
         lasts = np.maximum.accumulate(np.where(relmask, pos[None, :, None], np.int16(-1)), axis=1)
         above = np.cumprod(T[:, ::-1, :], axis=1)[:, ::-1, :]  # above[:, l, r] = prod of T[j, r] for j >= l
+        nbytes: dict[int, dict[int, np.ndarray]] = {}
         for ti, t in enumerate(p.tensors):
             last = lasts[:, :, ti]
             distinct_above = above[:, :, self._relevant[ti]].prod(axis=2)  # (B, levels)
@@ -300,6 +315,7 @@ class CostModel:
             for i in chain[1:-1]:
                 tiles[i] = self._footprint(ti, ext[:, i, :])
                 usage[:, i] += tiles[i] * self._bytes[ti]
+            nbytes[ti] = {i: np.ceil(tiles[i] * t.bits / 8) for i in chain[1:-1] if i >= 1}
             for c, par in zip(chain[:-1], chain[1:]):
                 e = (NL - 1 - c) * R
                 j = last[:, e - 1]
@@ -338,11 +354,11 @@ class CostModel:
         caps = np.array([st.capacity for st in p.storage[:-1]])
         valid &= (usage[:, :-1] <= caps).all(axis=1)
         # latency
-        iters = T.prod(axis=(1, 2))
-        compute = np.ceil(iters * p.ops_per_point / p.ops_per_cycle) if p.ops_per_point else np.zeros(B)
         folds = T[:, 1:, :].prod(axis=(1, 2))
-        skew = (rows_used + cols_used - 2.0) * p.hop_latency if p.network == "systolic" else np.full(B, float(p.hop_latency))
-        fill_drain = self.startup + folds * skew
+        per_fold = np.ceil(T[:, 0, :].prod(axis=1) * p.ops_per_point / p.ops_per_cycle)
+        compute = folds * per_fold if p.ops_per_point else np.zeros(B)
+        pipe = self.pipeline
+        fill_drain = pipe.fold_overhead(T[:, 0, :], folds) + pipe.startup(nbytes, B) + pipe.wind_down(nbytes, B)
         rbytes = ((reads + drains) * self._bytes).sum(axis=2)
         wbytes = ((writes + fills) * self._bytes).sum(axis=2)
         bw = np.zeros((B, NL))

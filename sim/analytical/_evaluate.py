@@ -14,6 +14,7 @@ from mapping._validate import check_mapping
 from .._report import EnergyItem, Report, TensorAccesses
 from ._batch import BatchResult, CostModel, MappingBatch
 from ._energy import action_energies
+from ._pipeline import Pipeline
 
 __all__ = ["cost_model", "evaluate", "evaluate_batch", "report_for", "MODEL_NAME"]
 
@@ -40,7 +41,9 @@ def cost_model(einsum: Any, shapes: MappingABC[str, int], arch: Any, weights: Co
     accel.NoEstimateError
         If an action of ``arch`` has no energy estimate.
     """
-    return CostModel(build_problem(einsum, shapes, arch, weights), action_energies(arch))
+    problem = build_problem(einsum, shapes, arch, weights)
+    banks = (1, *(int(lvl.banks) for lvl in arch.levels), 1)
+    return CostModel(problem, action_energies(arch), Pipeline(problem, arch.pe_array.dataflow, banks))
 
 
 def evaluate_batch(

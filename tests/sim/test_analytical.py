@@ -36,11 +36,14 @@ def test_ample_bandwidth_latency_is_compute_plus_fill_drain():
     r = evaluate(e, c.shapes, AMPLE, m)
     compute = 2 * 16  # temporal iterations per PE
     folds = 2  # iterations of the loops above the array
-    startup = 80 + 1 + 4 + 0 + 1  # dram, scratchpad, l2, rf latencies + pipeline depth
-    skew = (16 + 16 - 2) * 1  # systolic: rows_used + cols_used - 2 hops per fold
+    # output stationary, rf holds two output tiles: skew R - 1 + C - 1 per fold, the R-cycle drain once
+    fold_overhead = folds * (16 - 1 + 16 - 1) + 16
+    # A and B: DRAM latency, bus bursts one after the other (81, 82), then l2 latency + burst into scratchpad
+    first_load = max(80 + 1 + 4 + 1, 80 + 2 + 4 + 1)
+    last_store = 4 + 1  # Z: l2 latency + burst to DRAM
     assert dict(r.cycles_by_cause)["compute"] == compute
     assert r.cycles("bandwidth_stall") == 0
-    assert r.total_cycles == compute + startup + folds * skew
+    assert r.total_cycles == compute + fold_overhead + first_load + last_store == 200
     assert r.utilization == pytest.approx(32 * 16 * 16 / (256 * r.total_cycles))
 
 
@@ -125,3 +128,16 @@ def test_vector_unit_einsum_costs_ops_on_lanes():
     assert dict(r.cycles_by_cause)["compute"] == 16 * 2
     assert r.ops == 2 * 16 * 16 and r.macs == 0
     assert {x.component for x in r.energy} >= {"vector", "dram"}
+
+
+def test_pipeline_and_cost_model_check_their_arguments():
+    from sim.analytical import CostModel, Pipeline, action_energies
+
+    c, e = _gemm(8, 8, 8)
+    problem = build_problem(e, c.shapes, EDGE)
+    with pytest.raises(ValueError, match=r"banks must give a positive integer per storage level \(4\), not \(1, 8\)"):
+        Pipeline(problem, "output_stationary", (1, 8))
+    with pytest.raises(ValueError, match=r"dma_channels must be a positive integer, not 0"):
+        Pipeline(problem, "output_stationary", (1, 8, 4, 1), dma_channels=0)
+    with pytest.raises(TypeError, match=r"pipeline must be a Pipeline of Einsum 'Z', not None"):
+        CostModel(problem, action_energies(EDGE), None)

@@ -1,0 +1,185 @@
+"""Fill/drain and start-up cycles of the analytical model, in the cycle-level simulator's closed form.
+
+The terms are the ones ``sim.cycle`` pays (its per-fold timing is validated
+against SCALE-Sim's closed forms), vectorized over a batch of mappings:
+
+* **Per fold** (one pass of the array over the spatial and per-PE loops), as
+  ``sim.cycle.fold_timing``: on a systolic network of ``R x C`` PEs (the
+  *array* shape, used or not) an ``R * hop`` shift of the stationary operand
+  (a preload for weight / input stationary, an output drain for output
+  stationary), ``(R - 1 + C - 1) * hop`` cycles of skew and
+  ``pipeline_depth - 1`` cycles of MAC pipeline; SCALE-Sim's ``2R + C - 2``
+  overhead for one-cycle hops and a one-stage MAC.  When the register file
+  holds two tiles of the stationary operand the shift of one fold hides under
+  its neighbour's stream, so it is paid once per Einsum.  A broadcast network
+  (and the vector unit) pays ``hop`` to fill and the MAC pipeline to drain.
+  The stationary operand is the dataflow's; for another dataflow
+  (``row_stationary``, ``flexible``) it is the first tensor, output first,
+  that no per-PE loop with a factor above one indexes (else the weight).
+* **Start-up**: the first tile step's loads.  Every input tile of the
+  on-chip levels comes down its chain of levels, outer level first; the
+  chains start at once, each DRAM transfer takes one of
+  :data:`DMA_CHANNELS` DMA engines, waits the DRAM latency (outstanding
+  requests overlap it) and then holds the one DRAM bus for its burst, the
+  chains taking the bus in order (outermost level first); each on-chip hop
+  then waits the source level's latency and moves its burst.  A burst is the
+  slower of its source's read and destination's write time:
+  ``ceil(bytes / rate)``, a level's rate being its bandwidth over its banks
+  times the banks a tile spans (``min(banks, words)``) and DRAM's its
+  bandwidth.
+* **Wind-down**: the last output tiles' write-back after the last fold, inner
+  level first, each hop waiting its source's latency.
+
+Modelling choice, documented in ``sim.cycle`` too: the model assumes that
+later loads hide under the folds of the step before (double buffering) and
+that transfers of one chain do not contend for an on-chip port with another
+chain.  Both hold with ample bandwidth and latencies short against a tile
+step; otherwise the simulator pays stalls this closed form leaves out (the
+bandwidth bound ``max(compute, bytes / bandwidth)`` still covers throughput).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Pipeline", "DMA_CHANNELS"]
+
+#: DMA engines between DRAM and the chip: ``sim.cycle.HardwareConfig``'s default.
+DMA_CHANNELS = 2
+
+#: Dataflow name -> which operand stays in the PEs during a fold (as ``sim.cycle``).
+_STATIONARY = {"weight_stationary": "weight", "input_stationary": "input", "output_stationary": "output"}
+
+
+class Pipeline:
+    """The fill/drain closed form of one Einsum on one architecture.
+
+    Parameters
+    ----------
+    problem : mapping.Problem
+    dataflow : str
+        The PE array's dataflow (``accel.PEArray.dataflow``).
+    banks : sequence of int
+        Banks of each storage level, innermost first (1 for ``rf`` and ``dram``).
+    dma_channels : int
+        DMA engines (outstanding DRAM transfers).
+
+    Raises
+    ------
+    ValueError
+        If ``banks`` does not give one positive count per storage level, or
+        ``dma_channels`` is not a positive integer.
+    """
+
+    def __init__(self, problem: Any, dataflow: str, banks: Any, dma_channels: int = DMA_CHANNELS) -> None:
+        p = problem
+        banks = tuple(banks)
+        if len(banks) != len(p.storage) or any(not isinstance(b, int) or b < 1 for b in banks):
+            raise ValueError(f"Pipeline: banks must give a positive integer per storage level ({len(p.storage)}), not {banks!r}")
+        if isinstance(dma_channels, bool) or not isinstance(dma_channels, int) or dma_channels < 1:
+            raise ValueError(f"Pipeline: dma_channels must be a positive integer, not {dma_channels!r}")
+        self.problem = p
+        self.dataflow = dataflow
+        self.banks = banks
+        self.channels = dma_channels
+        dram = len(p.storage) - 1
+        self.dram = dram
+        #: per tensor, the shared on-chip levels holding it, innermost first
+        self.held = [[L for L in range(1, dram) if p.storage[L].holds[ti]] for ti in range(len(p.tensors))]
+        # first step: one chain per input tensor held on chip, tensors with the outermost level first
+        inputs = [ti for ti, t in enumerate(p.tensors) if t.role != "output" and self.held[ti]]
+        self.fill_chains = sorted(inputs, key=lambda ti: (-self.held[ti][-1], ti))
+        self.outputs = [ti for ti, t in enumerate(p.tensors) if t.role == "output" and self.held[ti]]
+        rf = p.storage[0]
+        self._rf_capacity = rf.capacity
+        self._rf_holds = rf.holds
+
+    def _cycles(self, level: int, nbytes: np.ndarray, write: bool) -> np.ndarray:
+        """Burst cycles of ``nbytes`` of one tensor's tiles at ``level`` (as ``sim.cycle``'s banked level)."""
+        st = self.problem.storage[level]
+        if level == self.dram:
+            return np.ceil(nbytes / float(st.read_bandwidth))
+        banks = self.banks[level]
+        spans = np.minimum(banks, np.maximum(1.0, np.ceil(nbytes * 8 / st.word_bits)))
+        rate = (float(st.write_bandwidth if write else st.read_bandwidth) / banks) * spans
+        return np.ceil(nbytes / rate)
+
+    def _hop(self, src: int, dst: int, nbytes: np.ndarray) -> np.ndarray:
+        """Burst of one transfer ``src -> dst`` of tiles of ``nbytes`` (the tile of the on-chip end(s))."""
+        return np.maximum(self._cycles(src, nbytes[src], False), self._cycles(dst, nbytes[dst], True))
+
+    def startup(self, nbytes: dict[int, dict[int, np.ndarray]], batch: int) -> np.ndarray:
+        """Cycles of the first step's loads; ``nbytes[ti][L]``: tile bytes of tensor ``ti`` at level ``L``."""
+        p, dram = self.problem, self.dram
+        lat = float(p.storage[dram].latency)
+        done: list[np.ndarray] = []  # completion of each DRAM transfer, in bus order
+        ready = np.zeros(batch)
+        for i, ti in enumerate(self.fill_chains):
+            levels = self.held[ti][::-1]  # outer first
+            sizes = dict(nbytes[ti])
+            sizes[dram] = sizes[levels[0]]
+            granted = done[i - self.channels] if i >= self.channels else np.zeros(batch)
+            bus_free = done[-1] if done else np.zeros(batch)
+            end = np.maximum(granted + lat, bus_free) + self._hop(dram, levels[0], sizes)
+            done.append(end)
+            for src, dst in zip(levels, levels[1:]):
+                end = end + p.storage[src].latency + self._hop(src, dst, sizes)
+            ready = np.maximum(ready, end)
+        return ready
+
+    def wind_down(self, nbytes: dict[int, dict[int, np.ndarray]], batch: int) -> np.ndarray:
+        """Cycles of the last output tiles' write-back, inner level first."""
+        p, dram = self.problem, self.dram
+        total = np.zeros(batch)
+        for ti in self.outputs:
+            levels = self.held[ti] + [dram]
+            sizes = dict(nbytes[ti])
+            sizes[dram] = sizes[levels[-2]]
+            end = np.zeros(batch)
+            for src, dst in zip(levels, levels[1:]):
+                end = end + p.storage[src].latency + self._hop(src, dst, sizes)
+            total = np.maximum(total, end)
+        return total
+
+    def fold_overhead(self, T0: np.ndarray, folds: np.ndarray) -> np.ndarray:
+        """Fill/drain cycles of all folds (``T0``: per-PE factors, shape (B, ranks))."""
+        p = self.problem
+        hop, tail = float(p.hop_latency), float(p.pipeline_depth - 1)
+        if p.network != "systolic":
+            return folds * (hop + tail)
+        shift = hop * p.rows
+        skew = hop * (p.rows - 1 + p.cols - 1)
+        B = T0.shape[0]
+        tensors = p.tensors
+        codes = {name: k for k, name in enumerate(dict.fromkeys(["weight", "output", *(t.role for t in tensors)]))}
+        if self.dataflow in _STATIONARY:
+            role = np.full(B, codes.get(_STATIONARY[self.dataflow], -1))
+        else:
+            busy = T0 > 1
+            role = np.full(B, codes["weight"])
+            found = np.zeros(B, dtype=bool)
+            for t in tensors:
+                rel = np.array(t.relevant or (False,) * T0.shape[1], dtype=bool)
+                free = ~(busy & rel).any(axis=1) & ~found
+                role[free] = codes[t.role]
+                found |= free
+        held_any = np.zeros(B, dtype=bool)
+        fits = np.ones(B, dtype=bool)
+        for ti, t in enumerate(tensors):
+            if not self._rf_holds[ti]:
+                continue
+            mine = role == codes[t.role]
+            held_any |= mine
+            footprint = np.ones(B)
+            for row, size in zip(t.coeffs, t.dim_sizes):
+                footprint *= np.minimum(size, (T0 - 1.0) @ np.array(row, dtype=np.float64) + 1.0)
+            fits &= ~mine | (2 * footprint * t.bits / 8 <= self._rf_capacity)
+        double = held_any & fits
+        output = role == codes["output"]
+        single = folds * (shift + skew + tail)
+        # double-buffered: weight / input stationary pay the preload once; output stationary its drain (shift + tail)
+        overlapped = np.where(output, folds * skew + shift + tail, folds * (skew + tail) + shift)
+        return np.where(double, overlapped, single)
