@@ -11,6 +11,19 @@ Chrome / Perfetto trace of every engine's timeline.
 
 :func:`simulate` runs one Einsum, :func:`simulate_cascade` a cascade;
 :func:`lower` and :func:`run_programs` are the two stages they chain.
+
+Against the analytical model (``sim.analytical``): both count accesses with
+the same whole-tile semantics, and the analytical model's fill/drain is this
+simulator's closed form (per-fold timing of :func:`fold_timing`, the first
+tile step's loads with :class:`HardwareConfig`'s default two DMA channels,
+the last output tiles' write-back), so with ample bandwidth and perfect
+tilings one Einsum's total cycles agree exactly.  Two effects are simulated
+here only, as a modelling choice of the analytical model: a later tile
+step's loads that do not hide under the folds of the step before (a DRAM or
+level latency long against a step, many small tiles) stall the array, and
+transfers of different tensors contend for a single-port level (one cycle
+per collision); a different ``dma_channels`` changes the first load when
+more tensors than channels come from DRAM with a latency.
 """
 
 from ._api import SimulationResult, cascade_graph, simulate, simulate_cascade
