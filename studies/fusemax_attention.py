@@ -35,7 +35,7 @@ is the geometric mean over ``N``.
 
 Reduced version: ``N`` = 1K, 2K, 4K.
 
-Findings (full run of 2026-11-23, 7 s).  FuseMax-like on the 1-pass cascade
+Findings (full run of 2026-11-23, 3 s).  FuseMax-like on the 1-pass cascade
 against FLAT-like on the 3-pass cascade: 11.3x faster (geometric mean over
 1K to 256K; 9.5x up to 4K, 12.4x from 8K on) at 69 % of the energy (95 % at
 1K, 60 % from 8K on).  The FLAT-like design is bound by its 256-lane softmax
@@ -47,8 +47,8 @@ utilization with 0.82 MiB of buffer at every length.  Binding alone (both
 alone (both FLAT-like) gives 1.1x to 1.4x and most of the energy saving.
 The paper reports 6.7x and 79 %: our speedup is larger and our energy
 ratio lower, see ``studies/README.md`` for why.  The unfused per-Einsum
-toolchain is 6.5x slower than the FLAT-like design (3-pass, geometric mean)
-at 4.5x its energy: fusion matters before either dataflow does.
+toolchain is 7.3x slower than the FLAT-like design (3-pass, geometric mean)
+at 4.8x its energy: fusion matters before either dataflow does.
 """
 
 from __future__ import annotations
