@@ -34,8 +34,9 @@ a level's bound is its bytes read and written over its read/write bandwidth
 (DRAM: one shared bandwidth); fill/drain is the cycle-level simulator's
 closed form (see ``_pipeline``): SCALE-Sim's per-fold preload/skew/drain of
 the whole ``R x C`` array (the preload paid once when the register file
-double-buffers the stationary operand), the first tile step's loads and the
-last output tiles' write-back.  With ample bandwidth and perfect tilings the
+double-buffers the stationary operand) and the latencies of the first tile
+step's loads and of the last output tiles' write-back; those two transfers'
+bursts are exposed next to compute: ``max(compute + bursts, bandwidth)``.  With ample bandwidth and perfect tilings the
 total equals ``sim.cycle``'s, as long as later loads hide under the folds of
 the step before (latencies short against a tile step).
 
@@ -358,7 +359,9 @@ class CostModel:
         per_fold = np.ceil(T[:, 0, :].prod(axis=1) * p.ops_per_point / p.ops_per_cycle)
         compute = folds * per_fold if p.ops_per_point else np.zeros(B)
         pipe = self.pipeline
-        fill_drain = pipe.fold_overhead(T[:, 0, :], folds) + pipe.startup(nbytes, B) + pipe.wind_down(nbytes, B)
+        latencies = pipe.startup(nbytes, B, bursts=False) + pipe.wind_down(nbytes, B, bursts=False)
+        edge_bursts = pipe.startup(nbytes, B) + pipe.wind_down(nbytes, B) - latencies  # first load, last store
+        fill_drain = pipe.fold_overhead(T[:, 0, :], folds) + latencies
         rbytes = ((reads + drains) * self._bytes).sum(axis=2)
         wbytes = ((writes + fills) * self._bytes).sum(axis=2)
         bw = np.zeros((B, NL))
@@ -367,7 +370,7 @@ class CostModel:
                 bw[:, i] = (rbytes[:, i] + wbytes[:, i]) / st.read_bandwidth
             elif math.isfinite(st.read_bandwidth):
                 bw[:, i] = np.maximum(rbytes[:, i] / st.read_bandwidth, wbytes[:, i] / st.write_bandwidth)
-        cycles = np.maximum(compute, bw.max(axis=1)) + fill_drain
+        cycles = np.maximum(compute + edge_bursts, bw.max(axis=1)) + fill_drain
         # energy
         read_pj = ((reads + drains) * self.e_read).sum(axis=2)
         write_pj = ((writes + fills) * self.e_write).sum(axis=2)

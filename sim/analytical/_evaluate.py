@@ -101,9 +101,9 @@ def report_for(model: CostModel, mapping: Mapping, name: str | None = None) -> R
     compute = float(r.compute_cycles[0])
     bw = r.bandwidth_cycles[0]
     worst = int(np.argmax(bw))
-    stall = max(0.0, float(bw[worst]) - compute)
+    total = float(r.cycles[0])
+    stall = total - compute - float(r.fill_drain_cycles[0])  # the bandwidth bound's excess, or the first/last bursts
     causes = [("compute", compute), (f"bandwidth_stall.{p.storage[worst].name}", stall), ("fill_drain", float(r.fill_drain_cycles[0]))]
-    total = compute + stall + float(r.fill_drain_cycles[0])
     sources = sorted({e.source.split(":")[0] for e in en.values()})
     return Report(
         name=name or p.einsum,

@@ -30,6 +30,14 @@ against SCALE-Sim's closed forms), vectorized over a batch of mappings:
 * **Wind-down**: the last output tiles' write-back after the last fold, inner
   level first, each hop waiting its source's latency.
 
+The cost model charges the latencies of start-up and wind-down (with the
+per-fold terms) as fill/drain, and their bursts next to compute: latency is
+``max(compute + first/last bursts, bandwidth bound) + fill/drain``, so a
+bandwidth-bound mapping does not pay the first and last tiles' bytes twice.
+With ample bandwidth that is compute + per-fold overhead + start-up +
+wind-down, the simulator's total; the bursts show as bandwidth stall, as in
+the simulator's report.
+
 Modelling choice, documented in ``sim.cycle`` too: the model assumes that
 later loads hide under the folds of the step before (double buffering) and
 that transfers of one chain do not contend for an on-chip port with another
@@ -107,12 +115,17 @@ class Pipeline:
         rate = (float(st.write_bandwidth if write else st.read_bandwidth) / banks) * spans
         return np.ceil(nbytes / rate)
 
-    def _hop(self, src: int, dst: int, nbytes: np.ndarray) -> np.ndarray:
-        """Burst of one transfer ``src -> dst`` of tiles of ``nbytes`` (the tile of the on-chip end(s))."""
+    def _hop(self, src: int, dst: int, nbytes: np.ndarray, bursts: bool = True) -> np.ndarray:
+        """Burst of one transfer ``src -> dst`` of tiles of ``nbytes`` (the tile of the on-chip end(s)); 0 without ``bursts``."""
+        if not bursts:
+            return 0.0
         return np.maximum(self._cycles(src, nbytes[src], False), self._cycles(dst, nbytes[dst], True))
 
-    def startup(self, nbytes: dict[int, dict[int, np.ndarray]], batch: int) -> np.ndarray:
-        """Cycles of the first step's loads; ``nbytes[ti][L]``: tile bytes of tensor ``ti`` at level ``L``."""
+    def startup(self, nbytes: dict[int, dict[int, np.ndarray]], batch: int, bursts: bool = True) -> np.ndarray:
+        """Cycles of the first step's loads; ``nbytes[ti][L]``: tile bytes of tensor ``ti`` at level ``L``.
+
+        Without ``bursts``, the latencies alone (every transfer moving in no time).
+        """
         p, dram = self.problem, self.dram
         lat = float(p.storage[dram].latency)
         done: list[np.ndarray] = []  # completion of each DRAM transfer, in bus order
@@ -123,15 +136,15 @@ class Pipeline:
             sizes[dram] = sizes[levels[0]]
             granted = done[i - self.channels] if i >= self.channels else np.zeros(batch)
             bus_free = done[-1] if done else np.zeros(batch)
-            end = np.maximum(granted + lat, bus_free) + self._hop(dram, levels[0], sizes)
+            end = np.maximum(granted + lat, bus_free) + self._hop(dram, levels[0], sizes, bursts)
             done.append(end)
             for src, dst in zip(levels, levels[1:]):
-                end = end + p.storage[src].latency + self._hop(src, dst, sizes)
+                end = end + p.storage[src].latency + self._hop(src, dst, sizes, bursts)
             ready = np.maximum(ready, end)
         return ready
 
-    def wind_down(self, nbytes: dict[int, dict[int, np.ndarray]], batch: int) -> np.ndarray:
-        """Cycles of the last output tiles' write-back, inner level first."""
+    def wind_down(self, nbytes: dict[int, dict[int, np.ndarray]], batch: int, bursts: bool = True) -> np.ndarray:
+        """Cycles of the last output tiles' write-back, inner level first (without ``bursts``: the latencies)."""
         p, dram = self.problem, self.dram
         total = np.zeros(batch)
         for ti in self.outputs:
@@ -140,7 +153,7 @@ class Pipeline:
             sizes[dram] = sizes[levels[-2]]
             end = np.zeros(batch)
             for src, dst in zip(levels, levels[1:]):
-                end = end + p.storage[src].latency + self._hop(src, dst, sizes)
+                end = end + p.storage[src].latency + self._hop(src, dst, sizes, bursts)
             total = np.maximum(total, end)
         return total
 

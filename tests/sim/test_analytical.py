@@ -42,7 +42,8 @@ def test_ample_bandwidth_latency_is_compute_plus_fill_drain():
     first_load = max(80 + 1 + 4 + 1, 80 + 2 + 4 + 1)
     last_store = 4 + 1  # Z: l2 latency + burst to DRAM
     assert dict(r.cycles_by_cause)["compute"] == compute
-    assert r.cycles("bandwidth_stall") == 0
+    assert r.cycles("fill_drain") == fold_overhead + (80 + 4) + 4  # the latencies
+    assert r.cycles("bandwidth_stall") == 3 + 1  # the first load's and the last store's bursts
     assert r.total_cycles == compute + fold_overhead + first_load + last_store == 200
     assert r.utilization == pytest.approx(32 * 16 * 16 / (256 * r.total_cycles))
 
@@ -54,7 +55,11 @@ def test_dram_bound_latency_and_stall_attribution():
     r = evaluate(e, c.shapes, slow, m)
     dram_bytes = 16 * 16 * (1 + 1) + 16 * 16 * 4  # A and B once (int8), Z written once (int32)
     assert r.access("dram", "Z").writes == 256 and r.access("dram", "A").reads == 256
-    stall = dram_bytes / 2 - 16
+    # the tiles are the whole tensors here: the first load (A then B over the 2 B/cycle bus, then B's
+    # one-cycle hop into the scratchpad) and the last store (Z) cannot overlap compute
+    first_load, last_store = 2 * (256 // 2) + 1, 1024 // 2
+    stall = max(16 + first_load + last_store, dram_bytes / 2) - 16
+    assert stall == 769
     assert dict(r.cycles_by_cause)["bandwidth_stall.dram"] == pytest.approx(stall)
     assert r.total_cycles == pytest.approx(16 + stall + r.cycles("fill_drain"))
 
