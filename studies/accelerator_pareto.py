@@ -22,10 +22,10 @@ FP32 add).  The Pareto front over (latency, energy, area) comes from
 Reduced version: a 64-token block of hidden size 256 (4 heads), three units,
 two array sizes, one buffer, 200 samples per Einsum.
 
-Findings (full run of 2026-11-23, 80 design points, 22 s).  Latency is
+Findings (full run of 2026-11-23, 80 design points, 23 s).  Latency is
 nearly the same for the three 8-bit units at a given design (same operand
 widths; INT8 within 2 %, its cheaper MAC tilts the EDP-driven mapper);
-energy and area differ mainly through the MAC.  INT8 arrays are the whole (latency, energy, area) front (7 of 80
+energy and area differ mainly through the MAC.  INT8 arrays are the whole (latency, energy, area) front (8 of 80
 points): at the same design INT8 uses 0.92x the energy and 0.62x the area of
 FP8, L-Mul 0.97x and 0.98x (its FP32 accumulator costs nearly as much as an
 FP8 MAC), BF16 1.60x the energy and 1.75x the latency (16-bit words).  The
