@@ -95,8 +95,9 @@ def report(rows: list[dict]) -> str:
             lines.append(f"- seq {r['seq_len']}, {r['objective']}, {r['schedule']}: {causes}.")
     lines.append(
         "- Analytical cycles are `sim.analytical` summed over the Einsums (Einsums back to back, each from DRAM); "
-        "the simulator pays SCALE-Sim's per-fold preload/skew, real first loads and last stores, DMA latency "
-        "per tile and dependency waits between Einsums, which the analytical estimate leaves out or bounds."
+        "both charge SCALE-Sim's per-fold preload/skew and each Einsum's first load and last store (equal totals "
+        "for one Einsum with ample bandwidth), but only the simulator pays a tile's DMA latency when it does not "
+        "hide under the step before, the schedule's on-chip reuse and dependency waits between Einsums."
     )
     return "\n".join(lines) + "\n"
 
