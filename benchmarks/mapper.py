@@ -25,18 +25,17 @@ import math
 import os
 import platform
 import time
-from pathlib import Path
 
 import numpy as np
 
 import accel
+from benchmarks._results import write_section
 from dataflow import library
 from mapping import build_problem, map_einsum, search_mappings
 from mapping._search import batch_from_factors
 from mapping._space import order_family, rank_candidates, space_size
 from sim.analytical import cost_model
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
 SECTION = "## Mapper"
 EXHAUSTIVE_LIMIT = 400_000
 RANDOM_SAMPLES = 20_000
@@ -183,18 +182,6 @@ def report(tp, rows, reduced) -> str:
     return "\n".join(lines) + "\n\n" + "\n".join(summary) + "\n"
 
 
-def write_section(body: str) -> None:
-    """Replace (or append) the Mapper section of RESULTS.md, leaving other sections alone."""
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    start = text.find(SECTION + "\n")
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + SECTION + "\n" + body
-    else:
-        end = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + SECTION + "\n" + body + (text[end:] if end >= 0 else "")
-    RESULTS.write_text(text)
-
-
 def main() -> None:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -215,13 +202,13 @@ def main() -> None:
         f"{os.getloadavg()[0]:.1f} at the end), Python {platform.python_version()}; {time.perf_counter() - start:.0f} s in all; "
         f"times are wall clock, best of {REPEATS} runs (EDP and status from the last). "
         f"Objective EDP; ILP = `mapping.map_einsum` (CoSA-style ILP, {TIME_LIMIT:g} s limit, one thread, then exact "
-        "re-scoring, order refinement and factor polish); random and exhaustive search use the same analytical "
+        "re-scoring, order refinement and factor polish: prime-factor moves and swaps); random and exhaustive search use the same analytical "
         "model and space (exhaustive: every factorization with padding options, one stationarity order for all "
         "levels). Throughput: batches of 200,000 random mappings of ResNet-18 conv3x3_c64, best of 3.\n\n"
         + report(tp, rows, reduced)
     )
     if not args.quick:
-        write_section(body)
+        write_section(SECTION, body)
     print(body)
 
 

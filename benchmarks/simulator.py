@@ -20,16 +20,15 @@ import datetime
 import os
 import platform
 import time
-from pathlib import Path
 
 import accel
+from benchmarks._results import write_section
 from dataflow import library
 from mapping import map_cascade
 from mapping.cosma import schedule as cosma_schedule
 from memory import Scratchpad
 from sim.cycle import cascade_graph, simulate_cascade
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
 SECTION = "## Cycle-level simulator"
 TARGET = 1_000_000
 REPEATS = 3
@@ -102,18 +101,6 @@ def report(rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(body: str) -> None:
-    """Replace (or append) this benchmark's section of RESULTS.md, leaving other sections alone."""
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    start = text.find(SECTION + "\n")
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + SECTION + "\n" + body
-    else:
-        end = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + SECTION + "\n" + body + (text[end:] if end >= 0 else "")
-    RESULTS.write_text(text)
-
-
 def main() -> None:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -137,7 +124,7 @@ def main() -> None:
         + report(rows)
     )
     if not args.quick:
-        write_section(body)
+        write_section(SECTION, body)
     print(body)
 
 

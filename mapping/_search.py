@@ -8,7 +8,7 @@
 
 Also the local refinements the ILP mapper applies to its solution:
 :func:`refine_orders` (best order per level from the family) and :func:`polish`
-(move one prime factor between two slots while that improves the objective).
+(move one prime factor between two slots, or swap two, while that improves the objective).
 """
 
 from __future__ import annotations
@@ -85,7 +85,8 @@ def refine_orders(model: Any, mapping: Mapping, objective: str, max_combos: int 
 
 
 def polish(model: Any, mapping: Mapping, objective: str, rounds: int = 50) -> tuple[Mapping, int]:
-    """Greedy local search: move one prime factor of a rank between two slots, re-pick orders, repeat.
+    """Greedy local search: move one prime factor of a rank between two slots, or swap two different
+    primes of a rank between two slots; re-pick orders; repeat.
 
     Stops when no move improves ``objective`` or after ``rounds`` rounds.
     Returns the best mapping and how many mappings were scored.
@@ -99,13 +100,20 @@ def polish(model: Any, mapping: Mapping, objective: str, rounds: int = 50) -> tu
         cands = []
         for r in range(len(p.ranks)):
             for a in range(nl + 2):
-                for q in set(prime_factors(int(fm[r, a]))):
+                primes_a = set(prime_factors(int(fm[r, a])))
+                for q in primes_a:
                     for b in range(nl + 2):
                         if b != a:
                             new = fm.copy()
                             new[r, a] //= q
                             new[r, b] *= q
                             cands.append(new)
+                            # swap: q goes a -> b while a different prime of the rank goes b -> a
+                            for q2 in (set(prime_factors(int(fm[r, b]))) - {q}) if b > a else ():
+                                new = fm.copy()
+                                new[r, a] = new[r, a] // q * q2
+                                new[r, b] = new[r, b] // q2 * q
+                                cands.append(new)
         if not cands:
             break
         batch = batch_from_factors(np.array(cands), np.repeat(orders[None], len(cands), axis=0))

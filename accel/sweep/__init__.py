@@ -16,7 +16,7 @@ from ._axes import Axis
 from ._errors import StoreError, SweepSpecError
 from ._evaluate import METRICS, STATUSES, PointResult, PointTask, evaluate_point
 from ._export import export, results_frame
-from ._hash import canonical_json, content_hash, tool_version
+from ._hash import canonical_json, content_hash, source_digest, tool_version
 from ._options import MappingOptions, WorkloadSpec
 from ._pareto import pareto_front, pareto_mask
 from ._plan import plan
@@ -61,4 +61,5 @@ __all__ = [
     "content_hash",
     "canonical_json",
     "tool_version",
+    "source_digest",
 ]

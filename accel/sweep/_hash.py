@@ -3,18 +3,22 @@
 A point's key covers everything its result depends on: the full
 architecture (as :func:`accel.to_dict` writes it), the workload (its
 canonical cascade YAML), the mapping options, the simulator and the tool
-version.  Equal content gives an equal key on any machine, so a resumed or
+version together with a digest of the model packages' source
+(:func:`source_digest`), so results computed by older code are never reused.  Equal content gives an equal key on any machine, so a resumed or
 re-run sweep finds what is already computed and never computes it twice.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib.util
 import json
 import math
+from pathlib import Path
 from typing import Any
 
-__all__ = ["canonical_json", "content_hash", "tool_version"]
+__all__ = ["canonical_json", "content_hash", "source_digest", "tool_version", "MODEL_PACKAGES"]
 
 
 def _plain(value: Any) -> Any:
@@ -59,11 +63,42 @@ def content_hash(value: Any) -> str:
     return hashlib.sha256(canonical_json(value).encode("ascii")).hexdigest()
 
 
+#: Packages whose files decide a design point's result (their source is part of every key).
+MODEL_PACKAGES: tuple[str, ...] = ("accel", "dataflow", "mapping", "memory", "sim", "rtl")
+#: Files of those packages that are hashed (code and the data it reads: example specs, tables).
+_HASHED_SUFFIXES = (".py", ".yaml", ".yml", ".json", ".csv")
+
+
+@functools.lru_cache(maxsize=8)
+def source_digest(packages: tuple[str, ...] = MODEL_PACKAGES) -> str:
+    """sha256 (first 16 hex digits) of the model packages' source and data files.
+
+    Every ``.py``, ``.yaml``, ``.json`` and ``.csv`` file under ``packages``
+    (default :data:`MODEL_PACKAGES`; packages that cannot be found are skipped), by package-relative path and content, in sorted
+    order; so an edit to the models changes every key and a resumed sweep
+    recomputes what the edit could change instead of mixing old and new results.
+    """
+    h = hashlib.sha256()
+    for name in packages:
+        spec = importlib.util.find_spec(name)
+        if spec is None or not spec.submodule_search_locations:
+            continue
+        for root in sorted(spec.submodule_search_locations):
+            base = Path(root)
+            for path in sorted(base.rglob("*")):
+                if path.suffix in _HASHED_SUFFIXES and path.is_file() and "__pycache__" not in path.parts:
+                    h.update(f"{name}/{path.relative_to(base).as_posix()}\0".encode())
+                    h.update(path.read_bytes())
+                    h.update(b"\0")
+    return h.hexdigest()[:16]
+
+
 def tool_version() -> str:
-    """``'accel <version>'`` of the installed package (part of every key)."""
+    """``'accel <version> src <digest>'``: the installed version and :func:`source_digest` (part of every key)."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        return f"accel {version('accel')}"
+        release = version("accel")
     except PackageNotFoundError:  # running from a source tree that is not installed
-        return "accel unknown"
+        release = "unknown"
+    return f"accel {release} src {source_digest()}"

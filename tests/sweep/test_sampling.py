@@ -79,3 +79,23 @@ def test_canonical_json_ignores_key_order_and_float_spelling():
         content_hash({"x": {1}})
     with pytest.raises(ValueError, match=r"cannot hash a non-finite number nan"):
         content_hash({"x": float("nan")})
+
+
+def test_source_digest_follows_the_model_source(tmp_path, monkeypatch):
+    from accel.sweep import source_digest, tool_version
+
+    pkg = tmp_path / "digestpkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("X = 1\n")
+    (pkg / "table.yaml").write_text("a: 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    first = source_digest(("digestpkg",))
+    assert first == source_digest.__wrapped__(("digestpkg",))  # deterministic
+    (pkg / "table.yaml").write_text("a: 2\n")
+    assert source_digest.__wrapped__(("digestpkg",)) != first  # data files count
+    (pkg / "table.yaml").write_text("a: 1\n")
+    (pkg / "notes.txt").write_text("ignored\n")
+    assert source_digest.__wrapped__(("digestpkg",)) == first  # other files do not
+    (pkg / "__init__.py").write_text("X = 2\n")
+    assert source_digest.__wrapped__(("digestpkg",)) != first
+    assert tool_version().endswith(" src " + source_digest())
