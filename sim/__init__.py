@@ -7,9 +7,11 @@ the reports of a cascade's Einsums.
 
 # --- shared report and analytical model (issue 5) --------------------------
 from ._report import CAUSES, EnergyItem, Report, ReportError, TensorAccesses, combine
+from ._residency import Residency, schedule_residency
 from . import analytical
 
-__all__ = ["Report", "EnergyItem", "TensorAccesses", "ReportError", "CAUSES", "combine", "analytical"]
+__all__ = ["Report", "EnergyItem", "TensorAccesses", "ReportError", "CAUSES", "combine", "analytical", "Residency",
+           "schedule_residency"]
 # --- end of analytical block ------------------------------------------------
 
 # --- cycle-level simulator (issue 7) ----------------------------------------

@@ -93,8 +93,10 @@ class _Analytical:
               help="How the cascade is scheduled (COSMA ILP, divide-and-conquer, greedy); 'none' streams every tensor from DRAM.")
 @click.option("--objective", type=click.Choice(["edp", "latency", "energy"]), default="edp", show_default=True,
               help="What the mapper minimizes.")
-@click.option("--solver", type=click.Choice(["cbc", "highs"]), default="cbc", show_default=True, help="ILP solver.")
-@click.option("--time-limit", type=click.FloatRange(min=0.01), default=1.5, show_default=True, help="Seconds per ILP solve.")
+@click.option("--solver", type=click.Choice(["cbc", "highs"]), default="highs", show_default=True,
+              help="ILP solver (the mapper's and, with --scheduler ilp/divide, the scheduler's).")
+@click.option("--time-limit", type=click.FloatRange(min=0.01), default=1.2, show_default=True,
+              help="Seconds per mapping ILP solve (the scheduler gets at least 1 s).")
 @click.option("--trace", "trace", type=click.Path(dir_okay=False), default=None,
               help="Chrome/Perfetto trace file [default: WORKLOAD.trace.json].")
 @click.option("--no-trace", is_flag=True, help="Do not record or write the trace.")
@@ -108,7 +110,7 @@ def command(workload: str, arch: str, pairs: tuple[str, ...], capacity: str | No
     WORKLOAD is a library name or a YAML file, ARCH a built-in architecture
     or a YAML file.  Prints cycles by cause, energy by component and action,
     utilization and each Einsum's cycles next to the analytical model's
-    estimate, and writes the timeline as Chrome/Perfetto trace JSON
+    estimate of the same mappings under the same schedule, and writes the timeline as Chrome/Perfetto trace JSON
     (timestamps in cycles).  Exit status 2 for bad input, 3 when the workload
     cannot be mapped or scheduled (or the simulation deadlocks).
     """
@@ -116,6 +118,7 @@ def command(workload: str, arch: str, pairs: tuple[str, ...], capacity: str | No
     from mapping import map_cascade
     from memory import Scratchpad
     from mapping.cosma import schedule as cosma_schedule
+    from sim.analytical import evaluate_cascade
     from sim.cycle import cascade_graph, simulate_cascade
 
     cascade = resolve(workload, parse_params(pairs))
@@ -130,7 +133,8 @@ def command(workload: str, arch: str, pairs: tuple[str, ...], capacity: str | No
         raise click.BadParameter("--scratchpad needs a scheduler (not 'none')", param_hint="--scratchpad")
     result = simulate_cascade(cascade, hw, mapped, schedule=None if sched is None else sched.schedule, graph=graph,
                               scratchpad=pad, trace=not no_trace, max_cycles=max_cycles)
-    analytical = _Analytical([r.report for r in mapped.results], cascade.name)
+    analytical = _Analytical(list(evaluate_cascade(cascade, hw, mapped, schedule=None if sched is None else sched.schedule,
+                                                   graph=graph)), cascade.name)
     path = None
     if not no_trace:
         path = result.write_trace(Path(trace) if trace else Path(f"{cascade.name}.trace.json"))

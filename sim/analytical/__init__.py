@@ -2,18 +2,22 @@
 
 :func:`evaluate` scores one mapping into a :class:`sim.Report`;
 :class:`CostModel` / :func:`evaluate_batch` score a :class:`MappingBatch` of
-thousands of mappings at once with numpy (the mapper's inner loop).  The
+thousands of mappings at once with numpy (the mapper's inner loop);
+:func:`evaluate_cascade` scores a mapped cascade, under a COSMA schedule's
+residency when given one (the traffic ``sim.cycle`` simulates for it).  The
 counting semantics are documented in :mod:`sim.analytical._batch`.
 """
 
 from ._batch import OBJECTIVES, BatchResult, CostModel, MappingBatch
 from ._energy import ActionEnergy, action_energies
 from ._evaluate import MODEL_NAME, cost_model, evaluate, evaluate_batch, report_for
+from ._cascade import evaluate_cascade
 from ._pipeline import DMA_CHANNELS, Pipeline
 
 __all__ = [
     "evaluate",
     "evaluate_batch",
+    "evaluate_cascade",
     "cost_model",
     "report_for",
     "CostModel",

@@ -40,6 +40,15 @@ bursts are exposed next to compute: ``max(compute + bursts, bandwidth)``.  With 
 total equals ``sim.cycle``'s, as long as later loads hide under the folds of
 the step before (latencies short against a tile step).
 
+Under a cascade schedule (the pipeline's :class:`sim.Residency`) the DRAM
+boundary follows the schedule as ``sim.cycle`` lowers it: each distinct tile
+of a loaded input leaves DRAM once and every other visit is served by the
+scratchpad (the outermost on-chip level), resident inputs never touch DRAM,
+partial sums go back to the scratchpad, and only a stored output's final
+tiles reach DRAM; a tile of the scratchpad level itself is the resident
+tensor (nothing moves into it), while an inner level keeps its own copy
+(``spad_reads`` / ``spad_writes``, priced as the outermost level's accesses).
+
 Padding (imperfect factors): cycles count the padded iterations (idle PEs);
 tile footprints are clipped to the tensor, and MAC/op energy counts real work
 only (idle PEs are clock-gated).  Access counts for imperfect tilings are then
@@ -164,6 +173,9 @@ class BatchResult:
     drains: np.ndarray
     utilization: np.ndarray
     spatial_utilization: np.ndarray
+    spad_reads: np.ndarray  # (B, tensors): a cascade schedule's scratchpad serving tiles (no copy held there)
+    spad_writes: np.ndarray  # (B, tensors): tiles written back to it
+    spad_pj: np.ndarray  # their energy (the outermost on-chip level's)
 
     @property
     def edp(self) -> np.ndarray:
@@ -230,6 +242,13 @@ class CostModel:
                 self.e_write[i, j] = energies[f"{key}.write"].pj * (t.bits / energies[f"{key}.write"].bits)
         hop = energies["noc.hop"]
         self.e_noc = np.array([hop.pj * t.bits / hop.bits for t in p.tensors])
+        # a cascade schedule (pipeline.residency): DRAM traffic only where it really reaches DRAM
+        self.residency = pipeline.residency
+        self.in_place = pipeline.in_place
+        self._via_dram = pipeline.via_dram
+        outer = nl - 2 if nl >= 3 else 0  # the outermost on-chip level prices the scratchpad's accesses
+        self.e_spad_read = self.e_read[outer].copy()
+        self.e_spad_write = self.e_write[outer].copy()
         self.compute_key = "vector.op" if p.unit == "vector" else "mac"
         self.compute_pj = float(energies[self.compute_key].pj * p.total_ops)
 
@@ -303,6 +322,9 @@ class CostModel:
         noc = np.zeros(B)
         noc_pj = np.zeros(B)
         usage = np.zeros((B, NL))
+        spad_reads = np.zeros((B, NT))
+        spad_writes = np.zeros((B, NT))
+        dram = NL - 1
         # innermost position (so far, outermost first) of a loop with factor > 1 indexing each tensor
         relmask = self._rel_matrix[RK] & (F > 1)[:, :, None]  # (B, P, tensors)
         lasts = np.maximum.accumulate(np.where(relmask, pos[None, :, None], np.int16(-1)), axis=1)
@@ -330,6 +352,9 @@ class CostModel:
                     U = self._spread(ti, S, T[:, 0, :])  # one operand per PE, PEs T0 apart: distinct ones
                 else:
                     U = tile * inst
+                if self.residency is not None and par == dram and c >= 1:
+                    self._scheduled(ti, c, V, distinct_above[:, c + 1], tile, reads, writes, fills, drains, spad_reads, spad_writes)
+                    continue
                 if t.role == "output":
                     refetch = V - distinct_above[:, c + 1]  # visits less distinct tiles (relevant loops above c)
                     writes[:, par, ti] += V * U
@@ -374,11 +399,46 @@ class CostModel:
         # energy
         read_pj = ((reads + drains) * self.e_read).sum(axis=2)
         write_pj = ((writes + fills) * self.e_write).sum(axis=2)
-        energy = read_pj.sum(axis=1) + write_pj.sum(axis=1) + noc_pj + self.compute_pj
+        spad_pj = (spad_reads * self.e_spad_read).sum(axis=1) + (spad_writes * self.e_spad_write).sum(axis=1)
+        energy = read_pj.sum(axis=1) + write_pj.sum(axis=1) + noc_pj + spad_pj + self.compute_pj
         util = p.total_ops / (p.peak_ops_per_cycle * np.maximum(cycles, 1e-300))
         return BatchResult(
             valid=valid, cycles=cycles, compute_cycles=compute, fill_drain_cycles=fill_drain, bandwidth_cycles=bw,
             energy_pj=energy, level_read_pj=read_pj, level_write_pj=write_pj, compute_pj=self.compute_pj,
             noc_hops=noc, noc_pj=noc_pj, reads=reads, writes=writes, fills=fills, drains=drains,
             utilization=util, spatial_utilization=pes / (p.rows * p.cols),
+            spad_reads=spad_reads, spad_writes=spad_writes, spad_pj=spad_pj,
         )
+
+    def _scheduled(self, ti: int, c: int, V: np.ndarray, distinct: np.ndarray, tile: np.ndarray, reads: np.ndarray,
+                   writes: np.ndarray, fills: np.ndarray, drains: np.ndarray, spad_reads: np.ndarray,
+                   spad_writes: np.ndarray) -> None:
+        """Traffic between level ``c`` (the outermost holding tensor ``ti``) and DRAM under a cascade schedule.
+
+        As ``sim.cycle`` lowers it: each distinct tile of a loaded input comes
+        from DRAM once, every other visit from the scratchpad; an output's
+        partial sums go back to the scratchpad and only its final tiles, when
+        the schedule stores it, reach DRAM.  When ``c`` is the scratchpad
+        itself (the outermost on-chip level) its tile is the resident tensor:
+        scratchpad-to-scratchpad moves vanish; an inner level keeps its own
+        copy, filled from (and drained to) the scratchpad.
+        """
+        dram = len(self.problem.storage) - 1
+        via = distinct if self._via_dram[ti] else np.zeros_like(distinct)  # tiles that reach DRAM
+        if self.problem.tensors[ti].role == "output":
+            refetch = V - distinct
+            writes[:, dram, ti] += via * tile
+            if c == self.in_place:
+                drains[:, c, ti] += via * tile
+            else:
+                drains[:, c, ti] += V * tile
+                fills[:, c, ti] += refetch * tile
+                spad_writes[:, ti] += (V - via) * tile
+                spad_reads[:, ti] += refetch * tile
+        else:
+            reads[:, dram, ti] += via * tile
+            if c == self.in_place:
+                fills[:, c, ti] += via * tile
+            else:
+                fills[:, c, ti] += V * tile
+                spad_reads[:, ti] += (V - via) * tile

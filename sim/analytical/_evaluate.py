@@ -12,6 +12,7 @@ from mapping._problem import Problem, build_problem
 from mapping._validate import check_mapping
 
 from .._report import EnergyItem, Report, TensorAccesses
+from .._residency import Residency
 from ._batch import BatchResult, CostModel, MappingBatch
 from ._energy import action_energies
 from ._pipeline import Pipeline
@@ -22,7 +23,10 @@ __all__ = ["cost_model", "evaluate", "evaluate_batch", "report_for", "MODEL_NAME
 MODEL_NAME = "sim.analytical (Timeloop-style whole-tile access counting, max(compute, bandwidth) + fill/drain)"
 
 
-def cost_model(einsum: Any, shapes: MappingABC[str, int], arch: Any, weights: Collection[str] | None = None) -> CostModel:
+def cost_model(
+    einsum: Any, shapes: MappingABC[str, int], arch: Any, weights: Collection[str] | None = None,
+    residency: Residency | None = None,
+) -> CostModel:
     """The analytical model of ``einsum`` on ``arch``, ready to score many mappings.
 
     Parameters
@@ -33,6 +37,10 @@ def cost_model(einsum: Any, shapes: MappingABC[str, int], arch: Any, weights: Co
     arch : accel.Architecture
     weights : collection of str, optional
         Tensors that are weights (see :func:`mapping.build_problem`).
+    residency : sim.Residency, optional
+        What a cascade schedule does with the Einsum's tensors (see
+        :func:`sim.schedule_residency`); default: every input comes from DRAM
+        and every output goes there.
 
     Raises
     ------
@@ -43,7 +51,7 @@ def cost_model(einsum: Any, shapes: MappingABC[str, int], arch: Any, weights: Co
     """
     problem = build_problem(einsum, shapes, arch, weights)
     banks = (1, *(int(lvl.banks) for lvl in arch.levels), 1)
-    return CostModel(problem, action_energies(arch), Pipeline(problem, arch.pe_array.dataflow, banks))
+    return CostModel(problem, action_energies(arch), Pipeline(problem, arch.pe_array.dataflow, banks, residency=residency))
 
 
 def evaluate_batch(
@@ -95,6 +103,16 @@ def report_for(model: CostModel, mapping: Mapping, name: str | None = None) -> R
             vals = (r.reads[0, i, j], r.writes[0, i, j], r.fills[0, i, j], r.drains[0, i, j])
             if any(vals):
                 accesses.append(TensorAccesses(st.name, t.name, *(float(v) for v in vals)))
+    if model.residency is not None:  # a cascade schedule's scratchpad (priced as the outermost on-chip level)
+        outer = p.storage[-2].name if len(p.storage) >= 3 else "rf"
+        for action, counts in (("read", r.spad_reads[0]), ("write", r.spad_writes[0])):
+            e = en[f"{outer}.{action}"]
+            count = float((counts * bits).sum() / e.bits)
+            if count:
+                items.append(EnergyItem("spad", action, count, e.pj, e.per, e.source))
+        for j, t in enumerate(p.tensors):
+            if r.spad_reads[0, j] or r.spad_writes[0, j]:
+                accesses.append(TensorAccesses("spad", t.name, float(r.spad_reads[0, j]), float(r.spad_writes[0, j]), 0.0, 0.0))
     hop = en["noc.hop"]
     if r.noc_hops[0]:
         items.append(EnergyItem("noc", "hop", float(r.noc_hops[0]), hop.pj, hop.per, hop.source))

@@ -53,6 +53,8 @@ from typing import Any
 
 import numpy as np
 
+from .._residency import Residency
+
 __all__ = ["Pipeline", "DMA_CHANNELS"]
 
 #: DMA engines between DRAM and the chip: ``sim.cycle.HardwareConfig``'s default.
@@ -74,6 +76,11 @@ class Pipeline:
         Banks of each storage level, innermost first (1 for ``rf`` and ``dram``).
     dma_channels : int
         DMA engines (outstanding DRAM transfers).
+    residency : sim.Residency, optional
+        In a cascade schedule: inputs that come from the scratchpad skip DRAM
+        (no DMA, no DRAM latency; a tile of the scratchpad level is the
+        resident tensor itself, so nothing moves into it), and outputs not
+        stored end on chip.
 
     Raises
     ------
@@ -82,13 +89,16 @@ class Pipeline:
         ``dma_channels`` is not a positive integer.
     """
 
-    def __init__(self, problem: Any, dataflow: str, banks: Any, dma_channels: int = DMA_CHANNELS) -> None:
+    def __init__(self, problem: Any, dataflow: str, banks: Any, dma_channels: int = DMA_CHANNELS,
+                 residency: Residency | None = None) -> None:
         p = problem
         banks = tuple(banks)
         if len(banks) != len(p.storage) or any(not isinstance(b, int) or b < 1 for b in banks):
             raise ValueError(f"Pipeline: banks must give a positive integer per storage level ({len(p.storage)}), not {banks!r}")
         if isinstance(dma_channels, bool) or not isinstance(dma_channels, int) or dma_channels < 1:
             raise ValueError(f"Pipeline: dma_channels must be a positive integer, not {dma_channels!r}")
+        if residency is not None and not isinstance(residency, Residency):
+            raise TypeError(f"Pipeline: residency must be a sim.Residency, not {residency!r}")
         self.problem = p
         self.dataflow = dataflow
         self.banks = banks
@@ -101,6 +111,16 @@ class Pipeline:
         inputs = [ti for ti, t in enumerate(p.tensors) if t.role != "output" and self.held[ti]]
         self.fill_chains = sorted(inputs, key=lambda ti: (-self.held[ti][-1], ti))
         self.outputs = [ti for ti, t in enumerate(p.tensors) if t.role == "output" and self.held[ti]]
+        self.residency = residency
+        #: the schedule's scratchpad (outermost on-chip level) in a cascade, else -1
+        self.in_place = dram - 1 if residency is not None and dram >= 2 else -1
+        names = [t.name for t in p.tensors]
+        #: per tensor: does its traffic with DRAM really reach DRAM (inputs' first tiles, stored outputs)?
+        self.via_dram = [
+            residency is None
+            or ((n in residency.stored) if t.role == "output" else residency.input_from_dram(n))
+            for n, t in zip(names, p.tensors)
+        ]
         rf = p.storage[0]
         self._rf_capacity = rf.capacity
         self._rf_holds = rf.holds
@@ -130,14 +150,20 @@ class Pipeline:
         lat = float(p.storage[dram].latency)
         done: list[np.ndarray] = []  # completion of each DRAM transfer, in bus order
         ready = np.zeros(batch)
-        for i, ti in enumerate(self.fill_chains):
+        for ti in self.fill_chains:
             levels = self.held[ti][::-1]  # outer first
             sizes = dict(nbytes[ti])
             sizes[dram] = sizes[levels[0]]
-            granted = done[i - self.channels] if i >= self.channels else np.zeros(batch)
-            bus_free = done[-1] if done else np.zeros(batch)
-            end = np.maximum(granted + lat, bus_free) + self._hop(dram, levels[0], sizes, bursts)
-            done.append(end)
+            if self.via_dram[ti]:
+                i = len(done)
+                granted = done[i - self.channels] if i >= self.channels else np.zeros(batch)
+                bus_free = done[-1] if done else np.zeros(batch)
+                end = np.maximum(granted + lat, bus_free) + self._hop(dram, levels[0], sizes, bursts)
+                done.append(end)
+            elif levels[0] == self.in_place:
+                end = np.zeros(batch)  # the scratchpad's tile is the resident tensor: nothing moves in
+            else:  # from the scratchpad into a level that keeps its own copy: its write burst only
+                end = self._cycles(levels[0], sizes[levels[0]], True) if bursts else np.zeros(batch)
             for src, dst in zip(levels, levels[1:]):
                 end = end + p.storage[src].latency + self._hop(src, dst, sizes, bursts)
             ready = np.maximum(ready, end)
@@ -148,12 +174,19 @@ class Pipeline:
         p, dram = self.problem, self.dram
         total = np.zeros(batch)
         for ti in self.outputs:
-            levels = self.held[ti] + [dram]
             sizes = dict(nbytes[ti])
-            sizes[dram] = sizes[levels[-2]]
+            last = self.held[ti][-1]
+            levels = list(self.held[ti])
+            if self.via_dram[ti] or last != self.in_place:
+                levels.append(dram)  # DRAM, or in a cascade the scratchpad outside a level with its own copy
+            sizes[dram] = sizes[last]
             end = np.zeros(batch)
             for src, dst in zip(levels, levels[1:]):
-                end = end + p.storage[src].latency + self._hop(src, dst, sizes, bursts)
+                if dst == dram and not self.via_dram[ti]:  # to the scratchpad: the source's read burst only
+                    burst = self._cycles(src, sizes[src], False) if bursts else 0.0
+                else:
+                    burst = self._hop(src, dst, sizes, bursts)
+                end = end + p.storage[src].latency + burst
             total = np.maximum(total, end)
         return total
 

@@ -12,6 +12,7 @@ from dataflow import Cascade, Einsum
 from mapping import Mapping, build_problem, check_mapping
 
 from .._report import Report, combine
+from .._residency import schedule_residency
 from ..analytical import action_energies
 from ._runner import run_programs
 from ._errors import CapacityError, SimulationError
@@ -190,23 +191,6 @@ def _check_schedule(schedule: Any, graph: Any, scratchpad: Any) -> None:
         ) from None
 
 
-def _schedule_facts(schedule: Any, graph: Any) -> dict[str, dict[str, Any]]:
-    """Per operator: tensors kept resident, loaded, stored (own outputs) and spilled (others) at its step."""
-    facts: dict[str, dict[str, Any]] = {}
-    previous: set[str] = set()
-    for step in schedule.steps:
-        op = graph.operator[step.operator]
-        here = {a.tensor for a in step.allocations}
-        facts[step.operator] = {
-            "resident": {t for t in op.inputs if t in previous and t in here},
-            "loaded": set(step.loads),
-            "stored": {t for t in step.stores if t in op.outputs},
-            "spills": tuple(t for t in step.stores if t not in op.outputs),
-        }
-        previous = here - set(step.evictions)
-    return facts
-
-
 def simulate_cascade(
     cascade: Cascade,
     arch: Architecture,
@@ -285,7 +269,7 @@ def simulate_cascade(
     facts = {}
     if schedule is not None:
         _check_schedule(schedule, graph, scratchpad if scratchpad is not None else arch.levels[-1].capacity)
-        facts = _schedule_facts(schedule, graph)
+        facts = schedule_residency(schedule, graph)
     weights = tuple(cascade.weights) or None
     problems, chosen, programs, producers = [], [], [], []
     made: dict[str, int] = {}
@@ -299,20 +283,20 @@ def simulate_cascade(
         if f is None:
             program = lower(problem, m, dataflow=arch.pe_array.dataflow)
         else:
-            program = lower(problem, m, dataflow=arch.pe_array.dataflow, resident=f["resident"], loaded=f["loaded"],
-                            stored=f["stored"])
-            if f["spills"]:
+            program = lower(problem, m, dataflow=arch.pe_array.dataflow, resident=f.resident, loaded=f.loaded,
+                            stored=f.stored)
+            if f.spills:
                 last = program.steps[-1]
                 spills = tuple(
                     Move(t, SPAD, DRAM, graph.tensor[t].size, "drain",
                          bits=max(1, round(graph.tensor[t].size * 8 / cascade.tensor_elements(t))))
-                    for t in f["spills"]
+                    for t in f.spills
                 )
                 program = replace(program, steps=program.steps[:-1] + (replace(last, drains=last.drains + spills),))
         deps = {t.name: made[t.name] for t in problem.tensors if t.role != "output" and t.name in made}
         for out in program.outputs:
             made[out] = i
-        for spilled in (f or {}).get("spills", ()):
+        for spilled in (f.spills if f is not None else ()):
             made[spilled] = i  # a later load of it waits until this Einsum's spill reached DRAM
         problems.append(problem)
         chosen.append(m)

@@ -90,3 +90,74 @@ def test_bad_cascade_input(arch, mlp):
     backwards = Schedule(tuple(Step(s.operator, ()) for s in reversed(sched.schedule.steps)))
     with pytest.raises(SimulationError, match=r"step 0 \('Y'\): input 'H2' is read before 'H2' writes it"):
         simulate_cascade(cascade, arch, mapped, schedule=backwards, graph=graph)
+
+
+def _same_energy(sim_report, ana_report):
+    s, a = sim_report.energy_by_component(), ana_report.energy_by_component()
+    assert set(s) == set(a)
+    for k in s:
+        assert a[k] == pytest.approx(s[k], rel=1e-9), k
+
+
+def _dram_by_tensor(report):
+    return {(a.tensor, kind): getattr(a, kind) for a in report.accesses if a.level == "dram"
+            for kind in ("reads", "writes") if getattr(a, kind)}
+
+
+@pytest.mark.parametrize("capacity", [1 << 20, 3072])  # everything on chip; P spilled and reloaded
+def test_analytical_model_prices_a_schedule_as_the_simulator_does(arch, resid, capacity):
+    from sim import combine
+    from sim.analytical import evaluate_cascade
+
+    cascade, mapped = resid
+    graph = cascade_graph(cascade, arch)
+    sched = schedule_greedy(graph, Scratchpad(capacity)).schedule
+    result = simulate_cascade(cascade, arch, mapped, schedule=sched, graph=graph, trace=False)
+    parts = evaluate_cascade(cascade, arch, mapped, schedule=sched, graph=graph)
+    assert [p.name for p in parts] == [r.name for r in result.einsums] == list(sched.order)
+    for sim_part, ana_part in zip(result.einsums, parts):
+        _same_energy(sim_part, ana_part)
+        assert _dram_by_tensor(ana_part) == pytest.approx(_dram_by_tensor(sim_part))
+    total = combine(parts)
+    _same_energy(result.report, total)
+    # without the schedule the analytical model streams every tensor through DRAM: more energy
+    plain = combine(evaluate_cascade(cascade, arch, mapped))
+    assert plain.energy_by_component()["dram"] > total.energy_by_component()["dram"]
+    assert [p.name for p in evaluate_cascade(cascade, arch, mapped)] == [e.name for e in cascade.einsums]
+
+
+@pytest.mark.parametrize("arch_name", ["fusemax_like", "edge"])
+def test_scheduled_attention_agrees_in_energy_and_roughly_in_cycles(arch_name):
+    from sim import combine
+    from sim.analytical import evaluate_cascade
+
+    hw = load_architecture(arch_name)
+    cascade = library.build("attention_1pass", M=128, P=128)
+    mapped = map_cascade(cascade, hw, time_limit=2)
+    graph = cascade_graph(cascade, hw)
+    sched = schedule_greedy(graph, Scratchpad(hw.levels[-1].capacity)).schedule
+    result = simulate_cascade(cascade, hw, mapped, schedule=sched, graph=graph, trace=False)
+    total = combine(evaluate_cascade(cascade, hw, mapped, schedule=sched, graph=graph))
+    _same_energy(result.report, total)
+    # cycles differ only by what the simulator overlaps across Einsums and by port contention
+    assert 0.7 < result.report.total_cycles / total.total_cycles < 1.4
+    isolated = combine([r.report for r in mapped.results])
+    assert abs(isolated.total_cycles - result.report.total_cycles) > abs(total.total_cycles - result.report.total_cycles)
+
+
+def test_evaluate_cascade_bad_input(arch, mlp):
+    from sim import Residency
+    from sim.analytical import evaluate_cascade
+
+    cascade, mapped = mlp
+    with pytest.raises(ValueError, match=r"evaluate_cascade: 3 mappings for the 4 Einsums of 'mlp'"):
+        evaluate_cascade(cascade, arch, [r.mapping for r in mapped.results[:3]])
+    with pytest.raises(ValueError, match=r"evaluate_cascade: no mapping for Einsum 'Y' of 'mlp'"):
+        evaluate_cascade(cascade, arch, {r.mapping.einsum: r for r in mapped.results[:3]})
+    sched = schedule_greedy(cascade_graph(cascade, arch), Scratchpad(1 << 20))
+    with pytest.raises(ValueError, match="a schedule needs the memory.TensorGraph it was made for"):
+        evaluate_cascade(cascade, arch, mapped, schedule=sched.schedule)
+    with pytest.raises(TypeError, match="evaluate_cascade: mappings must be a dict or a sequence"):
+        evaluate_cascade(cascade, arch, 3)
+    with pytest.raises(TypeError, match=r"Residency.loaded must be a collection of tensor names, not 'X'"):
+        Residency(loaded="X")

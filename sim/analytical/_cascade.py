@@ -1,0 +1,130 @@
+"""The analytical model of a whole cascade, optionally under a COSMA schedule.
+
+Each Einsum is scored by :func:`sim.analytical.report_for`; with a schedule
+its tensors are priced by the schedule's :class:`sim.Residency` (what stays in
+the scratchpad, what is loaded from DRAM, which outputs are stored), exactly
+as ``sim.cycle.simulate_cascade`` lowers them, and the whole-tensor spills the
+schedule writes to DRAM at an Einsum's end are added to that Einsum's report
+(a read of the scratchpad and a DRAM write at the tensor's stored width, and
+their DRAM bus cycles).  So the two models count the same traffic and energy
+for one schedule.  Latency differs where the simulator overlaps Einsums (it
+fetches the next Einsum's first tiles during the current one and drains
+outputs behind it), which this model, summing Einsums, does not.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping as MappingABC, Sequence
+from typing import Any
+
+from mapping._mapping import Mapping
+
+from .._report import EnergyItem, Report, TensorAccesses
+from .._residency import Residency, schedule_residency
+from ._energy import action_energies
+from ._evaluate import cost_model, report_for
+
+__all__ = ["evaluate_cascade"]
+
+
+def _mapping_of(item: Any, where: str) -> Mapping:
+    m = getattr(item, "mapping", item)
+    if not isinstance(m, Mapping):
+        raise TypeError(f"{where} must be a mapping.Mapping (or a MapResult), not {item!r}")
+    return m
+
+
+def _by_name(cascade: Any, mappings: Any) -> dict[str, Mapping]:
+    if hasattr(mappings, "results"):
+        mappings = mappings.results
+    if isinstance(mappings, MappingABC):
+        return {name: _mapping_of(v, f"mappings[{name!r}]") for name, v in mappings.items()}
+    if isinstance(mappings, Sequence) and not isinstance(mappings, str):
+        if len(mappings) != len(cascade.einsums):
+            raise ValueError(f"evaluate_cascade: {len(mappings)} mappings for the {len(cascade.einsums)} Einsums of {cascade.name!r}")
+        return {e.name: _mapping_of(v, f"mappings[{i}]") for i, (e, v) in enumerate(zip(cascade.einsums, mappings))}
+    raise TypeError(f"evaluate_cascade: mappings must be a dict or a sequence of mappings, not {mappings!r}")
+
+
+def _with_spills(report: Report, spills: Sequence[str], cascade: Any, graph: Any, arch: Any) -> Report:
+    """``report`` plus the schedule's spills at its end: scratchpad reads, DRAM writes and their bus cycles."""
+    en = action_energies(arch)
+    outer = arch.levels[-1].name if arch.levels else "rf"
+    items, accesses, bus = list(report.energy), list(report.accesses), 0.0
+    for t in spills:
+        nbytes = int(graph.tensor[t].size)
+        bits = max(1, round(nbytes * 8 / cascade.tensor_elements(t)))
+        elements = nbytes * 8 / bits
+        for component, action, key in (("spad", "read", f"{outer}.read"), ("dram", "write", "dram.write")):
+            e = en[key]
+            items.append(EnergyItem(component, action, nbytes * 8 / e.bits, e.pj, e.per, e.source))
+        accesses += [TensorAccesses("spad", t, drains=elements), TensorAccesses("dram", t, writes=elements)]
+        bus += math.ceil(nbytes / float(arch.dram.bandwidth))
+    causes = dict(report.cycles_by_cause)
+    causes["bandwidth_stall.dram"] = causes.get("bandwidth_stall.dram", 0.0) + bus
+    return dataclasses.replace(
+        report, energy=tuple(items), accesses=tuple(accesses), total_cycles=report.total_cycles + bus,
+        cycles_by_cause=tuple(causes.items()),
+        provenance=report.provenance + (("spills", ", ".join(spills)),),
+    )
+
+
+def evaluate_cascade(
+    cascade: Any,
+    arch: Any,
+    mappings: Any,
+    *,
+    schedule: Any = None,
+    graph: Any = None,
+) -> tuple[Report, ...]:
+    """Analytical reports of a cascade's mapped Einsums, in the order they run.
+
+    Parameters
+    ----------
+    cascade : dataflow.Cascade
+    arch : accel.Architecture
+    mappings : mapping of str to Mapping, or sequence of Mapping / MapResult, or mapping.CascadeMapping
+        One mapping per Einsum (by name, or in cascade order).
+    schedule : memory.Schedule, optional
+        A COSMA schedule of the cascade; without one every Einsum reads its
+        inputs from DRAM and writes its outputs there.
+    graph : memory.TensorGraph, optional
+        Required with ``schedule``: the graph it was made for.
+
+    Returns
+    -------
+    tuple of sim.Report
+        One per Einsum (``sim.combine`` sums them).
+
+    Raises
+    ------
+    TypeError
+        For mappings of the wrong type.
+    ValueError
+        For a missing mapping, a schedule without its graph, or a schedule
+        that does not run exactly the cascade's Einsums.
+    mapping.MappingError
+        If a mapping is not legal on ``arch``.
+    """
+    by_name = _by_name(cascade, mappings)
+    missing = [e.name for e in cascade.einsums if e.name not in by_name]
+    if missing:
+        raise ValueError(f"evaluate_cascade: no mapping for Einsum {missing[0]!r} of {cascade.name!r}")
+    if schedule is not None and graph is None:
+        raise ValueError("evaluate_cascade: a schedule needs the memory.TensorGraph it was made for (graph=...)")
+    order = list(schedule.order) if schedule is not None else [e.name for e in cascade.einsums]
+    if sorted(order) != sorted(e.name for e in cascade.einsums):
+        raise ValueError(f"evaluate_cascade: the schedule runs {order!r}, not the Einsums of {cascade.name!r}")
+    facts: dict[str, Residency] = schedule_residency(schedule, graph) if schedule is not None else {}
+    weights = tuple(cascade.weights) or None
+    reports = []
+    for name in order:
+        res = facts.get(name)
+        model = cost_model(cascade.einsum(name), cascade.shapes, arch, weights, residency=res)
+        report = report_for(model, by_name[name])
+        if res is not None and res.spills:
+            report = _with_spills(report, res.spills, cascade, graph, arch)
+        reports.append(report)
+    return tuple(reports)
