@@ -214,9 +214,11 @@ def _accumulate_fixed(acc: np.ndarray, prod: Parts, accumulator: Accumulator) ->
         rne_shift(sig, np.clip(-sh, 0, 64)),
     )
     mag = np.where(sh >= 64, np.uint64(0), mag)
-    signed = np.where(prod.sign, (~mag) + np.uint64(1), mag)  # two's complement modulo 2**64
+    with np.errstate(over="ignore"):  # unsigned arithmetic modulo 2**64 is meant
+        signed = np.where(prod.sign, (~mag) + np.uint64(1), mag)  # two's complement modulo 2**64
+        wrapped = (acc.view(np.uint64) + signed).view(np.int64) if accumulator.overflow == "wrap" else None
     if accumulator.overflow == "wrap":
-        total = wrap_signed((acc.view(np.uint64) + signed).view(np.int64), w)
+        total = wrap_signed(wrapped, w)
     else:
         small = np.where(huge, 0, signed.view(np.int64))
         total = np.clip(acc + small, lo, hi)

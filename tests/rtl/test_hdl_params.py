@@ -20,6 +20,7 @@ from rtl.hdl import (
 )
 
 
+@pytest.mark.filterwarnings("ignore:.*created but never used")  # Amaranth flags the half-built component
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
