@@ -11,8 +11,14 @@ text), so it pickles cheaply to Dask workers on any machine.
   the ILP finds nothing); their :class:`sim.Report`\\ s are summed with
   :func:`sim.combine` (Einsums run one after another).  With
   ``simulator: cycle`` the mapped cascade is run instead by the SimPy
-  cycle-level simulator (:func:`sim.cycle.simulate_cascade`, every Einsum
-  from and to DRAM, no trace), which is slower: for small sweeps.
+  cycle-level simulator (:func:`sim.cycle.simulate_cascade`, no trace),
+  which is slower: for small sweeps.
+* Schedule: by default every Einsum reads its inputs from DRAM and writes
+  its outputs there; with ``mapping: {schedule: greedy-belady}`` (or
+  another COSMA method) the cascade is scheduled on the outermost on-chip
+  level and both simulators price what the schedule keeps on chip
+  (:func:`sim.analytical.evaluate_cascade`); a cascade that cannot be
+  scheduled there is ``'infeasible'`` with the scheduler's reason.
 * Area: computed once per design when the sweep is planned (see
   :mod:`accel.sweep._area`) and carried by the task.
 * A workload that does not fit a design point (no legal mapping) is a result
@@ -147,11 +153,26 @@ def _map_report(cascade: Any, arch: Any, options: MappingOptions, simulator: str
         else:
             found.append(search_mappings(einsum, cascade.shapes, arch, method="random", objective=options.objective,
                                          samples=options.samples, seed=options.seed, weights=weights))
+    schedule = graph = None
+    if options.schedule != "none":
+        from mapping.cosma import schedule as cosma_schedule
+        from memory import InfeasibleScheduleError, Scratchpad
+        from sim.cycle import cascade_graph
+
+        if not arch.levels:
+            raise InfeasibleScheduleError(f"architecture {arch.name!r} has no on-chip level to schedule the cascade on")
+        graph = cascade_graph(cascade, arch)
+        schedule = cosma_schedule(graph, Scratchpad(arch.levels[-1].capacity), method=options.schedule,
+                                  solver=options.solver, time_limit=options.time_limit).schedule
     if simulator == "cycle":
         from sim.cycle import simulate_cascade
 
-        return simulate_cascade(cascade, arch, found, trace=False).report
-    return combine([f.report for f in found], name=cascade.name)
+        return simulate_cascade(cascade, arch, found, schedule=schedule, graph=graph, trace=False).report
+    if schedule is None:
+        return combine([f.report for f in found], name=cascade.name)
+    from sim.analytical import evaluate_cascade
+
+    return combine(evaluate_cascade(cascade, arch, found, schedule=schedule, graph=graph), name=cascade.name)
 
 
 def _result(task: PointTask, arch: Any, report: Any, seconds: float) -> PointResult:
@@ -202,12 +223,13 @@ def evaluate_point(task: PointTask) -> PointResult:
         return PointResult(task.key, "invalid", task.invalid_reason, seconds=time.perf_counter() - start)
     from accel import parse_architecture
     from mapping import InfeasibleMappingError
+    from memory import InfeasibleScheduleError
 
     try:
         arch = parse_architecture(task.arch, source=f"design {task.design}")
         report = _map_report(_cascade(task.workload_text), arch, task.mapping, task.simulator)
         return _result(task, arch, report, time.perf_counter() - start)
-    except InfeasibleMappingError as exc:
+    except (InfeasibleMappingError, InfeasibleScheduleError) as exc:
         return PointResult(task.key, "infeasible", str(exc), seconds=time.perf_counter() - start)
     except Exception as exc:  # noqa: BLE001 - one bad point must not stop a sweep; the reason is kept
         return PointResult(task.key, "error", f"{type(exc).__name__}: {exc}", seconds=time.perf_counter() - start)

@@ -7,7 +7,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MappingOptions", "WorkloadSpec", "mapping_options", "build_workload", "MAPPERS", "MAP_OBJECTIVES", "SOLVERS"]
+__all__ = ["MappingOptions", "WorkloadSpec", "mapping_options", "build_workload", "MAPPERS", "MAP_OBJECTIVES", "SOLVERS",
+           "SCHEDULES"]
 
 #: How each Einsum is mapped: the ILP (CoSA-style) or a seeded random search scored by the analytical model.
 MAPPERS: tuple[str, ...] = ("search", "ilp")
@@ -15,7 +16,9 @@ MAPPERS: tuple[str, ...] = ("search", "ilp")
 MAP_OBJECTIVES: tuple[str, ...] = ("edp", "latency", "energy")
 #: ILP solvers.
 SOLVERS: tuple[str, ...] = ("cbc", "highs")
-_KEYS = ("mapper", "objective", "solver", "time_limit", "samples", "seed")
+#: How the cascade is scheduled on the outermost on-chip level (``mapping.cosma``), or ``'none'``.
+SCHEDULES: tuple[str, ...] = ("none", "greedy-belady", "greedy-lru", "divide", "ilp")
+_KEYS = ("mapper", "objective", "solver", "time_limit", "samples", "seed", "schedule")
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,13 @@ class MappingOptions:
         Mappings drawn per Einsum by the search.
     seed : int
         Seed of the search.
+    schedule : str
+        ``'none'`` (every Einsum reads its inputs from DRAM and writes its
+        outputs there) or a COSMA method (``'greedy-belady'``,
+        ``'greedy-lru'``, ``'divide'``, ``'ilp'``: the last two with
+        ``solver`` and ``time_limit``) scheduling the cascade on the
+        outermost on-chip level; both simulators then price what it keeps
+        on chip, loads, stores and spills.
     """
 
     mapper: str = "search"
@@ -44,6 +54,7 @@ class MappingOptions:
     time_limit: float = 10.0
     samples: int = 2000
     seed: int = 0
+    schedule: str = "none"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (JSON-ready)."""
@@ -66,7 +77,7 @@ def mapping_options(raw: Any) -> MappingOptions:
     if bad:
         raise ValueError(f"unknown key {bad[0]!r}; allowed: {', '.join(_KEYS)}")
     opts = {**MappingOptions().to_dict(), **raw}
-    for key, allowed in (("mapper", MAPPERS), ("objective", MAP_OBJECTIVES), ("solver", SOLVERS)):
+    for key, allowed in (("mapper", MAPPERS), ("objective", MAP_OBJECTIVES), ("solver", SOLVERS), ("schedule", SCHEDULES)):
         if opts[key] not in allowed:
             raise ValueError(f"{key} must be one of {', '.join(allowed)}, not {opts[key]!r}")
     for key in ("samples", "seed"):

@@ -16,7 +16,8 @@ A spec (see ``examples/sweeps/*.yaml``)::
         - {label: int8, arith.kind: int8_mac}
         - {label: lmul, arith.kind: lmul, arith.mantissa_bits: 3}
     sampling: {method: grid}        # or {method: random|lhs, samples: 100, seed: 0}
-    mapping: {mapper: search, objective: edp, samples: 2000, seed: 0}
+    mapping: {mapper: search, objective: edp, samples: 2000, seed: 0, schedule: none}
+                                    # schedule: greedy-belady|greedy-lru|divide|ilp keeps tensors on chip (COSMA)
     simulator: analytical           # or cycle: the SimPy cycle-level simulator (small sweeps)
     area: table                     # or rtl: MAC area from Yosys synthesis of the project's RTL
     objectives: [latency, energy, area]

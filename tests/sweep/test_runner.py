@@ -196,6 +196,43 @@ simulator: SIM
         assert store.report(c["key"].iloc[0])["simulator"] == "cycle"
 
 
+def test_schedule_option_keeps_intermediates_on_chip(tmp_path):
+    text = """
+name: sched
+base: edge
+workloads: [{name: mlp, params: {N: 8, sizes: [32, 64, 16]}}]
+axes:
+  levels.l2.capacity: [524288, 64]
+mapping: {mapper: search, samples: 50, seed: 0, schedule: SCHED}
+simulator: SIM
+"""
+    frames = {}
+    for sched in ("none", "greedy-belady"):
+        for sim in ("analytical", "cycle"):
+            path = tmp_path / f"{sched}-{sim}.sqlite"
+            run_sweep(parse_spec(text.replace("SCHED", sched).replace("SIM", sim)), path, workers=0)
+            frames[sched, sim] = results_frame(path).sort_values("design")
+    plain, kept = frames["none", "analytical"], frames["greedy-belady", "analytical"]
+    assert list(plain["status"]) == ["ok", "ok"]
+    # a 64-byte L2 cannot hold the cascade's tensors: infeasible with the scheduler's reason, not a crash
+    assert list(kept["status"]) == ["ok", "infeasible"]
+    assert "is larger than the scratchpad (64 bytes)" in kept["reason"].iloc[1]
+    assert set(plain["key"]).isdisjoint(kept["key"])  # the schedule is part of the content hash
+    assert kept["dram_bytes"].iloc[0] < plain["dram_bytes"].iloc[0]
+    assert kept["energy_pj"].iloc[0] < plain["energy_pj"].iloc[0]
+    # both simulators price the schedule's traffic alike
+    cyc = frames["greedy-belady", "cycle"]
+    assert cyc["energy_pj"].iloc[0] == pytest.approx(kept["energy_pj"].iloc[0], rel=1e-9)
+    assert cyc["dram_bytes"].iloc[0] == pytest.approx(kept["dram_bytes"].iloc[0], rel=1e-9)
+
+
+def test_unknown_schedule_is_a_spec_error():
+    from accel.sweep import SweepSpecError
+
+    with pytest.raises(SweepSpecError, match=r"mapping: schedule must be one of none, greedy-belady, greedy-lru, divide, ilp, not 'lru'"):
+        parse_spec("name: x\nbase: edge\nworkloads: [gemm]\nmapping: {schedule: lru}\n")
+
+
 def test_spec_from_store_round_trips(tmp_path, small_spec_path):
     from accel.sweep import spec_from_store
 
