@@ -133,6 +133,7 @@ def map_einsum(
     weights: Collection[str] | None = None,
     refine: bool = True,
     fallback: bool = False,
+    residency: Any = None,
 ) -> MapResult:
     """Map one Einsum with the CoSA-style ILP and the exact analytical model.
 
@@ -157,6 +158,11 @@ def map_einsum(
     fallback : bool
         When the ILP yields no mapping, return the best of a seeded random
         search (status ``'fallback'``) instead of raising.
+    residency : sim.Residency, optional
+        What a cascade schedule does with the Einsum's tensors.  The ILP's
+        proxy still streams every tensor through DRAM; the exact re-scoring,
+        order refinement and polish use the traffic the schedule leaves, so
+        the mapping is chosen for it.
 
     Raises
     ------
@@ -170,7 +176,7 @@ def map_einsum(
 
     start = time.perf_counter()
     _check(objective, solver, time_limit)
-    model = cost_model(einsum, shapes, arch, weights)
+    model = cost_model(einsum, shapes, arch, weights, residency=residency)
     p = model.problem
     check_fits(p)
     ilp = build_ilp(p, model.energies, objective)
@@ -196,7 +202,8 @@ def map_einsum(
             f"status {status!r}"
         )
         try:
-            found = search_mappings(einsum, shapes, arch, method="random", objective=objective, samples=20000, seed=0, weights=weights)
+            found = search_mappings(einsum, shapes, arch, method="random", objective=objective, samples=20000, seed=0,
+                                    weights=weights, residency=residency)
         except InfeasibleMappingError:
             found = None
         if found is not None and fallback:
@@ -256,6 +263,8 @@ def map_cascade(
     time_limit: float = 1.2,
     einsums: Collection[str] | None = None,
     fallback: bool = True,
+    schedule: Any = None,
+    graph: Any = None,
 ) -> CascadeMapping:
     """Map every Einsum of ``cascade`` (or those named in ``einsums``) on ``arch``.
 
@@ -273,6 +282,14 @@ def map_cascade(
     fallback : bool
         As :func:`map_einsum` (default True here, so one awkward Einsum does
         not stop the cascade; its result says ``'fallback'``).
+    schedule : memory.Schedule, optional
+        A COSMA schedule of the cascade (made before mapping: it depends only
+        on tensor sizes); each Einsum is then mapped for the traffic the
+        schedule leaves it (:func:`sim.schedule_residency`), and its report
+        prices that traffic (:func:`sim.analytical.evaluate_cascade` adds the
+        schedule's whole-tensor spills on top).
+    graph : memory.TensorGraph, optional
+        Required with ``schedule``: the graph it was made for.
 
     Einsums that pose the same problem up to tensor names (the repeated
     layers of a network) are solved once; the others reuse that mapping with
@@ -285,19 +302,25 @@ def map_cascade(
     MappingError, InfeasibleMappingError
         As :func:`map_einsum`.
     """
-    from sim import combine
+    from sim import combine, schedule_residency
     from sim.analytical import cost_model, report_for
 
+    if schedule is not None and graph is None:
+        raise MappingError("map_cascade: a schedule needs the memory.TensorGraph it was made for (graph=...)")
+    facts = schedule_residency(schedule, graph) if schedule is not None else {}
     chosen = [cascade.einsum(n) for n in einsums] if einsums else list(cascade.einsums)
     weights = tuple(cascade.weights) or None
     results, solved = [], {}
     for e in chosen:
         start = time.perf_counter()
-        model = cost_model(e, cascade.shapes, arch, weights)
-        key = problem_signature(model.problem)
+        residency = facts.get(e.name)
+        model = cost_model(e, cascade.shapes, arch, weights, residency=residency)
+        # the same problem under the same treatment of its tensors by the schedule
+        key = (problem_signature(model.problem), None if residency is None else tuple(model.pipeline.via_dram))
         first = solved.get(key)
         if first is None:
-            res = map_einsum(e, cascade.shapes, arch, objective, solver, time_limit, weights=weights, fallback=fallback)
+            res = map_einsum(e, cascade.shapes, arch, objective, solver, time_limit, weights=weights, fallback=fallback,
+                             residency=residency)
             solved[key] = res
         else:  # the same problem up to names (a repeated layer): same mapping, its own report
             old, ranks = first.mapping, model.problem.ranks

@@ -140,6 +140,7 @@ def search_mappings(
     max_mappings: int = 2_000_000,
     weights: Collection[str] | None = None,
     chunk: int = 65536,
+    residency: Any = None,
 ) -> MapResult:
     """Baseline mapper: score the whole space (or a random sample of it) with the analytical model.
 
@@ -163,6 +164,9 @@ def search_mappings(
         Tensors that are weights (see :func:`mapping.build_problem`).
     chunk : int
         Mappings scored per numpy call.
+    residency : sim.Residency, optional
+        What a cascade schedule does with the Einsum's tensors: mappings are
+        scored with the traffic it leaves (see :func:`sim.analytical.cost_model`).
 
     Raises
     ------
@@ -180,7 +184,7 @@ def search_mappings(
     _check_objective(objective)
     if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
         raise MappingError(f"samples must be a positive integer, not {samples!r}")
-    model = cost_model(einsum, shapes, arch, weights)
+    model = cost_model(einsum, shapes, arch, weights, residency=residency)
     p = model.problem
     check_fits(p)
     nl, nr = len(p.storage), len(p.ranks)

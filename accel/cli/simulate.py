@@ -97,6 +97,8 @@ class _Analytical:
               help="ILP solver (the mapper's and, with --scheduler ilp/divide, the scheduler's).")
 @click.option("--time-limit", type=click.FloatRange(min=0.01), default=1.2, show_default=True,
               help="Seconds per mapping ILP solve (the scheduler gets at least 1 s).")
+@click.option("--map-for-schedule", is_flag=True,
+              help="Schedule first, then map each Einsum for the traffic the schedule leaves it (default: map each alone).")
 @click.option("--trace", "trace", type=click.Path(dir_okay=False), default=None,
               help="Chrome/Perfetto trace file [default: WORKLOAD.trace.json].")
 @click.option("--no-trace", is_flag=True, help="Do not record or write the trace.")
@@ -104,7 +106,8 @@ class _Analytical:
 @json_option
 @report_errors
 def command(workload: str, arch: str, pairs: tuple[str, ...], capacity: str | None, scheduler: str, objective: str,
-            solver: str, time_limit: float, trace: str | None, no_trace: bool, max_cycles: int | None, as_json: bool) -> None:
+            solver: str, time_limit: float, map_for_schedule: bool, trace: str | None, no_trace: bool, max_cycles: int | None,
+            as_json: bool) -> None:
     """Map every Einsum of WORKLOAD onto ARCH, schedule the cascade, and simulate it cycle by cycle.
 
     WORKLOAD is a library name or a YAML file, ARCH a built-in architecture
@@ -123,7 +126,6 @@ def command(workload: str, arch: str, pairs: tuple[str, ...], capacity: str | No
 
     cascade = resolve(workload, parse_params(pairs))
     hw = load_architecture(arch)
-    mapped = map_cascade(cascade, hw, objective=objective, solver=solver, time_limit=time_limit)
     sched = graph = pad = None
     if scheduler != "none":
         graph = cascade_graph(cascade, hw)
@@ -131,6 +133,10 @@ def command(workload: str, arch: str, pairs: tuple[str, ...], capacity: str | No
         sched = cosma_schedule(graph, pad, method=scheduler, solver=solver, time_limit=max(time_limit, 1.0))
     elif capacity is not None:
         raise click.BadParameter("--scratchpad needs a scheduler (not 'none')", param_hint="--scratchpad")
+    elif map_for_schedule:
+        raise click.BadParameter("--map-for-schedule needs a scheduler (not 'none')", param_hint="--map-for-schedule")
+    aware = {"schedule": sched.schedule, "graph": graph} if map_for_schedule else {}
+    mapped = map_cascade(cascade, hw, objective=objective, solver=solver, time_limit=time_limit, **aware)
     result = simulate_cascade(cascade, hw, mapped, schedule=None if sched is None else sched.schedule, graph=graph,
                               scratchpad=pad, trace=not no_trace, max_cycles=max_cycles)
     analytical = _Analytical(list(evaluate_cascade(cascade, hw, mapped, schedule=None if sched is None else sched.schedule,

@@ -16,7 +16,8 @@ text), so it pickles cheaply to Dask workers on any machine.
 * Schedule: by default every Einsum reads its inputs from DRAM and writes
   its outputs there; with ``mapping: {schedule: greedy-belady}`` (or
   another COSMA method) the cascade is scheduled on the outermost on-chip
-  level and both simulators price what the schedule keeps on chip
+  level before mapping, every Einsum is mapped for the traffic the schedule
+  leaves it, and both simulators price what the schedule keeps on chip
   (:func:`sim.analytical.evaluate_cascade`); a cascade that cannot be
   scheduled there is ``'infeasible'`` with the scheduler's reason.
 * Area: computed once per design when the sweep is planned (see
@@ -142,19 +143,11 @@ def _cascade(text: str) -> Any:
 
 def _map_report(cascade: Any, arch: Any, options: MappingOptions, simulator: str) -> Any:
     from mapping import map_einsum, search_mappings
-    from sim import combine
+    from sim import combine, schedule_residency
 
-    weights = tuple(cascade.weights) or None
-    found = []
-    for einsum in cascade.einsums:
-        if options.mapper == "ilp":
-            found.append(map_einsum(einsum, cascade.shapes, arch, objective=options.objective, solver=options.solver,
-                                    time_limit=options.time_limit, weights=weights, fallback=True))
-        else:
-            found.append(search_mappings(einsum, cascade.shapes, arch, method="random", objective=options.objective,
-                                         samples=options.samples, seed=options.seed, weights=weights))
     schedule = graph = None
-    if options.schedule != "none":
+    facts: dict[str, Any] = {}
+    if options.schedule != "none":  # scheduled first (it needs only tensor sizes), so each Einsum is mapped for it
         from mapping.cosma import schedule as cosma_schedule
         from memory import InfeasibleScheduleError, Scratchpad
         from sim.cycle import cascade_graph
@@ -164,6 +157,17 @@ def _map_report(cascade: Any, arch: Any, options: MappingOptions, simulator: str
         graph = cascade_graph(cascade, arch)
         schedule = cosma_schedule(graph, Scratchpad(arch.levels[-1].capacity), method=options.schedule,
                                   solver=options.solver, time_limit=options.time_limit).schedule
+        facts = schedule_residency(schedule, graph)
+    weights = tuple(cascade.weights) or None
+    found = []
+    for einsum in cascade.einsums:
+        residency = facts.get(einsum.name)
+        if options.mapper == "ilp":
+            found.append(map_einsum(einsum, cascade.shapes, arch, objective=options.objective, solver=options.solver,
+                                    time_limit=options.time_limit, weights=weights, fallback=True, residency=residency))
+        else:
+            found.append(search_mappings(einsum, cascade.shapes, arch, method="random", objective=options.objective,
+                                         samples=options.samples, seed=options.seed, weights=weights, residency=residency))
     if simulator == "cycle":
         from sim.cycle import simulate_cascade
 

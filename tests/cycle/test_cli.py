@@ -42,6 +42,15 @@ def test_json_report(arch_file, tmp_path):
     assert data["analytical"]["simulator"] == "analytical" and data["trace"] is None and data["schedule"] is None
 
 
+def test_map_for_schedule_prices_the_same_traffic_in_both_models(arch_file):
+    res = _run("mlp", arch_file, "-p", "N=4", "-p", "sizes=16,32,8", "--json", "--no-trace", "--map-for-schedule")
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    sim, ana = data["report"], data["analytical"]
+    assert data["schedule"]["method"] == "greedy-belady"
+    assert ana["energy_pj"] == pytest.approx(sim["energy_pj"], rel=1e-9)
+
+
 def test_help():
     res = _run("--help")
     assert res.exit_code == 0 and "--scratchpad" in res.output and "--trace" in res.output
@@ -54,6 +63,7 @@ def test_help():
         (["gemm", "no_such_arch"], 2, "no_such_arch"),
         (["gemm", "ARCH", "-p", "M=8", "-p", "N=8", "-p", "K=8", "--scratchpad", "100B"], 3, "is larger than the scratchpad (100 bytes)"),
         (["gemm", "ARCH", "--scheduler", "none", "--scratchpad", "1KiB"], 2, "--scratchpad needs a scheduler"),
+        (["gemm", "ARCH", "--scheduler", "none", "--map-for-schedule"], 2, "--map-for-schedule needs a scheduler"),
     ],
 )
 def test_bad_input(arch_file, args, code, message):
