@@ -10,10 +10,11 @@ scratchpad traffic from it, so the two price one schedule alike.
 
 from __future__ import annotations
 
+from collections.abc import Mapping as MappingABC, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Residency", "schedule_residency"]
+__all__ = ["Residency", "schedule_residency", "mapping_of", "cascade_run"]
 
 
 @dataclass(frozen=True)
@@ -78,3 +79,62 @@ def schedule_residency(schedule: Any, graph: Any) -> dict[str, Residency]:
         )
         previous = here - set(step.evictions)
     return out
+
+
+def mapping_of(item: Any, where: str) -> Any:
+    """The ``mapping.Mapping`` of ``item`` (a Mapping or a MapResult); ``where`` names it in the error.
+
+    Raises
+    ------
+    TypeError
+        For anything else.
+    """
+    from mapping import Mapping  # sim reads mapping's types; imported here to keep import time light
+
+    m = getattr(item, "mapping", item)
+    if not isinstance(m, Mapping):
+        raise TypeError(f"{where} must be a mapping.Mapping (or a MapResult), not {item!r}")
+    return m
+
+
+def cascade_run(who: str, cascade: Any, mappings: Any, schedule: Any = None, graph: Any = None) -> tuple[dict[str, Any], list[str]]:
+    """Check a mapped cascade (and its schedule) for a simulator; return mappings by Einsum and the run order.
+
+    Parameters
+    ----------
+    who : str
+        The calling function, named in errors.
+    cascade : dataflow.Cascade
+    mappings : mapping of str to Mapping, or sequence of Mapping / MapResult, or mapping.CascadeMapping
+        One mapping per Einsum (by name, or in cascade order).
+    schedule : memory.Schedule, optional
+    graph : memory.TensorGraph, optional
+        Required with ``schedule``.
+
+    Raises
+    ------
+    TypeError
+        For mappings of the wrong type.
+    ValueError
+        For a missing mapping, a schedule without its graph, or a schedule
+        that does not run exactly the cascade's Einsums.
+    """
+    if hasattr(mappings, "results"):
+        mappings = mappings.results
+    if isinstance(mappings, MappingABC):
+        by_name = {name: mapping_of(v, f"mappings[{name!r}]") for name, v in mappings.items()}
+    elif isinstance(mappings, Sequence) and not isinstance(mappings, str):
+        if len(mappings) != len(cascade.einsums):
+            raise ValueError(f"{who}: {len(mappings)} mappings for the {len(cascade.einsums)} Einsums of {cascade.name!r}")
+        by_name = {e.name: mapping_of(v, f"mappings[{i}]") for i, (e, v) in enumerate(zip(cascade.einsums, mappings))}
+    else:
+        raise TypeError(f"{who}: mappings must be a dict or a sequence of mappings, not {mappings!r}")
+    missing = [e.name for e in cascade.einsums if e.name not in by_name]
+    if missing:
+        raise ValueError(f"{who}: no mapping for Einsum {missing[0]!r} of {cascade.name!r}")
+    if schedule is not None and graph is None:
+        raise ValueError(f"{who}: a schedule needs the memory.TensorGraph it was made for (graph=...)")
+    order = list(schedule.order) if schedule is not None else [e.name for e in cascade.einsums]
+    if sorted(order) != sorted(e.name for e in cascade.einsums):
+        raise ValueError(f"{who}: the schedule runs {order!r}, not the Einsums of {cascade.name!r}")
+    return by_name, order

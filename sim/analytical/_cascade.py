@@ -16,36 +16,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping as MappingABC, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from mapping._mapping import Mapping
-
 from .._report import EnergyItem, Report, TensorAccesses
-from .._residency import Residency, schedule_residency
+from .._residency import Residency, cascade_run, schedule_residency
 from ._energy import action_energies
 from ._evaluate import cost_model, report_for
 
 __all__ = ["evaluate_cascade"]
-
-
-def _mapping_of(item: Any, where: str) -> Mapping:
-    m = getattr(item, "mapping", item)
-    if not isinstance(m, Mapping):
-        raise TypeError(f"{where} must be a mapping.Mapping (or a MapResult), not {item!r}")
-    return m
-
-
-def _by_name(cascade: Any, mappings: Any) -> dict[str, Mapping]:
-    if hasattr(mappings, "results"):
-        mappings = mappings.results
-    if isinstance(mappings, MappingABC):
-        return {name: _mapping_of(v, f"mappings[{name!r}]") for name, v in mappings.items()}
-    if isinstance(mappings, Sequence) and not isinstance(mappings, str):
-        if len(mappings) != len(cascade.einsums):
-            raise ValueError(f"evaluate_cascade: {len(mappings)} mappings for the {len(cascade.einsums)} Einsums of {cascade.name!r}")
-        return {e.name: _mapping_of(v, f"mappings[{i}]") for i, (e, v) in enumerate(zip(cascade.einsums, mappings))}
-    raise TypeError(f"evaluate_cascade: mappings must be a dict or a sequence of mappings, not {mappings!r}")
 
 
 def _with_spills(report: Report, spills: Sequence[str], cascade: Any, graph: Any, arch: Any) -> Report:
@@ -108,15 +87,7 @@ def evaluate_cascade(
     mapping.MappingError
         If a mapping is not legal on ``arch``.
     """
-    by_name = _by_name(cascade, mappings)
-    missing = [e.name for e in cascade.einsums if e.name not in by_name]
-    if missing:
-        raise ValueError(f"evaluate_cascade: no mapping for Einsum {missing[0]!r} of {cascade.name!r}")
-    if schedule is not None and graph is None:
-        raise ValueError("evaluate_cascade: a schedule needs the memory.TensorGraph it was made for (graph=...)")
-    order = list(schedule.order) if schedule is not None else [e.name for e in cascade.einsums]
-    if sorted(order) != sorted(e.name for e in cascade.einsums):
-        raise ValueError(f"evaluate_cascade: the schedule runs {order!r}, not the Einsums of {cascade.name!r}")
+    by_name, order = cascade_run("evaluate_cascade", cascade, mappings, schedule, graph)
     facts: dict[str, Residency] = schedule_residency(schedule, graph) if schedule is not None else {}
     weights = tuple(cascade.weights) or None
     reports = []

@@ -48,7 +48,6 @@ bandwidth bound ``max(compute, bytes / bandwidth)`` still covers throughput).
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping as MappingABC, Sequence
+from collections.abc import Collection, Mapping as MappingABC
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,7 @@ from dataflow import Cascade, Einsum
 from mapping import Mapping, build_problem, check_mapping
 
 from .._report import Report, combine
-from .._residency import schedule_residency
+from .._residency import cascade_run, mapping_of as _mapping_of, schedule_residency
 from ..analytical import action_energies
 from ._runner import run_programs
 from ._errors import CapacityError, SimulationError
@@ -63,13 +63,6 @@ class SimulationResult:
             If the folder of ``path`` does not exist.
         """
         return write_trace(path, self.events, name=f"{self.report.name} on {self.report.arch}", clock_mhz=self.report.clock_mhz)
-
-
-def _mapping_of(item: Any, where: str) -> Mapping:
-    m = getattr(item, "mapping", item)
-    if not isinstance(m, Mapping):
-        raise TypeError(f"{where} must be a mapping.Mapping (or a MapResult), not {item!r}")
-    return m
 
 
 def _require(value: Any, kind: type, where: str) -> None:
@@ -246,26 +239,7 @@ def simulate_cascade(
     """
     _require(cascade, Cascade, "simulate_cascade: cascade")
     _require(arch, Architecture, "simulate_cascade: arch")
-    if hasattr(mappings, "results"):
-        mappings = mappings.results
-    if isinstance(mappings, MappingABC):
-        by_name = {name: _mapping_of(v, f"mappings[{name!r}]") for name, v in mappings.items()}
-    elif isinstance(mappings, Sequence):
-        if len(mappings) != len(cascade.einsums):
-            raise ValueError(
-                f"simulate_cascade: {len(mappings)} mappings for the {len(cascade.einsums)} Einsums of {cascade.name!r}"
-            )
-        by_name = {e.name: _mapping_of(v, f"mappings[{i}]") for i, (e, v) in enumerate(zip(cascade.einsums, mappings))}
-    else:
-        raise TypeError(f"simulate_cascade: mappings must be a dict or a sequence of mappings, not {mappings!r}")
-    missing = [e.name for e in cascade.einsums if e.name not in by_name]
-    if missing:
-        raise ValueError(f"simulate_cascade: no mapping for Einsum {missing[0]!r} of {cascade.name!r}")
-    if schedule is not None and graph is None:
-        raise ValueError("simulate_cascade: a schedule needs the memory.TensorGraph it was made for (graph=...)")
-    order = list(schedule.order) if schedule is not None else [e.name for e in cascade.einsums]
-    if sorted(order) != sorted(e.name for e in cascade.einsums):
-        raise ValueError(f"simulate_cascade: the schedule runs {order!r}, not the Einsums of {cascade.name!r}")
+    by_name, order = cascade_run("simulate_cascade", cascade, mappings, schedule, graph)
     facts = {}
     if schedule is not None:
         _check_schedule(schedule, graph, scratchpad if scratchpad is not None else arch.levels[-1].capacity)
