@@ -20,7 +20,6 @@ from rtl.hdl import (
 )
 
 
-@pytest.mark.filterwarnings("ignore:.*created but never used")  # Amaranth flags the half-built component
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
