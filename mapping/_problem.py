@@ -106,6 +106,9 @@ class StorageInfo:
         Per tensor (``Problem.tensors`` order), whether the level keeps it.
     latency : int
         Cycles from request to data.
+    single_port : bool
+        An on-chip level with one port: reads and writes take turns on it
+        (each at its own bandwidth), so their times add up.
     """
 
     name: str
@@ -117,6 +120,7 @@ class StorageInfo:
     shared_bandwidth: bool
     holds: tuple[bool, ...]
     latency: int
+    single_port: bool = False
 
 
 @dataclass(frozen=True)
@@ -288,7 +292,7 @@ def build_problem(einsum: Any, shapes: MappingABC[str, int], arch: Any, weights:
         storage.append(
             StorageInfo(
                 lvl.name, float(lvl.capacity), False, lvl.word_bits, float(lvl.read_bandwidth), float(lvl.write_bandwidth),
-                False, tuple(_holds(lvl, t) for t in tensors), int(lvl.latency),
+                False, tuple(_holds(lvl, t) for t in tensors), int(lvl.latency), int(lvl.ports) < 2,
             )
         )
     bw = float(arch.dram.bandwidth)

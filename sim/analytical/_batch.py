@@ -31,7 +31,9 @@ Latency is ``max(compute, each level's bandwidth bound) + fill/drain``:
 compute is, per fold (iteration of the loops above the array), the padded
 per-PE iteration count over ``ops_per_cycle`` rounded up, times the folds;
 a level's bound is its bytes read and written over its read/write bandwidth
-(DRAM: one shared bandwidth); fill/drain is the cycle-level simulator's
+(their sum for a single-port level, whose reads and writes take turns; DRAM:
+one shared bandwidth), each tensor's bytes at the rate of the banks its tiles
+span there (``min(banks, words)``, as ``sim.cycle``'s banked levels); fill/drain is the cycle-level simulator's
 closed form (see ``_pipeline``): SCALE-Sim's per-fold preload/skew/drain of
 the whole ``R x C`` array (the preload paid once when the register file
 double-buffers the stationary operand) and the latencies of the first tile
@@ -387,12 +389,23 @@ class CostModel:
         latencies = pipe.startup(nbytes, B, bursts=False) + pipe.wind_down(nbytes, B, bursts=False)
         edge_bursts = pipe.startup(nbytes, B) + pipe.wind_down(nbytes, B) - latencies  # first load, last store
         fill_drain = pipe.fold_overhead(T[:, 0, :], folds) + latencies
-        rbytes = ((reads + drains) * self._bytes).sum(axis=2)
-        wbytes = ((writes + fills) * self._bytes).sum(axis=2)
+        # a tile interleaved over fewer words than its level has banks gets only those banks' bandwidth
+        slow = np.ones((B, NL, NT))
+        for ti in range(NT):
+            for i, nb in nbytes[ti].items():
+                if i == self.in_place:
+                    continue  # a cascade's scratchpad tiles are views of the resident tensor: all banks
+                banks = float(pipe.banks[i])
+                spans = np.minimum(banks, np.maximum(1.0, np.ceil(nb * 8 / p.storage[i].word_bits)))
+                slow[:, i, ti] = banks / spans
+        rbytes = ((reads + drains) * self._bytes * slow).sum(axis=2)
+        wbytes = ((writes + fills) * self._bytes * slow).sum(axis=2)
         bw = np.zeros((B, NL))
         for i, st in enumerate(p.storage):
             if st.shared_bandwidth:
                 bw[:, i] = (rbytes[:, i] + wbytes[:, i]) / st.read_bandwidth
+            elif math.isfinite(st.read_bandwidth) and st.single_port:  # reads and writes take turns on one port
+                bw[:, i] = rbytes[:, i] / st.read_bandwidth + wbytes[:, i] / st.write_bandwidth
             elif math.isfinite(st.read_bandwidth):
                 bw[:, i] = np.maximum(rbytes[:, i] / st.read_bandwidth, wbytes[:, i] / st.write_bandwidth)
         cycles = np.maximum(compute + edge_bursts, bw.max(axis=1)) + fill_drain
