@@ -8,7 +8,8 @@ residency when given one (the traffic ``sim.cycle`` simulates for it).  The
 counting semantics are documented in :mod:`sim.analytical._batch`.
 """
 
-from ._batch import OBJECTIVES, BatchResult, CostModel, MappingBatch
+from ._arrays import OBJECTIVES, BatchResult, MappingBatch
+from ._batch import CostModel
 from ._energy import ActionEnergy, action_energies
 from ._evaluate import MODEL_NAME, cost_model, evaluate, evaluate_batch, report_for
 from ._cascade import evaluate_cascade

@@ -13,7 +13,8 @@ from mapping._validate import check_mapping
 
 from .._report import EnergyItem, Report, TensorAccesses
 from .._residency import Residency
-from ._batch import BatchResult, CostModel, MappingBatch
+from ._arrays import BatchResult, MappingBatch
+from ._batch import CostModel
 from ._energy import action_energies
 from ._pipeline import Pipeline
 
