@@ -14,7 +14,7 @@ from collections.abc import Mapping as MappingABC, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Residency", "schedule_residency", "mapping_of", "cascade_run"]
+__all__ = ["Residency", "schedule_residency", "spill_bits", "mapping_of", "cascade_run"]
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,11 @@ def schedule_residency(schedule: Any, graph: Any) -> dict[str, Residency]:
         )
         previous = here - set(step.evictions)
     return out
+
+
+def spill_bits(cascade: Any, graph: Any, tensor: str) -> int:
+    """Element width of a whole-tensor spill of ``tensor``: its bytes in ``graph`` over its elements in ``cascade``."""
+    return max(1, round(graph.tensor[tensor].size * 8 / cascade.tensor_elements(tensor)))
 
 
 def mapping_of(item: Any, where: str) -> Any:

@@ -113,11 +113,8 @@ class CostModel:
                 self.e_write[i, j] = energies[f"{key}.write"].pj * (t.bits / energies[f"{key}.write"].bits)
         hop = energies["noc.hop"]
         self.e_noc = np.array([hop.pj * t.bits / hop.bits for t in p.tensors])
-        # a cascade schedule (pipeline.residency): DRAM traffic only where it really reaches DRAM
-        self.residency = pipeline.residency
-        self.in_place = pipeline.in_place
-        self._via_dram = pipeline.via_dram
-        outer = nl - 2 if nl >= 3 else 0  # the outermost on-chip level prices the scratchpad's accesses
+        # a cascade schedule (pipeline.residency): the outermost on-chip level prices the scratchpad's accesses
+        outer = nl - 2 if nl >= 3 else 0
         self.e_spad_read = self.e_read[outer].copy()
         self.e_spad_write = self.e_write[outer].copy()
         self.compute_key = "vector.op" if p.unit == "vector" else "mac"
@@ -223,7 +220,7 @@ class CostModel:
                     U = self._spread(ti, S, T[:, 0, :])  # one operand per PE, PEs T0 apart: distinct ones
                 else:
                     U = tile * inst
-                if self.residency is not None and par == dram and c >= 1:
+                if self.pipeline.residency is not None and par == dram and c >= 1:
                     self._scheduled(ti, c, V, distinct_above[:, c + 1], tile, reads, writes, fills, drains, spad_reads, spad_writes)
                     continue
                 if t.role == "output":
@@ -262,11 +259,9 @@ class CostModel:
         slow = np.ones((B, NL, NT))
         for ti in range(NT):
             for i, nb in nbytes[ti].items():
-                if i == self.in_place:
+                if i == pipe.in_place:
                     continue  # a cascade's scratchpad tiles are views of the resident tensor: all banks
-                banks = float(pipe.banks[i])
-                spans = np.minimum(banks, np.maximum(1.0, np.ceil(nb * 8 / p.storage[i].word_bits)))
-                slow[:, i, ti] = banks / spans
+                slow[:, i, ti] = pipe.banks[i] / pipe.spans(i, nb)
         rbytes = ((reads + drains) * self._bytes * slow).sum(axis=2)
         wbytes = ((writes + fills) * self._bytes * slow).sum(axis=2)
         bw = np.zeros((B, NL))
@@ -305,12 +300,12 @@ class CostModel:
         scratchpad-to-scratchpad moves vanish; an inner level keeps its own
         copy, filled from (and drained to) the scratchpad.
         """
-        dram = len(self.problem.storage) - 1
-        via = distinct if self._via_dram[ti] else np.zeros_like(distinct)  # tiles that reach DRAM
+        dram, in_place = len(self.problem.storage) - 1, self.pipeline.in_place
+        via = distinct if self.pipeline.via_dram[ti] else np.zeros_like(distinct)  # tiles that reach DRAM
         if self.problem.tensors[ti].role == "output":
             refetch = V - distinct
             writes[:, dram, ti] += via * tile
-            if c == self.in_place:
+            if c == in_place:
                 drains[:, c, ti] += via * tile
             else:
                 drains[:, c, ti] += V * tile
@@ -319,7 +314,7 @@ class CostModel:
                 spad_reads[:, ti] += refetch * tile
         else:
             reads[:, dram, ti] += via * tile
-            if c == self.in_place:
+            if c == in_place:
                 fills[:, c, ti] += via * tile
             else:
                 fills[:, c, ti] += V * tile

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .._report import EnergyItem, Report, TensorAccesses
-from .._residency import Residency, cascade_run, schedule_residency
+from .._residency import Residency, cascade_run, schedule_residency, spill_bits
 from ._energy import action_energies
 from ._evaluate import cost_model, report_for
 
@@ -34,8 +34,7 @@ def _with_spills(report: Report, spills: Sequence[str], cascade: Any, graph: Any
     items, accesses, bus = list(report.energy), list(report.accesses), 0.0
     for t in spills:
         nbytes = int(graph.tensor[t].size)
-        bits = max(1, round(nbytes * 8 / cascade.tensor_elements(t)))
-        elements = nbytes * 8 / bits
+        elements = nbytes * 8 / spill_bits(cascade, graph, t)
         for component, action, key in (("spad", "read", f"{outer}.read"), ("dram", "write", "dram.write")):
             e = en[key]
             items.append(EnergyItem(component, action, nbytes * 8 / e.bits, e.pj, e.per, e.source))

@@ -104,7 +104,7 @@ def report_for(model: CostModel, mapping: Mapping, name: str | None = None) -> R
             vals = (r.reads[0, i, j], r.writes[0, i, j], r.fills[0, i, j], r.drains[0, i, j])
             if any(vals):
                 accesses.append(TensorAccesses(st.name, t.name, *(float(v) for v in vals)))
-    if model.residency is not None:  # a cascade schedule's scratchpad (priced as the outermost on-chip level)
+    if model.pipeline.residency is not None:  # a cascade schedule's scratchpad (priced as the outermost on-chip level)
         outer = p.storage[-2].name if len(p.storage) >= 3 else "rf"
         for action, counts in (("read", r.spad_reads[0]), ("write", r.spad_writes[0])):
             e = en[f"{outer}.{action}"]

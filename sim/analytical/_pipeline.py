@@ -124,14 +124,16 @@ class Pipeline:
         self._rf_capacity = rf.capacity
         self._rf_holds = rf.holds
 
+    def spans(self, level: int, nbytes: np.ndarray) -> np.ndarray:
+        """Banks of on-chip ``level`` a tile of ``nbytes`` is interleaved over: ``min(banks, words)``, as in ``sim.cycle``."""
+        return np.minimum(self.banks[level], np.maximum(1.0, np.ceil(nbytes * 8 / self.problem.storage[level].word_bits)))
+
     def _cycles(self, level: int, nbytes: np.ndarray, write: bool) -> np.ndarray:
         """Burst cycles of ``nbytes`` of one tensor's tiles at ``level`` (as ``sim.cycle``'s banked level)."""
         st = self.problem.storage[level]
         if level == self.dram:
             return np.ceil(nbytes / float(st.read_bandwidth))
-        banks = self.banks[level]
-        spans = np.minimum(banks, np.maximum(1.0, np.ceil(nbytes * 8 / st.word_bits)))
-        rate = (float(st.write_bandwidth if write else st.read_bandwidth) / banks) * spans
+        rate = (float(st.write_bandwidth if write else st.read_bandwidth) / self.banks[level]) * self.spans(level, nbytes)
         return np.ceil(nbytes / rate)
 
     def _hop(self, src: int, dst: int, nbytes: np.ndarray, bursts: bool = True) -> np.ndarray:

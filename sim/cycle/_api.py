@@ -12,7 +12,7 @@ from dataflow import Cascade, Einsum
 from mapping import Mapping, build_problem, check_mapping
 
 from .._report import Report, combine
-from .._residency import cascade_run, mapping_of as _mapping_of, schedule_residency
+from .._residency import cascade_run, mapping_of as _mapping_of, schedule_residency, spill_bits
 from ..analytical import action_energies
 from ._runner import run_programs
 from ._errors import CapacityError, SimulationError
@@ -262,8 +262,7 @@ def simulate_cascade(
             if f.spills:
                 last = program.steps[-1]
                 spills = tuple(
-                    Move(t, SPAD, DRAM, graph.tensor[t].size, "drain",
-                         bits=max(1, round(graph.tensor[t].size * 8 / cascade.tensor_elements(t))))
+                    Move(t, SPAD, DRAM, graph.tensor[t].size, "drain", bits=spill_bits(cascade, graph, t))
                     for t in f.spills
                 )
                 program = replace(program, steps=program.steps[:-1] + (replace(last, drains=last.drains + spills),))
