@@ -75,16 +75,30 @@ def test_a_spill_goes_to_dram_and_comes_back(arch, resid):
     assert any(e.name == "drain P" and e.track.startswith("dma") for e in result.events)
 
 
+def _evaluate_cascade(*args, **kwargs):
+    from sim.analytical import evaluate_cascade
+
+    return evaluate_cascade(*args, **kwargs)
+
+
+@pytest.mark.parametrize(("who", "run"), [("simulate_cascade", simulate_cascade), ("evaluate_cascade", _evaluate_cascade)])
+def test_bad_mapped_cascade_input(arch, mlp, who, run):
+    cascade, mapped = mlp
+    with pytest.raises(ValueError, match=rf"{who}: 3 mappings for the 4 Einsums of 'mlp'"):
+        run(cascade, arch, [r.mapping for r in mapped.results[:3]])
+    with pytest.raises(ValueError, match=rf"{who}: no mapping for Einsum 'Y' of 'mlp'"):
+        run(cascade, arch, {r.mapping.einsum: r for r in mapped.results[:3]})
+    sched = schedule_greedy(cascade_graph(cascade, arch), Scratchpad(1 << 20))
+    with pytest.raises(ValueError, match="a schedule needs the memory.TensorGraph it was made for"):
+        run(cascade, arch, mapped, schedule=sched.schedule)
+    with pytest.raises(TypeError, match=rf"{who}: mappings must be a dict or a sequence"):
+        run(cascade, arch, 3)
+
+
 def test_bad_cascade_input(arch, mlp):
     cascade, mapped = mlp
-    with pytest.raises(ValueError, match=r"simulate_cascade: 3 mappings for the 4 Einsums of 'mlp'"):
-        simulate_cascade(cascade, arch, [r.mapping for r in mapped.results[:3]])
-    with pytest.raises(ValueError, match=r"simulate_cascade: no mapping for Einsum 'Y' of 'mlp'"):
-        simulate_cascade(cascade, arch, {r.mapping.einsum: r for r in mapped.results[:3]})
     graph = cascade_graph(cascade, arch)
     sched = schedule_greedy(graph, Scratchpad(1 << 20))
-    with pytest.raises(ValueError, match="a schedule needs the memory.TensorGraph it was made for"):
-        simulate_cascade(cascade, arch, mapped, schedule=sched.schedule)
     with pytest.raises(SimulationError, match=r"the schedule is not legal on a scratchpad of 4096 bytes \(cycle 0, before the run\): step 0 \('H1'\)"):
         simulate_cascade(cascade, arch, mapped, schedule=sched.schedule, graph=graph, scratchpad=Scratchpad(4096))
     backwards = Schedule(tuple(Step(s.operator, ()) for s in reversed(sched.schedule.steps)))
@@ -145,20 +159,9 @@ def test_scheduled_attention_agrees_in_energy_and_roughly_in_cycles(arch_name):
     assert abs(isolated.total_cycles - result.report.total_cycles) > abs(total.total_cycles - result.report.total_cycles)
 
 
-def test_evaluate_cascade_bad_input(arch, mlp):
+def test_residency_rejects_a_bare_name():
     from sim import Residency
-    from sim.analytical import evaluate_cascade
 
-    cascade, mapped = mlp
-    with pytest.raises(ValueError, match=r"evaluate_cascade: 3 mappings for the 4 Einsums of 'mlp'"):
-        evaluate_cascade(cascade, arch, [r.mapping for r in mapped.results[:3]])
-    with pytest.raises(ValueError, match=r"evaluate_cascade: no mapping for Einsum 'Y' of 'mlp'"):
-        evaluate_cascade(cascade, arch, {r.mapping.einsum: r for r in mapped.results[:3]})
-    sched = schedule_greedy(cascade_graph(cascade, arch), Scratchpad(1 << 20))
-    with pytest.raises(ValueError, match="a schedule needs the memory.TensorGraph it was made for"):
-        evaluate_cascade(cascade, arch, mapped, schedule=sched.schedule)
-    with pytest.raises(TypeError, match="evaluate_cascade: mappings must be a dict or a sequence"):
-        evaluate_cascade(cascade, arch, 3)
     with pytest.raises(TypeError, match=r"Residency.loaded must be a collection of tensor names, not 'X'"):
         Residency(loaded="X")
 
