@@ -27,13 +27,12 @@ from ._errors import InfeasibleMappingError, MappingError
 from ._ilp_model import IlpModel, build_ilp
 from ._result import OBJECTIVES, MapResult, objective_of
 from ._search import batch_from_factors, factors_of, polish, refine_orders, search_mappings
+from ._solvers import SOLVERS, quiet_highs
 from ._space import order_family, rank_candidates
 from ._validate import check_fits
 
 __all__ = ["map_einsum", "map_cascade", "CascadeMapping", "SOLVERS"]
 
-#: ILP solvers (both through PuLP).
-SOLVERS: tuple[str, ...] = ("cbc", "highs")
 #: MIP gap at which the solvers stop (the ILP is a proxy re-scored by the exact model anyway): 2 %,
 #: relative for the energy objective (linear in pJ), absolute log2(1.02) for the log-domain ones.
 GAP_REL = 0.02
@@ -90,6 +89,7 @@ def _solve(ilp: IlpModel, solver: str, time_limit: float, objective: str = "edp"
                 cmd = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, threads=1, logPath=log_path, keepFiles=False,
                                         warmStart=True, **gaps)
         else:
+            quiet_highs()
             cmd = pulp.HiGHS(msg=False, timeLimit=time_limit, threads=1, **gaps)
         try:
             ilp.prob.solve(cmd)

@@ -22,7 +22,9 @@ def _mb(value: float) -> str:
               help="Take the scratchpad from an architecture (built-in name or YAML file) instead.")
 @click.option("--level", default=None, help="--arch: the on-chip level to use [default: the outermost].")
 @click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="Library workload parameter.")
-@click.option("--bits", default=8, show_default=True, type=click.IntRange(min=1), help="Bits per tensor element.")
+@click.option("--bits", default=None, type=click.IntRange(min=1),
+              help="Bits per tensor element, overriding the widths [default: with --arch, the widths the architecture "
+                   "moves (its datatype, and the accumulator width after a MAC); with --scratchpad, 8].")
 @click.option("--banks", default=1, show_default=True, type=int, help="Equal scratchpad banks.")
 @click.option("--alignment", default=1, show_default=True, type=int, help="Address alignment in bytes.")
 @click.option(
@@ -41,7 +43,7 @@ def _mb(value: float) -> str:
 @click.option("--lookahead", default=4, show_default=True, type=click.IntRange(min=0),
               help="divide: further operators each round sees.")
 @click.option("--png", "png", type=click.Path(dir_okay=False), default=None,
-              help="Memory-over-time picture [default: WORKLOAD-schedule.png].")
+              help="Memory-over-time picture [default: WORKLOAD-schedule.png; none with --json].")
 @click.option("--no-png", is_flag=True, help="Do not draw the picture.")
 @json_option
 @report_errors
@@ -51,7 +53,7 @@ def command(
     arch_name: str | None,
     level: str | None,
     params: tuple[str, ...],
-    bits: int,
+    bits: int | None,
     banks: int,
     alignment: int,
     method: str,
@@ -79,11 +81,12 @@ def command(
     if (capacity is None) == (arch_name is None):
         raise click.UsageError("give exactly one of --scratchpad SIZE and --arch NAME")
     cascade = resolve(workload, parse_params(params))
-    graph = graph_from_cascade(cascade, bits)
     if arch_name is not None:
-        pad = _arch_scratchpad(arch_name, level)
+        hw, pad = _arch_scratchpad(arch_name, level)
         capacity = f"{pad.capacity}B"
+        graph = _arch_graph(cascade, hw) if bits is None else graph_from_cascade(cascade, bits)
     else:
+        graph = graph_from_cascade(cascade, 8 if bits is None else bits)
         if level is not None:
             raise click.UsageError("--level applies only with --arch")
         pad = Scratchpad(capacity, banks=banks, alignment=alignment)
@@ -98,7 +101,7 @@ def command(
     else:
         result = schedule_greedy(graph, pad, method.removeprefix("greedy-"))
     picture = None
-    if not no_png:
+    if not no_png and (png or not as_json):  # with --json, a picture only where --png asks for one
         picture = Path(png) if png else Path(f"{Path(workload).stem}-schedule.png")
         plot_memory(graph, pad, result.schedule, picture, title=f"{workload} on {capacity} ({result.method})")
     if as_json:
@@ -113,7 +116,15 @@ def _arch_scratchpad(name: str, level: str | None):
     from accel import load_architecture
     from memory import scratchpad_from_architecture
 
-    return scratchpad_from_architecture(load_architecture(name), level)
+    hw = load_architecture(name)
+    return hw, scratchpad_from_architecture(hw, level)
+
+
+def _arch_graph(cascade, hw):
+    """The graph with the tensor widths ``hw`` moves (what ``accel simulate`` schedules)."""
+    from sim.cycle import cascade_graph
+
+    return cascade_graph(cascade, hw)
 
 
 def _print_text(graph, pad, result, workload: str, picture: Path | None) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pulp
 
-SOLVERS = ("cbc", "highs")
+from .._solvers import SOLVERS, quiet_highs
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,7 @@ def _solve_cbc(problem: pulp.LpProblem, time_limit: float, threads: int, warm: b
 
 
 def _solve_highs(problem: pulp.LpProblem, time_limit: float, threads: int, warm: bool) -> SolveOutcome:
+    quiet_highs()
     cmd = _WarmHiGHS(msg=False, timeLimit=time_limit, threads=threads, warmStart=warm)
     problem.solve(cmd)
     model = problem.solverModel

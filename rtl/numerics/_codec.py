@@ -2,11 +2,10 @@
 
 Rounding is round-to-nearest-even applied once to the *exact* input value.
 For float32 (and narrower) input this is bit-identical to ``ml_dtypes`` casts.
-For float64 input it is the correctly rounded result; ``ml_dtypes`` instead
-casts float64 through float32 (double rounding), so the two differ on the rare
-float64 values that float32 rounding moves onto a midpoint of the target
-format (e.g. ``1 + 2**-4 + 2**-40`` gives 1.125 here and 1.0 in ml_dtypes'
-E4M3 cast). The tests pin that case.
+For float64 input it is the correctly rounded result, never a detour through
+float32 (which would round twice: ``1 + 2**-4 + 2**-40`` would land on the E4M3
+midpoint 1.0625 and then on 1.0 instead of 1.125). The tests check float64
+input against exact rational rounding, not against any library's cast.
 
 Overflow and special inputs, non-saturating mode (``saturate=False``, the
 ``ml_dtypes`` cast and the OCP FP8 spec's non-saturating conversion): a

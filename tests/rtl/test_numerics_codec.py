@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import ml_dtypes
 import numpy as np
 import pytest
@@ -175,9 +177,24 @@ def test_encode_mx_element_formats_saturate(fmt, dtype):
         encode([1.0, np.nan], E2M1)
 
 
+def _exact_round(x, fmt, dtype):
+    """Round-to-nearest-even of the exact value of float64 ``x`` onto the format's finite grid, in
+    rational arithmetic (``fractions.Fraction``): an independent reference for float64 input."""
+    codes, values = _ref_decode(fmt, dtype)
+    grid = sorted((Fraction(v), c) for v, c in zip(values.tolist(), codes.tolist()) if c < 0x80 and np.isfinite(v))
+    q = abs(Fraction(x))
+    for (lo, lo_code), (hi, hi_code) in zip(grid, grid[1:]):
+        if lo <= q <= hi:
+            if q - lo != hi - q:
+                code = lo_code if q - lo < hi - q else hi_code
+            else:
+                code = lo_code if lo_code % 2 == 0 else hi_code
+            return code | (0x80 if np.signbit(x) else 0)
+    raise AssertionError(f"{x} lies outside the finite range")
+
+
 def test_encode_float64_is_correctly_rounded():
-    # Direct rounding of each float64 midpoint +- 1 float64 ulp (ml_dtypes goes
-    # through float32 here and rounds twice), checked against the code table.
+    # Each float64 midpoint of two consecutive codes, and +-1 float64 ulp around it, against the code table.
     for fmt, dtype in FP8:
         _, values = _ref_decode(fmt, dtype)
         pos = np.unique(values[(values > 0) & np.isfinite(values)])
@@ -188,9 +205,18 @@ def test_encode_float64_is_correctly_rounded():
         assert np.array_equal(encode(np.nextafter(mid, np.inf), fmt), hi_code)
         even = np.where(lo_code % 2 == 0, lo_code, hi_code)
         assert np.array_equal(encode(mid, fmt), even)
+    # A float64 value that a detour through float32 would round onto the midpoint 1.0625 (and then to 1.0).
     x = 1 + 2.0**-4 + 2.0**-40
+    assert np.float32(x) == 1.0625
+    assert encode(x, E4M3) == _exact_round(x, E4M3, ml_dtypes.float8_e4m3fn) == 0x39
     assert decode(encode(x, E4M3), E4M3) == 1.125
-    assert float(np.float64(x).astype(ml_dtypes.float8_e4m3fn)) == 1.0  # ml_dtypes double-rounds
+
+
+@pytest.mark.parametrize(("fmt", "dtype"), FP8, ids=lambda v: getattr(v, "name", ""))
+@given(st.floats(min_value=-440.0, max_value=440.0, allow_nan=False, allow_subnormal=True, width=64))
+def test_encode_float64_equals_exact_rational_rounding(fmt, dtype, x):
+    # Within the finite range of both formats (E4M3 tops at 448): every float64 against exact rounding.
+    assert encode(x, fmt) == _exact_round(x, fmt, dtype)
 
 
 @pytest.mark.parametrize(("fmt", "dtype"), WIDE, ids=lambda v: getattr(v, "name", ""))
