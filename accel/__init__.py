@@ -1,51 +1,10 @@
-"""accel: accelerator architecture descriptions and energy/area estimators.
+"""accel: accelerator design-space exploration, from Einsum cascades to verified RTL.
 
-An :class:`Architecture` is read from a YAML spec (parse -> validate -> build),
-or from one of the built-in examples, and is the one source of truth the
-mapper and both simulators read.  Energy and area per action come from
-estimators registered explicitly in an :class:`EstimatorRegistry`; the most
-accurate one that answers wins.
+The package's bottom layer is the architecture (:mod:`accel.arch`: YAML specs, validation, frozen types, energy
+and area estimators), re-exported here; every other layer imports it. The top layer sits beside it: the one
+orchestration (:mod:`accel.pipeline`), the command line (:mod:`accel.cli`), sweeps (:mod:`accel.sweep`) and GPU
+calibration (:mod:`accel.calibrate`). This module imports only the bottom layer.
 """
 
-from ._derive import derive
-from ._energy import AreaEntry, AreaTable, EnergyEntry, EnergyTable, area_table, default_registry, energy_table
-from ._estimator import Action, Component, Estimate, Estimator, EstimatorRegistry, NoEstimateError
-from ._horowitz import HorowitzEstimator
-from ._user_table import UserTableEstimator
-from ._errors import SpecError
-from ._factory import to_dict
-from ._loader import builtin_architectures, load_architecture, parse_architecture, to_yaml
-from ._compute import ArithmeticUnit, VectorUnit
-from ._types import DRAM, Architecture, MemoryLevel, PEArray, RegisterFile
-
-__all__ = [
-    "Architecture",
-    "PEArray",
-    "RegisterFile",
-    "MemoryLevel",
-    "DRAM",
-    "ArithmeticUnit",
-    "VectorUnit",
-    "SpecError",
-    "load_architecture",
-    "parse_architecture",
-    "builtin_architectures",
-    "derive",
-    "to_dict",
-    "to_yaml",
-    "Action",
-    "Component",
-    "Estimate",
-    "Estimator",
-    "EstimatorRegistry",
-    "NoEstimateError",
-    "HorowitzEstimator",
-    "UserTableEstimator",
-    "default_registry",
-    "energy_table",
-    "EnergyTable",
-    "EnergyEntry",
-    "area_table",
-    "AreaTable",
-    "AreaEntry",
-]
+from .arch import *  # noqa: F403 - the architecture's public names are the package's
+from .arch import __all__  # noqa: F401

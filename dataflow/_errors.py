@@ -7,6 +7,8 @@ was found, and what was expected.
 
 from __future__ import annotations
 
+from accel.errors import BadInputError
+
 __all__ = [
     "EinsumError",
     "EinsumSyntaxError",
@@ -17,7 +19,7 @@ __all__ = [
 ]
 
 
-class EinsumError(ValueError):
+class EinsumError(BadInputError):
     """Bad workload input.
 
     Parameters

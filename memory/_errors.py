@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
+from accel.errors import BadInputError, InfeasibleError
 
-class GraphError(ValueError):
+
+class GraphError(BadInputError):
     """A :class:`~memory.TensorGraph` is malformed (unknown tensor, cycle, bad size...)."""
 
 
-class ScheduleError(ValueError):
+class ScheduleError(BadInputError):
     """A schedule breaks a rule of the scratchpad model; the message names step and tensor."""
 
 
-class InfeasibleScheduleError(ValueError):
+class InfeasibleScheduleError(InfeasibleError, ValueError):
     """A well-formed graph cannot be scheduled on the given scratchpad.
 
-    Carries ``exit_code = 3`` so the command line reports it as *infeasible*
-    rather than as bad input.
+    An :class:`accel.errors.InfeasibleError`: the command line reports it as *infeasible* (exit 3).
     """
-
-    exit_code = 3

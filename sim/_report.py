@@ -19,6 +19,8 @@ A :class:`Report` says how long a mapped Einsum (or a whole cascade, after
 
 from __future__ import annotations
 
+from accel.errors import BadInputError
+
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -30,7 +32,7 @@ __all__ = ["Report", "EnergyItem", "TensorAccesses", "combine", "CAUSES", "Repor
 CAUSES: tuple[str, ...] = ("compute", "bandwidth_stall", "fill_drain", "dependency_wait")
 
 
-class ReportError(ValueError):
+class ReportError(BadInputError):
     """A report whose numbers are inconsistent, or reports that cannot be combined."""
 
 

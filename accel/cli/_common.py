@@ -9,29 +9,40 @@ from typing import Any, Callable
 
 import click
 
-EXIT_OK = 0
-EXIT_INTERNAL = 1
-EXIT_BAD_INPUT = 2
-EXIT_INFEASIBLE = 3
+from accel.errors import (  # noqa: F401 - re-exported for the commands
+    EXIT_BAD_INPUT,
+    EXIT_INFEASIBLE,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    BadInputError,
+    InfeasibleError,
+)
 
 
-class InfeasibleError(Exception):
-    """Raised by library code when a well-formed request has no feasible answer.
+def exit_code_of(exc: BaseException) -> int | None:
+    """The exit status an exception means, chosen by its class; ``None`` for a bug (exit 1 with a traceback).
 
-    Library packages define their own subclasses; the CLI maps any exception
-    carrying ``exit_code = 3`` to that exit status.
+    Our errors (:mod:`accel.errors`) carry their status. A file that cannot be read (missing, a folder, not
+    text) is bad input too: the OS or the decoder names the file.
     """
-
-    exit_code = EXIT_INFEASIBLE
+    if isinstance(exc, InfeasibleError):
+        return EXIT_INFEASIBLE
+    if isinstance(exc, BadInputError):
+        return EXIT_BAD_INPUT
+    if isinstance(exc, (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError)):
+        return EXIT_BAD_INPUT
+    code = getattr(exc, "exit_code", None)
+    if isinstance(code, int):
+        return code
+    if isinstance(exc, (ValueError, KeyError)):  # library checks not yet moved onto the two families
+        return EXIT_BAD_INPUT
+    return None
 
 
 def report_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn library exceptions into a one-paragraph message and a stable exit code.
+    """Turn library exceptions into a one-paragraph message and a stable exit code (see :func:`exit_code_of`).
 
-    ``ValueError`` (and its subclasses, which every package uses for bad input),
-    ``FileNotFoundError`` and ``KeyError`` are bad input (exit 2); an exception
-    with ``exit_code`` set uses that code.  Anything else is a bug (exit 1) and
-    is re-raised so its traceback is visible.
+    Anything that is not one of ours is a bug (exit 1) and is re-raised so its traceback is visible.
     """
 
     @functools.wraps(func)
@@ -43,9 +54,7 @@ def report_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except click.ClickException:
             raise
         except Exception as exc:  # noqa: BLE001 - classified below
-            code = getattr(exc, "exit_code", None)
-            if code is None and isinstance(exc, (ValueError, FileNotFoundError, KeyError, IsADirectoryError)):
-                code = EXIT_BAD_INPUT
+            code = exit_code_of(exc)
             if code is None:
                 raise
             message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)

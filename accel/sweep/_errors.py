@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from accel.errors import BadInputError
+
 from collections.abc import Iterable
 
 __all__ = ["SweepSpecError", "StoreError"]
 
 
-class SweepSpecError(ValueError):
+class SweepSpecError(BadInputError):
     """A sweep spec is invalid.
 
     Every problem found is collected before raising; ``errors`` holds
@@ -31,5 +33,5 @@ class SweepSpecError(ValueError):
         super().__init__("\n".join([heading, *lines]))
 
 
-class StoreError(ValueError):
+class StoreError(BadInputError):
     """A result store that is not a valid ``accel`` sweep store (never overwritten), or a misuse of one."""

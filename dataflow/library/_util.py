@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from accel.errors import BadInputError
+
 __all__ = ["check_positive", "affine", "LibraryParameterError"]
 
 
-class LibraryParameterError(ValueError):
+class LibraryParameterError(BadInputError):
     """A builder parameter out of range (the message names the builder and quotes the value)."""
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from accel.errors import BadInputError
+
 __all__ = ["OnnxImportError"]
 
 
-class OnnxImportError(ValueError):
+class OnnxImportError(BadInputError):
     """An ONNX model that cannot be imported: corrupt, dynamically shaped, of an unknown opset, or inexpressible.
 
     The message names the file and, where there is one, the node (its name and

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from accel.errors import BadInputError
+
 __all__ = ["HDLParamError", "ToolMissingError", "check_int"]
 
 
-class HDLParamError(ValueError):
+class HDLParamError(BadInputError):
     """A generator parameter is unsupported: raised before any HDL is built."""
 
 

@@ -12,6 +12,8 @@ and its convention for special values:
 
 from __future__ import annotations
 
+from accel.errors import BadInputError
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,7 +37,7 @@ __all__ = [
 _NAN_CONVENTIONS = ("ieee", "fn", "none")
 
 
-class NumericsError(ValueError):
+class NumericsError(BadInputError):
     """Bad input to a golden numerics model (format, width, code or shape)."""
 
 

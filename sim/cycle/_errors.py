@@ -7,10 +7,12 @@ names the Einsum, tile step and simulated cycle where it arose.
 
 from __future__ import annotations
 
+from accel.errors import BadInputError, InfeasibleError
+
 __all__ = ["SimulationError", "CapacityError", "DeadlockError", "WatchdogError"]
 
 
-class SimulationError(ValueError):
+class SimulationError(BadInputError):
     """The simulation cannot go on; the message names the tile and the cycle.
 
     Attributes
@@ -27,18 +29,16 @@ class SimulationError(ValueError):
         self.tile = tile
 
 
-class CapacityError(SimulationError):
+class CapacityError(InfeasibleError, SimulationError):
     """A tile (or the tiles of one step) is larger than the level that must hold it."""
 
 
-class DeadlockError(SimulationError):
+class DeadlockError(InfeasibleError, SimulationError):
     """Every process waits on another: no event is left but the program is not finished.
 
-    Carries ``exit_code = 3`` (the request is well formed but infeasible on
-    this hardware, e.g. a scratchpad too small for what must be resident).
+    An :class:`accel.errors.InfeasibleError` (exit 3): the request is well formed but infeasible on
+    this hardware, e.g. a scratchpad too small for what must be resident.
     """
-
-    exit_code = 3
 
 
 class WatchdogError(SimulationError):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ..errors import BadInputError
+
 __all__ = ["SpecError"]
 
 
-class SpecError(ValueError):
+class SpecError(BadInputError):
     """An architecture spec (or an estimator table) is invalid.
 
     Every problem found is collected before raising, so one run reports them

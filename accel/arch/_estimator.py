@@ -13,6 +13,8 @@ order of decreasing accuracy and returns the first answer.  Scale used here:
 
 from __future__ import annotations
 
+from accel.errors import BadInputError
+
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -134,7 +136,7 @@ class Estimator(ABC):
         return None
 
 
-class NoEstimateError(ValueError):
+class NoEstimateError(BadInputError):
     """No registered estimator answers for an action or component."""
 
 
