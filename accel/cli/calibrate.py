@@ -32,7 +32,7 @@ def _summary_dict(s: Any) -> dict[str, Any]:
 @click.option("--model", "model", type=click.Choice(["analytical", "simpy", "both"]), default="both", show_default=True,
               help="Closed-form model, SimPy event model, or both.")
 @click.option("--knobs", "knobs_path", type=click.Path(dir_okay=False), default=None,
-              help="Knobs file (default: the fitted sim/calibrate/h100_knobs.json).")
+              help="Knobs file (default: the fitted accel/calibrate/h100_knobs.json).")
 @click.option("--fit", "do_fit", is_flag=True, help="Refit the knobs on the calibration rows before comparing.")
 @click.option("--calibration-file", default=None,
               help="File name whose rows are the calibration set when fitting (default: the shared reference).")
@@ -53,7 +53,7 @@ def command(measurements: tuple[str, ...], arch_name: str, model: str, knobs_pat
     over all rows and over the goal rows (GEMM m x 4096 x 4096, attention 512
     to 32K tokens).
     """
-    from sim.calibrate import (REFERENCE_FILE, compare, default_measurement_files, fit_knobs, load_gpu, load_knobs,
+    from accel.calibrate import (REFERENCE_FILE, compare, default_measurement_files, fit_knobs, load_gpu, load_knobs,
                                load_measurements, save_knobs, select_calibration)
 
     if save_path and not do_fit:

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from sim.calibrate import (
+from accel.calibrate import (
     FAMILIES,
     CalibrationError,
     Knobs,

@@ -34,7 +34,7 @@ __all__ = ["FAMILIES", "BACKENDS", "Knobs", "load_knobs", "save_knobs", "default
 FAMILIES: tuple[str, ...] = ("gemm_bf16", "gemm_fp8_e4m3", "attention_cudnn", "attention_flash")
 #: Attention backends (kernel implementations) the model knows.
 BACKENDS: tuple[str, ...] = ("cudnn", "flash")
-#: The shipped knobs file (inside ``sim/calibrate``).
+#: The shipped knobs file (inside ``accel/calibrate``).
 KNOBS_FILE = "h100_knobs.json"
 
 _SCALARS = ("hbm_efficiency", "sm_bandwidth_gbs", "launch_us", "cta_fill_us")
@@ -160,7 +160,7 @@ def _from_dict(data: Any, source: str) -> Knobs:
 
 
 def load_knobs(path: str | os.PathLike[str] | None = None) -> Knobs:
-    """Read a knobs file (default: the shipped ``sim/calibrate/h100_knobs.json``).
+    """Read a knobs file (default: the shipped ``accel/calibrate/h100_knobs.json``).
 
     Parameters
     ----------
@@ -174,7 +174,7 @@ def load_knobs(path: str | os.PathLike[str] | None = None) -> Knobs:
         If it is not JSON or has unknown, missing or out-of-range knobs.
     """
     if path is None:
-        text = resources.files("sim.calibrate").joinpath(KNOBS_FILE).read_text(encoding="utf-8")
+        text = resources.files("accel.calibrate").joinpath(KNOBS_FILE).read_text(encoding="utf-8")
         source = KNOBS_FILE
     else:
         with open(os.fspath(path), encoding="utf-8") as fh:
@@ -205,5 +205,5 @@ def default_knobs() -> Knobs:
     return Knobs(
         (("gemm_bf16", 0.8), ("gemm_fp8_e4m3", 0.7), ("attention_cudnn", 0.65), ("attention_flash", 0.4)),
         hbm_efficiency=0.9, sm_bandwidth_gbs=100.0, launch_us=5.0, cta_fill_us=1.0,
-        provenance=(("source", "starting guesses of sim.calibrate.default_knobs, not fitted"),),
+        provenance=(("source", "starting guesses of accel.calibrate.default_knobs, not fitted"),),
     )

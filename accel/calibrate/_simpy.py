@@ -2,7 +2,7 @@
 
 Each kernel is a SimPy process: a launch delay, then one process per SM that
 repeatedly takes the next CTA of the grid (in launch order) and holds the SM
-for the CTA's time (:func:`~sim.calibrate._analytical.cta_seconds`: the
+for the CTA's time (:func:`~accel.calibrate._analytical.cta_seconds`: the
 longer of compute and streaming, plus fill), while an HBM process holds the
 kernel open for its compulsory traffic at the achievable bandwidth.  The
 kernel ends when every SM is idle and the traffic is done; a plan's kernels

@@ -2,7 +2,7 @@
 
 A GPU kernel is a grid of CTAs; each CTA runs one tile of the workload on one
 SM.  This module writes the tile as a ``dataflow`` Einsum, gives it a
-``mapping.Mapping`` on the SM slice of :class:`~sim.calibrate._gpu.GPUModel`
+``mapping.Mapping`` on the SM slice of :class:`~accel.calibrate._gpu.GPUModel`
 (the tensor cores split the tile's first output rank four ways, a 64-deep
 reduction slab is staged in shared memory, the rest of the reduction streams
 from beyond the SM), and scores it with :func:`sim.analytical.evaluate`.  From

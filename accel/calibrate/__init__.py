@@ -9,7 +9,7 @@ SimPy event simulation (``'simpy'``).  A few physical knobs (:class:`Knobs`:
 achievable fraction of peak per kernel family, HBM efficiency, per-SM
 streaming bandwidth, launch overhead, CTA prologue) are fitted by least
 squares on log time over calibration rows and stored in
-``sim/calibrate/h100_knobs.json``; :func:`compare` reports the error of every
+``accel/calibrate/h100_knobs.json``; :func:`compare` reports the error of every
 row, with calibration, repeated and held-out shapes kept apart.
 
 Typical use::

@@ -19,7 +19,7 @@ MEASURED_PATH = Path("benchmarks") / "gpu" / "h100_measured.json"
 
 
 def repository_root() -> Path:
-    """The checkout this package runs from (two levels above ``sim/calibrate``)."""
+    """The checkout this package runs from (two levels above ``accel/calibrate``)."""
     return Path(__file__).resolve().parents[2]
 
 

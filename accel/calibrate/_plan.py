@@ -5,7 +5,7 @@ The generic per-Einsum mapper maps one Einsum onto one PE array; a GPU runs a
 launch order.  This module is that GPU-specific mapping layer: it tiles the
 workload (a ``dataflow`` cascade from :mod:`dataflow.library` or written
 here) into CTAs, prices one CTA of each shape with :mod:`sim.analytical` on
-the SM slice (:mod:`sim.calibrate._cta`), and records the kernel's
+the SM slice (:mod:`accel.calibrate._cta`), and records the kernel's
 compulsory HBM traffic.
 
 * GEMM: output tiles ``tm x tn`` from the CUTLASS/cuBLAS shapes in

@@ -3,7 +3,7 @@
 import pytest
 
 from accel import derive
-from sim.calibrate import CalibrationError, GPUModel, load_gpu
+from accel.calibrate import CalibrationError, GPUModel, load_gpu
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@
 import pytest
 
 from sim import Report
-from sim.calibrate import MODELS, compare, default_measurement_files, in_goal, load_gpu, load_knobs, load_measurements, predict
+from accel.calibrate import MODELS, compare, default_measurement_files, in_goal, load_gpu, load_knobs, load_measurements, predict
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +79,7 @@ def test_splits(result, sets):
 
 
 def test_compare_rejects_unknown_model(gpu, sets):
-    from sim.calibrate import CalibrationError
+    from accel.calibrate import CalibrationError
 
     with pytest.raises(CalibrationError, match=r"model must be one of \('analytical', 'simpy'\), not 'roofline'"):
         compare(sets, gpu, load_knobs(), ("roofline",))

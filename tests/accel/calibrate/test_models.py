@@ -5,10 +5,10 @@ import math
 import pytest
 
 from dataflow.library import attention
-from sim.calibrate import CtaClass, Kernel, Measurement, candidate_plans, load_gpu, load_knobs
-from sim.calibrate._analytical import cta_seconds, kernel_time
-from sim.calibrate._cta import gemm_tile
-from sim.calibrate._simpy import simulate_kernel
+from accel.calibrate import CtaClass, Kernel, Measurement, candidate_plans, load_gpu, load_knobs
+from accel.calibrate._analytical import cta_seconds, kernel_time
+from accel.calibrate._cta import gemm_tile
+from accel.calibrate._simpy import simulate_kernel
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +96,7 @@ def test_cta_mappings_run_on_the_cycle_simulator_too(gpu):
     from sim.cycle import simulate
 
     from dataflow import parse_cascade
-    from sim.calibrate._cta import tile_mapping
+    from accel.calibrate._cta import tile_mapping
 
     cascade = parse_cascade(["Z[m,n] = A[m,k] * B[k,n]"], {"m": 128, "n": 256, "k": 1024})
     einsum = cascade.einsums[0]

@@ -90,7 +90,7 @@ def _report(plan: KernelPlan, t: KernelTime, model: str, gpu: GPUModel, knobs: K
         peak_ops_per_cycle=gpu.arch.peak_macs_per_cycle * PRECISIONS[plan.precision].rate_ratio,
         spatial_utilization=min(1.0, ctas / gpu.sms),
         mappings=tuple(mp for k in plan.kernels for mp in k.mappings),
-        provenance=(("model", f"sim.calibrate {model}"), ("plan", plan.description),
+        provenance=(("model", f"accel.calibrate {model}"), ("plan", plan.description),
                     ("kernels", "; ".join(f"{k.name} ({k.ctas} CTAs)" for k in plan.kernels)),
                     *(("knobs." + k, v) for k, v in knobs.provenance)),
     )
@@ -239,7 +239,7 @@ def compare(sets: Iterable[MeasurementSet], gpu: GPUModel, knobs: Knobs, models:
     sets : iterable of MeasurementSet
     gpu : GPUModel
     knobs : Knobs
-        Their provenance names the calibration rows (see :func:`sim.calibrate.fit_knobs`).
+        Their provenance names the calibration rows (see :func:`accel.calibrate.fit_knobs`).
     models : sequence of str
 
     Raises
