@@ -7,7 +7,7 @@ Run from the repository root::
 
 For every ResNet-18 and BERT-base layer of ``dataflow.library`` and every
 built-in architecture, each Einsum of the layer is mapped with
-``mapping.map_einsum`` (objective EDP, CBC and HiGHS, 1.2 s limit per ILP,
+``mapping.search.map_einsum`` (objective EDP, CBC and HiGHS, 1.2 s limit per ILP,
 one solver thread); the layer's largest Einsum is also mapped by seeded
 random search (``RANDOM_SAMPLES`` draws) and, where its space has at most
 ``EXHAUSTIVE_LIMIT`` mappings, by exhaustive search.  Full-size layers are far
@@ -31,9 +31,10 @@ import numpy as np
 import accel
 from benchmarks._results import write_section
 from dataflow import library
-from mapping import build_problem, map_einsum, search_mappings
-from mapping._search import batch_from_factors
-from mapping._space import order_family, rank_candidates, space_size
+from mapping import build_problem
+from mapping.search import map_einsum, search_mappings
+from mapping.search._search import batch_from_factors
+from mapping.search._space import order_family, rank_candidates, space_size
 from sim.analytical import cost_model
 
 SECTION = "## Mapper"
@@ -201,7 +202,7 @@ def main() -> None:
         f"({os.cpu_count()} cores shared with other jobs: load average {load[0]:.1f} at the start, "
         f"{os.getloadavg()[0]:.1f} at the end), Python {platform.python_version()}; {time.perf_counter() - start:.0f} s in all; "
         f"times are wall clock, best of {REPEATS} runs (EDP and status from the last). "
-        f"Objective EDP; ILP = `mapping.map_einsum` (CoSA-style ILP, {TIME_LIMIT:g} s limit, one thread, then exact "
+        f"Objective EDP; ILP = `mapping.search.map_einsum` (CoSA-style ILP, {TIME_LIMIT:g} s limit, one thread, then exact "
         "re-scoring, order refinement and factor polish: prime-factor moves and swaps); random and exhaustive search use the same analytical "
         "model and space (exhaustive: every factorization with padding options, one stationarity order for all "
         "levels). Throughput: batches of 200,000 random mappings of ResNet-18 conv3x3_c64, best of 3.\n\n"

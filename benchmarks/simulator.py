@@ -23,13 +23,10 @@ import time
 
 import accel
 from benchmarks._results import write_section
+from accel.pipeline import Options, map_for, schedule_cascade
 from dataflow import library
-from mapping import map_cascade
-from mapping.cosma import schedule as cosma_schedule
-from memory import Scratchpad
-from sim import combine
 from sim.analytical import evaluate_cascade
-from sim.cycle import cascade_graph, simulate_cascade
+from sim.cycle import simulate_cascade
 
 SECTION = "## Cycle-level simulator"
 TARGET = 1_000_000
@@ -45,20 +42,20 @@ def measure(seq_len: int, arch: accel.Architecture, objective: str = "latency") 
     """Rows of the table for one sequence length and mapper objective: scheduled and unscheduled, trace off and on."""
     cascade = library.bert_base(seq_len=seq_len, layers=1)
     began = time.perf_counter()
-    mapped = map_cascade(cascade, arch, objective=objective, time_limit=2.0)
+    base = Options(objective=objective, time_limit=2.0, scheduler="greedy-belady", simulator="cycle")
+    mapped = map_for(cascade, arch, base)
     map_s = time.perf_counter() - began
-    graph = cascade_graph(cascade, arch)
-    sched = cosma_schedule(graph, Scratchpad(arch.levels[-1].capacity), method="greedy-belady")
+    sched = schedule_cascade(cascade, arch, base)
     rows = []
-    for label, schedule in (("greedy-belady schedule", sched.schedule), ("no schedule (all via DRAM)", None)):
+    for label, schedule in (("greedy-belady schedule", sched), ("no schedule (all via DRAM)", None)):
         for trace in (False, True):
             best, result = float("inf"), None
-            for _ in range(REPEATS):
+            for _ in range(REPEATS):  # the simulator alone is timed
                 t0 = time.perf_counter()
-                result = simulate_cascade(cascade, arch, mapped, schedule=schedule, graph=graph if schedule else None, trace=trace)
+                result = simulate_cascade(cascade, arch, mapped, schedule=schedule, trace=trace)
                 best = min(best, time.perf_counter() - t0)
             rep = result.report
-            ana = combine(evaluate_cascade(cascade, arch, mapped, schedule=schedule, graph=graph if schedule else None))
+            ana = evaluate_cascade(cascade, arch, mapped, schedule=schedule).total
             rows.append({
                 "seq_len": seq_len, "objective": objective, "schedule": label, "trace": trace, "cycles": result.total_cycles, "seconds": best,
                 "rate": result.total_cycles / best, "steps": sum(len(p.steps) for p in result.programs),
@@ -124,7 +121,7 @@ def main() -> None:
         f"(mapping {sum(r['map_s'] for r in rows[::4]):.0f} s of it, not timed). Architecture: `tpu_like` with "
         f"`pe_array.rows = pe_array.cols = 128` (weight stationary, 24 MiB unified buffer, {arch.dram.bandwidth:g} B/cycle "
         "DRAM); workload: one BERT-base encoder layer (`library.bert_base(seq_len, layers=1)`, 28 Einsums), mapped by "
-        "`mapping.map_cascade` (objective as listed, 2 s per ILP; the energy-optimal mappings use small tiles, hence "
+        "`mapping.search.map_cascade` (objective as listed, 2 s per ILP; the energy-optimal mappings use small tiles, hence "
         "many folds). Wall time is `sim.cycle.simulate_cascade` alone.\n\n"
         + report(rows)
     )

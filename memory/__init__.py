@@ -10,7 +10,7 @@ The optimal (ILP) and divide-and-conquer schedulers live in ``mapping.cosma``.
 
 from __future__ import annotations
 
-from ._arch import scratchpad_from_architecture
+from ._arch import graph_for_architecture, scratchpad_from_architecture
 from ._bounds import traffic_lower_bound
 from ._cascade import graph_from_cascade
 from ._checker import check_schedule
@@ -19,11 +19,17 @@ from ._fit import first_fit, require_fits
 from ._graph import TENSOR_KINDS, Operator, Tensor, TensorGraph
 from ._greedy import POLICIES, greedy_plan, schedule_greedy
 from ._plot import plot_memory
+from ._residency import CascadeSchedule, Residency, schedule_residency, spill_bits
 from ._schedule import Allocation, PartialSchedule, Schedule, ScheduleResult, Step, TrafficReport
 from ._scratchpad import Scratchpad
 from ._sizes import parse_size
 
 __all__ = [
+    "CascadeSchedule",
+    "Residency",
+    "schedule_residency",
+    "spill_bits",
+    "graph_for_architecture",
     "Allocation",
     "GraphError",
     "InfeasibleScheduleError",

@@ -1,13 +1,43 @@
-"""The scratchpad an architecture offers: one of its on-chip memory levels."""
+"""What an architecture means for scheduling: the scratchpad (one of its on-chip levels) and the tensor widths."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
+from ._cascade import graph_from_cascade
+from ._graph import TensorGraph
 from ._scratchpad import Scratchpad
 
+if TYPE_CHECKING:
+    from accel import Architecture
+    from dataflow import Cascade
 
-def scratchpad_from_architecture(arch: Any, level: str | None = None) -> Scratchpad:
+
+def graph_for_architecture(cascade: Cascade, arch: Architecture) -> TensorGraph:
+    """The scheduler's graph of ``cascade`` with the widths ``arch`` moves.
+
+    A produced tensor has its producer's output width (``accumulator_bits`` after a MAC Einsum, see
+    :func:`mapping.build_problem`); a cascade input the width its first reader gives it. Scheduling this graph
+    makes the scratchpad bytes of the schedule the bytes both simulators move.
+
+    Raises
+    ------
+    GraphError
+        If the cascade cannot be scheduled (see :class:`TensorGraph`).
+    """
+    from mapping import build_problem  # mapping's types share this layer
+
+    weights = tuple(cascade.weights) or None
+    bits: dict[str, int] = {}
+    for einsum in cascade.einsums:
+        problem = build_problem(einsum, cascade.shapes, arch, weights)
+        for t in problem.tensors:
+            if t.role == "output" or t.name not in bits:
+                bits[t.name] = int(t.bits)
+    return graph_from_cascade(cascade, bits)
+
+
+def scratchpad_from_architecture(arch: Architecture, level: str | None = None, capacity: int | None = None) -> Scratchpad:
     """The :class:`Scratchpad` of one on-chip level of an ``accel.Architecture``.
 
     Capacity and banks come from the level; the alignment is one access word
@@ -20,6 +50,9 @@ def scratchpad_from_architecture(arch: Any, level: str | None = None) -> Scratch
         ``capacity``, ``banks`` and ``word_bits``).
     level:
         Name of the level; default the outermost on-chip level.
+    capacity:
+        Bytes to use instead of the level's capacity (a what-if size); banks and alignment still follow the
+        level where they divide it.
 
     Raises
     ------
@@ -36,7 +69,8 @@ def scratchpad_from_architecture(arch: Any, level: str | None = None) -> Scratch
         if chosen is None:
             names = ", ".join(repr(lv.name) for lv in levels)
             raise ValueError(f"architecture {arch.name!r} has no level {level!r}; it has {names}")
-    banks = chosen.banks if chosen.capacity % chosen.banks == 0 else 1
+    size = chosen.capacity if capacity is None else Scratchpad(capacity).capacity
+    banks = chosen.banks if size % chosen.banks == 0 else 1
     word = max(1, chosen.word_bits // 8)
-    alignment = word if (chosen.capacity // banks) % word == 0 else 1
-    return Scratchpad(chosen.capacity, banks=banks, alignment=alignment)
+    alignment = word if (size // banks) % word == 0 else 1
+    return Scratchpad(size, banks=banks, alignment=alignment)

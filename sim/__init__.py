@@ -5,17 +5,12 @@ model in :mod:`sim.analytical` and the cycle-level one); :func:`combine` sums
 the reports of a cascade's Einsums.
 """
 
-# --- shared report and analytical model (issue 5) --------------------------
-from ._report import CAUSES, EnergyItem, Report, ReportError, TensorAccesses, combine
-from ._residency import Residency, schedule_residency
+from ._report import CAUSES, CascadeReport, EnergyItem, Report, ReportError, TensorAccesses, combine
+
+#: The two simulators: the vectorized analytical model and the SimPy cycle-level one.
+SIMULATORS: tuple[str, ...] = ("analytical", "cycle")
 from . import analytical
 
-__all__ = ["Report", "EnergyItem", "TensorAccesses", "ReportError", "CAUSES", "combine", "analytical", "Residency",
-           "schedule_residency"]
-# --- end of analytical block ------------------------------------------------
+from . import cycle
 
-# --- cycle-level simulator (issue 7) ----------------------------------------
-from . import cycle  # noqa: E402
-
-__all__ += ["cycle"]
-# --- end of cycle-level block -----------------------------------------------
+__all__ = ["SIMULATORS", "CascadeReport", "Report", "EnergyItem", "TensorAccesses", "ReportError", "CAUSES", "combine", "analytical", "cycle"]

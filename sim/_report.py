@@ -19,14 +19,14 @@ A :class:`Report` says how long a mapped Einsum (or a whole cascade, after
 
 from __future__ import annotations
 
-from accel.errors import BadInputError
-
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Report", "EnergyItem", "TensorAccesses", "combine", "CAUSES", "ReportError"]
+from accel.errors import BadInputError
+
+__all__ = ["Report", "CascadeReport", "EnergyItem", "TensorAccesses", "combine", "CAUSES", "ReportError"]
 
 #: Cycle causes (bandwidth stalls are ``'bandwidth_stall.<level>'``).
 CAUSES: tuple[str, ...] = ("compute", "bandwidth_stall", "fill_drain", "dependency_wait")
@@ -312,3 +312,59 @@ def combine(reports: Iterable[Report], name: str | None = None) -> Report:
         mappings=tuple(m for r in reports for m in r.mappings),
         provenance=tuple(provenance),
     )
+
+
+@dataclass(frozen=True)
+class CascadeReport:
+    """What both simulators return for a cascade: the total and one part per Einsum, in the order they ran.
+
+    The analytical model's total is :func:`combine` of its parts (Einsums one after another); the cycle-level
+    simulator's total is the measured run, whose cycles can be fewer than the parts' sum where it overlapped
+    Einsums. Field by field the two are comparable.
+
+    Parameters
+    ----------
+    total : Report
+    parts : tuple of Report
+        One per Einsum, in execution order.
+
+    Raises
+    ------
+    ReportError
+        For no parts, or parts that are not reports.
+    """
+
+    total: Report
+    parts: tuple[Report, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "parts", tuple(self.parts))
+        if not self.parts or not all(isinstance(p, Report) for p in (self.total, *self.parts)):
+            raise ReportError("a CascadeReport needs a total sim.Report and at least one part")
+
+    @classmethod
+    def of_parts(cls, parts: Iterable[Report], name: str | None = None) -> CascadeReport:
+        """The report of Einsums run one after another: the total is :func:`combine` of ``parts``."""
+        parts = tuple(parts)
+        return cls(combine(parts, name=name), parts)
+
+    @property
+    def name(self) -> str:
+        return self.total.name
+
+    def part(self, einsum: str) -> Report:
+        """The part of Einsum ``einsum``.
+
+        Raises
+        ------
+        ReportError
+            If no part has that name.
+        """
+        for p in self.parts:
+            if p.name == einsum:
+                return p
+        raise ReportError(f"{self.total.name!r} has no Einsum {einsum!r}; it has {', '.join(p.name for p in self.parts)}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON: the total and the parts."""
+        return {"total": self.total.to_dict(), "parts": [p.to_dict() for p in self.parts]}

@@ -24,7 +24,7 @@ table; see that module for every rule):
 Both use the same hardware, so the comparison is iso-area by construction.
 A third, ``unfused``, row per (N, cascade) is what the project's per-Einsum
 toolchain says without any fusion: every Einsum mapped by
-:func:`mapping.search_mappings` (seeded, 2,000 samples, latency objective),
+:func:`mapping.search.search_mappings` (seeded, 2,000 samples, latency objective),
 scored by :mod:`sim.analytical`, the reports summed by :func:`sim.combine`
 (Einsums one after another, every tensor between them in DRAM).
 Per (N, cascade, dataflow): 2-D array utilization, latency, energy, the
@@ -61,7 +61,7 @@ import pandas as pd
 
 from accel import load_architecture
 from dataflow.library import attention
-from mapping import search_mappings
+from mapping.search import search_mappings
 from sim import combine
 
 from ._attention_model import DATAFLOWS, attention_cost

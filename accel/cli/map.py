@@ -6,6 +6,10 @@ from typing import Any
 
 import click
 
+from accel.pipeline import Options
+from mapping import OBJECTIVES
+from mapping.search import SOLVERS
+
 from ._common import echo_json, json_option, number as _g, report_errors, table
 from .workload import parse_params, resolve
 
@@ -61,9 +65,10 @@ def _holds(einsum: Any, shapes: Any, arch: Any, weights: Any) -> dict[str, list[
 @click.argument("arch")
 @click.option("-p", "--param", "pairs", multiple=True, metavar="NAME=VALUE", help="Parameter of a built-in workload (repeatable).")
 @click.option("--einsum", "einsums", multiple=True, metavar="NAME", help="Map only this Einsum (repeatable; default: all).")
-@click.option("--objective", type=click.Choice(["edp", "latency", "energy"]), default="edp", show_default=True, help="What to minimize.")
-@click.option("--solver", type=click.Choice(["cbc", "highs"]), default="highs", show_default=True, help="ILP solver.")
-@click.option("--time-limit", type=click.FloatRange(min=0.01), default=1.2, show_default=True, help="Seconds per ILP solve.")
+@click.option("--objective", type=click.Choice(OBJECTIVES), default=Options.objective, show_default=True, help="What to minimize.")
+@click.option("--solver", type=click.Choice(SOLVERS), default=Options.solver, show_default=True, help="ILP solver.")
+@click.option("--time-limit", type=click.FloatRange(min=0.01), default=Options.time_limit, show_default=True,
+              help="Seconds per ILP solve.")
 @json_option
 @report_errors
 def command(workload: str, arch: str, pairs: tuple[str, ...], einsums: tuple[str, ...], objective: str, solver: str,
@@ -76,14 +81,16 @@ def command(workload: str, arch: str, pairs: tuple[str, ...], einsums: tuple[str
     when no mapping exists (the best one found so far, if any, is printed first).
     """
     from accel import load_architecture
-    from mapping import InfeasibleMappingError, map_cascade
+    from accel.pipeline import map_for
+    from mapping import InfeasibleMappingError
 
     cascade = resolve(workload, parse_params(pairs))
     hw = load_architecture(arch)
     chosen = [cascade.einsum(n) for n in einsums] if einsums else list(cascade.einsums)
     weights = tuple(cascade.weights) or None
     try:
-        out = map_cascade(cascade, hw, objective, solver, time_limit, einsums=[e.name for e in chosen], fallback=False)
+        options = Options(objective=objective, solver=solver, time_limit=time_limit, scheduler="none")
+        out = map_for(cascade, hw, options, einsums=[e.name for e in chosen], fallback=False)
     except InfeasibleMappingError as exc:
         if exc.best is not None and not as_json:
             e = cascade.einsum(exc.best.mapping.einsum)

@@ -6,9 +6,12 @@ from pathlib import Path
 
 import click
 
+from accel.pipeline import AUTO_SCHEDULE, NO_SCHEDULE, SCHEDULERS, Options
+from mapping.search import SOLVERS
+
 from ._common import echo_json, json_option, report_errors
 
-_METHODS = ("auto", "ilp", "divide", "greedy-lru", "greedy-belady")
+_METHODS = tuple(m for m in SCHEDULERS if m != NO_SCHEDULE)
 
 
 def _mb(value: float) -> str:
@@ -30,12 +33,12 @@ def _mb(value: float) -> str:
 @click.option(
     "--method",
     type=click.Choice(_METHODS),
-    default="auto",
+    default=AUTO_SCHEDULE,
     show_default=True,
     help="auto: one ILP for small graphs, divide-and-conquer for large ones.",
 )
-@click.option("--solver", type=click.Choice(("cbc", "highs")), default="cbc", show_default=True)
-@click.option("--time-limit", default=60.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+@click.option("--solver", type=click.Choice(SOLVERS), default="cbc", show_default=True)
+@click.option("--time-limit", default=Options.schedule_time_limit, show_default=True, type=click.FloatRange(min=0, min_open=True),
               help="Solver seconds (shared by all rounds of divide).")
 @click.option("--threads", default=1, show_default=True, type=click.IntRange(min=1), help="Solver threads.")
 @click.option("--window", default=6, show_default=True, type=click.IntRange(min=1),
@@ -73,58 +76,36 @@ def command(
     occupancy over time.  Exit status 2 on bad input, 3 when the workload
     cannot fit the scratchpad.
     """
-    from mapping.cosma import MAX_ILP_OPERATORS, schedule_divide, schedule_ilp
-    from memory import Scratchpad, graph_from_cascade, plot_memory, schedule_greedy
+    from accel import load_architecture
+    from accel.pipeline import schedule_cascade, schedule_graph
+    from memory import Scratchpad, graph_from_cascade, plot_memory
 
     from .workload import parse_params, resolve
 
     if (capacity is None) == (arch_name is None):
         raise click.UsageError("give exactly one of --scratchpad SIZE and --arch NAME")
+    if arch_name is None and level is not None:
+        raise click.UsageError("--level applies only with --arch")
     cascade = resolve(workload, parse_params(params))
-    if arch_name is not None:
-        hw, pad = _arch_scratchpad(arch_name, level)
-        capacity = f"{pad.capacity}B"
-        graph = _arch_graph(cascade, hw) if bits is None else graph_from_cascade(cascade, bits)
+    options = Options(scheduler=method, schedule_solver=solver, schedule_time_limit=time_limit,
+                      schedule_threads=threads, window=window, lookahead=lookahead, level=level, bits=bits)
+    if arch_name is not None:  # what accel simulate schedules: the same level, widths and scheduler
+        planned = schedule_cascade(cascade, load_architecture(arch_name), options)
     else:
-        graph = graph_from_cascade(cascade, 8 if bits is None else bits)
-        if level is not None:
-            raise click.UsageError("--level applies only with --arch")
         pad = Scratchpad(capacity, banks=banks, alignment=alignment)
-    if method == "auto":
-        method = "ilp" if len(graph.operators) <= MAX_ILP_OPERATORS else "divide"
-    if method == "ilp":
-        result = schedule_ilp(graph, pad, solver=solver, time_limit=time_limit, threads=threads)
-    elif method == "divide":
-        result = schedule_divide(
-            graph, pad, window=window, lookahead=lookahead, solver=solver, time_limit=time_limit, threads=threads
-        )
-    else:
-        result = schedule_greedy(graph, pad, method.removeprefix("greedy-"))
+        planned = schedule_graph(graph_from_cascade(cascade, 8 if bits is None else bits), pad, options)
+    graph, pad, result = planned.graph, planned.scratchpad, planned.result
+    capacity = f"{pad.capacity}B"
     picture = None
     if not no_png and (png or not as_json):  # with --json, a picture only where --png asks for one
         picture = Path(png) if png else Path(f"{Path(workload).stem}-schedule.png")
         plot_memory(graph, pad, result.schedule, picture, title=f"{workload} on {capacity} ({result.method})")
     if as_json:
-        record = result.as_dict()
+        record = planned.as_dict()
         record.update(workload=workload, scratchpad=pad.capacity, png=None if picture is None else str(picture))
         echo_json(record)
         return
     _print_text(graph, pad, result, workload, picture)
-
-
-def _arch_scratchpad(name: str, level: str | None):
-    from accel import load_architecture
-    from memory import scratchpad_from_architecture
-
-    hw = load_architecture(name)
-    return hw, scratchpad_from_architecture(hw, level)
-
-
-def _arch_graph(cascade, hw):
-    """The graph with the tensor widths ``hw`` moves (what ``accel simulate`` schedules)."""
-    from sim.cycle import cascade_graph
-
-    return cascade_graph(cascade, hw)
 
 
 def _print_text(graph, pad, result, workload: str, picture: Path | None) -> None:

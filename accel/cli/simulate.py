@@ -7,6 +7,10 @@ from typing import Any
 
 import click
 
+from accel.pipeline import SCHEDULERS, Evaluation, Options
+from mapping import OBJECTIVES
+from mapping.search import SOLVERS
+
 from ._common import echo_json, json_option, number as _g, report_errors, table
 from .workload import parse_params, resolve
 
@@ -16,16 +20,16 @@ def _tbl(headers: list[str], rows: list[list[str]]) -> list[str]:
     return table(headers, rows, right=range(1, len(headers)))
 
 
-_SCHEDULERS = ("greedy-belady", "greedy-lru", "ilp", "divide", "none")
 
 
 def _ratio(a: float, b: float) -> str:
     return f"{a / b:.3f}x" if b else "-"
 
 
-def format_report(result: Any, analytical: Any, schedule: Any, trace: Path | None) -> str:
+def format_report(evaluation: Evaluation, trace: Path | None) -> str:
     """The text report: cycles by cause, energy by component and action, per Einsum, vs the analytical model."""
-    rep = result.report
+    rep, analytical = evaluation.report.total, evaluation.analytical.total
+    schedule = None if evaluation.schedule is None else evaluation.schedule.result
     out = [
         f"{rep.name!r} on {rep.arch!r}: {_g(rep.total_cycles)} cycles ({rep.seconds * 1e6:.4g} us at {rep.clock_mhz:g} MHz), "
         f"{rep.energy_pj / 1e6:.4g} uJ, utilization {rep.utilization:.1%}",
@@ -54,9 +58,9 @@ def format_report(result: Any, analytical: Any, schedule: Any, trace: Path | Non
     rows = [[k, _g(v)] for k, v in sorted(rep.energy_by_action().items(), key=lambda kv: -kv[1])]
     out += _tbl(["energy (pJ) by action", "simulated"], rows)
     out.append("")
-    by_name = {r.name: r for r in getattr(analytical, "parts", ())}
+    by_name = {r.name: r for r in evaluation.analytical.parts}
     rows = []
-    for r in result.einsums:
+    for r in evaluation.report.parts:
         a = by_name.get(r.name)
         rows.append([r.name, _g(r.total_cycles), _g(r.cycles("compute")), _g(r.cycles("fill_drain")),
                      _g(r.cycles("bandwidth_stall")), _g(r.cycles("dependency_wait")), f"{r.utilization:.1%}",
@@ -66,21 +70,9 @@ def format_report(result: Any, analytical: Any, schedule: Any, trace: Path | Non
     out.append(f"MACs {rep.macs:,}  ops {rep.ops:,}  utilization {rep.utilization:.1%}  PEs used {rep.spatial_utilization:.1%}  "
                f"simulated/analytical {_ratio(rep.total_cycles, analytical.total_cycles)}")
     if trace is not None:
-        out.append(f"trace: {trace} ({len(result.events):,} events; open in ui.perfetto.dev or chrome://tracing; 1 us = 1 cycle)")
+        events = evaluation.simulation.events if evaluation.simulation is not None else ()
+        out.append(f"trace: {trace} ({len(events):,} events; open in ui.perfetto.dev or chrome://tracing; 1 us = 1 cycle)")
     return "\n".join(out)
-
-
-class _Analytical:
-    """The analytical reports of the same mappings: combined, with the parts kept for the per-Einsum table."""
-
-    def __init__(self, reports: list[Any], name: str) -> None:
-        from sim import combine
-
-        self.parts = tuple(reports)
-        self.total = combine(reports, name=name)
-
-    def __getattr__(self, item: str) -> Any:
-        return getattr(self.total, item)
 
 
 @click.command(name="simulate")
@@ -89,14 +81,16 @@ class _Analytical:
 @click.option("-p", "--param", "pairs", multiple=True, metavar="NAME=VALUE", help="Parameter of a built-in workload (repeatable).")
 @click.option("--scratchpad", "capacity", default=None, metavar="SIZE",
               help="Scratchpad the cascade is scheduled on, e.g. 512KiB [default: the outermost on-chip level's capacity].")
-@click.option("--scheduler", type=click.Choice(_SCHEDULERS), default="greedy-belady", show_default=True,
+@click.option("--scheduler", type=click.Choice(SCHEDULERS), default=Options.scheduler, show_default=True,
               help="How the cascade is scheduled (COSMA ILP, divide-and-conquer, greedy); 'none' streams every tensor from DRAM.")
-@click.option("--objective", type=click.Choice(["edp", "latency", "energy"]), default="edp", show_default=True,
+@click.option("--objective", type=click.Choice(OBJECTIVES), default=Options.objective, show_default=True,
               help="What the mapper minimizes.")
-@click.option("--solver", type=click.Choice(["cbc", "highs"]), default="highs", show_default=True,
+@click.option("--solver", type=click.Choice(SOLVERS), default=Options.solver, show_default=True,
               help="ILP solver (the mapper's and, with --scheduler ilp/divide, the scheduler's).")
-@click.option("--time-limit", type=click.FloatRange(min=0.01), default=1.2, show_default=True,
-              help="Seconds per mapping ILP solve (the scheduler gets at least 1 s).")
+@click.option("--time-limit", type=click.FloatRange(min=0.01), default=Options.time_limit, show_default=True,
+              help="Seconds per mapping ILP solve.")
+@click.option("--schedule-time-limit", type=click.FloatRange(min=0.01), default=Options.schedule_time_limit,
+              show_default=True, help="Seconds the scheduler's ILP may take (--scheduler ilp/divide/auto).")
 @click.option("--map-for-schedule", is_flag=True,
               help="Schedule first, then map each Einsum for the traffic the schedule leaves it (default: map each alone).")
 @click.option("--trace", "trace", type=click.Path(dir_okay=False), default=None,
@@ -106,7 +100,7 @@ class _Analytical:
 @json_option
 @report_errors
 def command(workload: str, arch: str, pairs: tuple[str, ...], capacity: str | None, scheduler: str, objective: str,
-            solver: str, time_limit: float, map_for_schedule: bool, trace: str | None, no_trace: bool, max_cycles: int | None,
+            solver: str, time_limit: float, schedule_time_limit: float, map_for_schedule: bool, trace: str | None, no_trace: bool, max_cycles: int | None,
             as_json: bool) -> None:
     """Map every Einsum of WORKLOAD onto ARCH, schedule the cascade, and simulate it cycle by cycle.
 
@@ -118,41 +112,39 @@ def command(workload: str, arch: str, pairs: tuple[str, ...], capacity: str | No
     cannot be mapped or scheduled (or the simulation deadlocks).
     """
     from accel import load_architecture
-    from mapping import map_cascade
+    from accel.pipeline import run
     from memory import Scratchpad
-    from mapping.cosma import schedule as cosma_schedule
-    from sim.analytical import evaluate_cascade
-    from sim.cycle import cascade_graph, simulate_cascade
 
     cascade = resolve(workload, parse_params(pairs))
     hw = load_architecture(arch)
-    sched = graph = pad = None
-    if scheduler != "none":
-        graph = cascade_graph(cascade, hw)
-        pad = Scratchpad(capacity if capacity is not None else hw.levels[-1].capacity)
-        sched = cosma_schedule(graph, pad, method=scheduler, solver=solver, time_limit=max(time_limit, 1.0))
-    elif capacity is not None:
+    if scheduler == "none" and capacity is not None:
         raise click.BadParameter("--scratchpad needs a scheduler (not 'none')", param_hint="--scratchpad")
-    elif map_for_schedule:
+    if scheduler == "none" and map_for_schedule:
         raise click.BadParameter("--map-for-schedule needs a scheduler (not 'none')", param_hint="--map-for-schedule")
-    aware = {"schedule": sched.schedule, "graph": graph} if map_for_schedule else {}
-    mapped = map_cascade(cascade, hw, objective=objective, solver=solver, time_limit=time_limit, **aware)
-    result = simulate_cascade(cascade, hw, mapped, schedule=None if sched is None else sched.schedule, graph=graph,
-                              scratchpad=pad, trace=not no_trace, max_cycles=max_cycles)
-    analytical = _Analytical(list(evaluate_cascade(cascade, hw, mapped, schedule=None if sched is None else sched.schedule,
-                                                   graph=graph)), cascade.name)
+    options = Options(objective=objective, solver=solver, time_limit=time_limit, scheduler=scheduler,
+                      schedule_time_limit=schedule_time_limit,
+                      scratchpad=None if capacity is None else Scratchpad(capacity).capacity,
+                      map_for_schedule=map_for_schedule, simulator="cycle", trace=not no_trace, max_cycles=max_cycles)
+    evaluation = run(cascade, hw, options)
     path = None
     if not no_trace:
-        path = result.write_trace(Path(trace) if trace else Path(f"{cascade.name}.trace.json"))
+        path = evaluation.simulation.write_trace(Path(trace) if trace else default_trace_path(cascade.name))
     if as_json:
         echo_json({
             "cascade": cascade.name,
             "arch": hw.name,
-            "schedule": None if sched is None else sched.as_dict(),
-            "report": result.report.to_dict(),
-            "einsums": [r.to_dict() for r in result.einsums],
-            "analytical": analytical.total.to_dict(),
+            "options": options.to_dict(),
+            "schedule": None if evaluation.schedule is None else evaluation.schedule.as_dict(),
+            "report": evaluation.report.total.to_dict(),
+            "einsums": [r.to_dict() for r in evaluation.report.parts],
+            "analytical": evaluation.analytical.total.to_dict(),
             "trace": None if path is None else str(path),
         })
         return
-    click.echo(format_report(result, analytical, sched, path))
+    click.echo(format_report(evaluation, path))
+
+
+def default_trace_path(name: str) -> Path:
+    """``NAME.trace.json`` in the working folder, whatever the cascade's name holds (no folders, no ``..``)."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name).strip(".") or "cascade"
+    return Path(f"{safe}.trace.json")

@@ -4,15 +4,15 @@ This is what a worker runs.  A :class:`PointTask` carries plain data only
 (the architecture as :func:`accel.to_dict` writes it, the cascade as YAML
 text), so it pickles cheaply to Dask workers on any machine.
 
-* Mapping: every Einsum of the workload is mapped on its own with
-  :func:`mapping.search_mappings` (``mapper: search``, a seeded random
-  search scored by the analytical model) or :func:`mapping.map_einsum`
-  (``mapper: ilp``, the CoSA-style ILP, falling back to a seeded search where
-  the ILP finds nothing); their :class:`sim.Report`\\ s are summed with
-  :func:`sim.combine` (Einsums run one after another).  With
-  ``simulator: cycle`` the mapped cascade is run instead by the SimPy
-  cycle-level simulator (:func:`sim.cycle.simulate_cascade`, no trace),
-  which is slower: for small sweeps.
+* Pipeline: every point goes through :func:`accel.pipeline.run`, the one
+  orchestration the CLI uses too, with :func:`pipeline_options` built from the
+  spec's ``mapping`` section.
+* Mapping: every Einsum of the workload is mapped with a seeded random search
+  scored by the analytical model (``mapper: search``) or the CoSA-style ILP
+  (``mapper: ilp``, falling back to a seeded search where the ILP finds
+  nothing); repeated layers are mapped once.  With ``simulator: cycle`` the
+  mapped cascade is run by the SimPy cycle-level simulator (no trace), which
+  is slower: for small sweeps.
 * Schedule: by default every Einsum reads its inputs from DRAM and writes
   its outputs there; with ``mapping: {schedule: greedy-belady}`` (or
   another COSMA method) the cascade is scheduled on the outermost on-chip
@@ -141,42 +141,24 @@ def _cascade(text: str) -> Any:
     return loads_cascade(text, source="<sweep workload>")
 
 
+def pipeline_options(options: MappingOptions, simulator: str) -> Any:
+    """The pipeline's :class:`accel.pipeline.Options` for a sweep's mapping section and simulator.
+
+    A scheduled sweep maps every Einsum for its schedule; the section's one ``time_limit`` bounds both the
+    mapper's and the scheduler's ILP.
+    """
+    from accel.pipeline import Options
+
+    return Options(objective=options.objective, mapper=options.mapper, solver=options.solver,
+                   time_limit=options.time_limit, samples=options.samples, seed=options.seed,
+                   scheduler=options.schedule, schedule_time_limit=options.time_limit,
+                   map_for_schedule=options.schedule != "none", simulator=simulator)
+
+
 def _map_report(cascade: Any, arch: Any, options: MappingOptions, simulator: str) -> Any:
-    from mapping import map_einsum, search_mappings
-    from sim import combine, schedule_residency
+    from accel.pipeline import run
 
-    schedule = graph = None
-    facts: dict[str, Any] = {}
-    if options.schedule != "none":  # scheduled first (it needs only tensor sizes), so each Einsum is mapped for it
-        from mapping.cosma import schedule as cosma_schedule
-        from memory import InfeasibleScheduleError, Scratchpad
-        from sim.cycle import cascade_graph
-
-        if not arch.levels:
-            raise InfeasibleScheduleError(f"architecture {arch.name!r} has no on-chip level to schedule the cascade on")
-        graph = cascade_graph(cascade, arch)
-        schedule = cosma_schedule(graph, Scratchpad(arch.levels[-1].capacity), method=options.schedule,
-                                  solver=options.solver, time_limit=options.time_limit).schedule
-        facts = schedule_residency(schedule, graph)
-    weights = tuple(cascade.weights) or None
-    found = []
-    for einsum in cascade.einsums:
-        residency = facts.get(einsum.name)
-        if options.mapper == "ilp":
-            found.append(map_einsum(einsum, cascade.shapes, arch, objective=options.objective, solver=options.solver,
-                                    time_limit=options.time_limit, weights=weights, fallback=True, residency=residency))
-        else:
-            found.append(search_mappings(einsum, cascade.shapes, arch, method="random", objective=options.objective,
-                                         samples=options.samples, seed=options.seed, weights=weights, residency=residency))
-    if simulator == "cycle":
-        from sim.cycle import simulate_cascade
-
-        return simulate_cascade(cascade, arch, found, schedule=schedule, graph=graph, trace=False).report
-    if schedule is None:
-        return combine([f.report for f in found], name=cascade.name)
-    from sim.analytical import evaluate_cascade
-
-    return combine(evaluate_cascade(cascade, arch, found, schedule=schedule, graph=graph), name=cascade.name)
+    return run(cascade, arch, pipeline_options(options, simulator)).report.total
 
 
 def _result(task: PointTask, arch: Any, report: Any, seconds: float) -> PointResult:

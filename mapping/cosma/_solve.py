@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pulp
 
-from .._solvers import SOLVERS, quiet_highs
+from ..search._solvers import SOLVERS, quiet_highs
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The analytical model of a whole cascade, optionally under a COSMA schedule.
 
 Each Einsum is scored by :func:`sim.analytical.report_for`; with a schedule
-its tensors are priced by the schedule's :class:`sim.Residency` (what stays in
+its tensors are priced by the schedule's :class:`memory.Residency` (what stays in
 the scratchpad, what is loaded from DRAM, which outputs are stored), exactly
 as ``sim.cycle.simulate_cascade`` lowers them, and the whole-tensor spills the
 schedule writes to DRAM at an Einsum's end are added to that Einsum's report
@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .._report import EnergyItem, Report, TensorAccesses
-from .._residency import Residency, cascade_run, schedule_residency, spill_bits
+from memory import CascadeSchedule, Residency, spill_bits
+
+from .._checks import cascade_run
+from .._report import CascadeReport, EnergyItem, Report, TensorAccesses
 from ._energy import action_energies
 from ._evaluate import cost_model, report_for
 
@@ -54,10 +56,9 @@ def evaluate_cascade(
     arch: Any,
     mappings: Any,
     *,
-    schedule: Any = None,
-    graph: Any = None,
-) -> tuple[Report, ...]:
-    """Analytical reports of a cascade's mapped Einsums, in the order they run.
+    schedule: CascadeSchedule | None = None,
+) -> CascadeReport:
+    """The analytical report of a cascade's mapped Einsums: the total and one part per Einsum, in the order they run.
 
     Parameters
     ----------
@@ -65,29 +66,27 @@ def evaluate_cascade(
     arch : accel.Architecture
     mappings : mapping of str to Mapping, or sequence of Mapping / MapResult, or mapping.CascadeMapping
         One mapping per Einsum (by name, or in cascade order).
-    schedule : memory.Schedule, optional
-        A COSMA schedule of the cascade; without one every Einsum reads its
-        inputs from DRAM and writes its outputs there.
-    graph : memory.TensorGraph, optional
-        Required with ``schedule``: the graph it was made for.
+    schedule : memory.CascadeSchedule, optional
+        A COSMA schedule of the cascade (with its graph, scratchpad and residency); without one every Einsum
+        reads its inputs from DRAM and writes its outputs there.
 
     Returns
     -------
-    tuple of sim.Report
-        One per Einsum (``sim.combine`` sums them).
+    sim.CascadeReport
+        The parts one per Einsum; the total is their :func:`sim.combine` (Einsums one after another).
 
     Raises
     ------
     TypeError
         For mappings of the wrong type.
     ValueError
-        For a missing mapping, a schedule without its graph, or a schedule
-        that does not run exactly the cascade's Einsums.
+        For a missing mapping, or a schedule that does not run exactly the cascade's Einsums.
     mapping.MappingError
         If a mapping is not legal on ``arch``.
     """
-    by_name, order = cascade_run("evaluate_cascade", cascade, mappings, schedule, graph)
-    facts: dict[str, Residency] = schedule_residency(schedule, graph) if schedule is not None else {}
+    by_name, order = cascade_run("evaluate_cascade", cascade, mappings, schedule)
+    facts: Mapping[str, Residency] = schedule.residency if schedule is not None else {}
+    graph = None if schedule is None else schedule.graph
     weights = tuple(cascade.weights) or None
     reports = []
     for name in order:
@@ -97,4 +96,4 @@ def evaluate_cascade(
         if res is not None and res.spills:
             report = _with_spills(report, res.spills, cascade, graph, arch)
         reports.append(report)
-    return tuple(reports)
+    return CascadeReport.of_parts(reports, name=cascade.name)

@@ -12,7 +12,7 @@ from mapping._problem import Problem, build_problem
 from mapping._validate import check_mapping
 
 from .._report import EnergyItem, Report, TensorAccesses
-from .._residency import Residency
+from memory import Residency
 from ._arrays import BatchResult, MappingBatch
 from ._batch import CostModel
 from ._energy import action_energies

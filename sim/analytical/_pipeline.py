@@ -52,7 +52,7 @@ from typing import Any
 
 import numpy as np
 
-from .._residency import Residency
+from memory import Residency
 
 __all__ = ["Pipeline", "DMA_CHANNELS"]
 

@@ -26,7 +26,7 @@ per collision); a different ``dma_channels`` changes the first load when
 more tensors than channels come from DRAM with a latency.
 """
 
-from ._api import SimulationResult, cascade_graph, simulate, simulate_cascade
+from ._api import SimulationResult, simulate, simulate_cascade
 from ._engine import CAUSES, EinsumStats, EngineResult
 from ._runner import run_programs
 from ._errors import CapacityError, DeadlockError, SimulationError, WatchdogError
@@ -39,7 +39,6 @@ from ._trace import TraceEvent, trace_json, write_trace
 __all__ = [
     "simulate",
     "simulate_cascade",
-    "cascade_graph",
     "SimulationResult",
     "HardwareConfig",
     "lower",

@@ -11,8 +11,10 @@ from accel import Architecture
 from dataflow import Cascade, Einsum
 from mapping import Mapping, build_problem, check_mapping
 
-from .._report import Report, combine
-from .._residency import cascade_run, mapping_of as _mapping_of, schedule_residency, spill_bits
+from memory import CascadeSchedule, spill_bits
+
+from .._checks import cascade_run, mapping_of as _mapping_of
+from .._report import CascadeReport, Report, combine
 from ..analytical import action_energies
 from ._runner import run_programs
 from ._errors import CapacityError, SimulationError
@@ -21,7 +23,7 @@ from ._program import DRAM, SPAD, EinsumProgram, Move, lower
 from ._report import build_report
 from ._trace import TraceEvent, trace_json, write_trace
 
-__all__ = ["SimulationResult", "simulate", "simulate_cascade", "cascade_graph"]
+__all__ = ["SimulationResult", "simulate", "simulate_cascade"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,11 @@ class SimulationResult:
     def total_cycles(self) -> int:
         """Cycles from the first load to the last store."""
         return int(self.report.total_cycles)
+
+    @property
+    def cascade_report(self) -> CascadeReport:
+        """The run in the shape both simulators share: the measured total and the Einsums' parts."""
+        return CascadeReport(self.report, self.einsums)
 
     def trace_json(self) -> dict[str, Any]:
         """The timeline as a Chrome / Perfetto trace-event document (timestamps in cycles)."""
@@ -140,58 +147,12 @@ def simulate(
     return _finish(arch, [problem], [m], [program], [{}], problem.einsum, config, trace, max_cycles)
 
 
-def cascade_graph(cascade: Cascade, arch: Architecture) -> Any:
-    """The ``memory.TensorGraph`` of ``cascade`` with the widths the simulator moves on ``arch``.
-
-    A produced tensor has its producer's output width (``accumulator_bits``
-    after a MAC Einsum, see :func:`mapping.build_problem`); a cascade input the
-    width its first reader gives it.  Schedule with this graph so that the
-    scratchpad bytes of the schedule are the bytes the simulator moves.
-
-    Parameters
-    ----------
-    cascade : dataflow.Cascade
-    arch : accel.Architecture
-
-    Raises
-    ------
-    memory.GraphError
-        If the cascade cannot be scheduled (see :class:`memory.TensorGraph`).
-    """
-    from memory import graph_from_cascade
-
-    weights = tuple(cascade.weights) or None
-    bits: dict[str, int] = {}
-    for einsum in cascade.einsums:
-        problem = build_problem(einsum, cascade.shapes, arch, weights)
-        for t in problem.tensors:
-            if t.role == "output" or t.name not in bits:
-                bits[t.name] = int(t.bits)
-    return graph_from_cascade(cascade, bits)
-
-
-def _check_schedule(schedule: Any, graph: Any, scratchpad: Any) -> None:
-    from memory import Scratchpad, check_schedule
-
-    pad = scratchpad if isinstance(scratchpad, Scratchpad) else Scratchpad(scratchpad)
-    try:
-        check_schedule(graph, pad, schedule)
-    except ValueError as exc:
-        step = next((s.operator for s in schedule.steps if f"{s.operator!r}" in str(exc)), None)
-        raise SimulationError(
-            f"the schedule is not legal on a scratchpad of {pad.capacity} bytes (cycle 0, before the run): {exc}",
-            cycle=0, tile=None if step is None else f"{step} step 0",
-        ) from None
-
-
 def simulate_cascade(
     cascade: Cascade,
     arch: Architecture,
     mappings: Any,
     *,
-    schedule: Any = None,
-    graph: Any = None,
-    scratchpad: Any = None,
+    schedule: CascadeSchedule | None = None,
     config: HardwareConfig = HardwareConfig(),
     trace: bool = True,
     max_cycles: int | None = None,
@@ -205,7 +166,8 @@ def simulate_cascade(
     ``memory.TensorGraph`` it was made for) the Einsums run in the schedule's
     order, tensors it keeps on chip are served by the scratchpad, each tensor
     it loads comes from DRAM once, and only what it stores (outputs and
-    spills) is written to DRAM.
+    spills) is written to DRAM.  The schedule was checked against its scratchpad when the
+    :class:`memory.CascadeSchedule` was made.
 
     Parameters
     ----------
@@ -213,12 +175,8 @@ def simulate_cascade(
     arch : accel.Architecture
     mappings : mapping of str to Mapping, or sequence of Mapping / MapResult, or mapping.CascadeMapping
         One mapping per Einsum (by name, or in cascade order).
-    schedule : memory.Schedule, optional
-    graph : memory.TensorGraph, optional
-        Required with ``schedule``: tensor sizes for spills.
-    scratchpad : memory.Scratchpad or size, optional
-        What the schedule must fit (checked with :func:`memory.check_schedule`);
-        default: the capacity of ``arch``'s outermost on-chip level.
+    schedule : memory.CascadeSchedule, optional
+        The schedule with its graph (tensor sizes for spills), scratchpad and residency.
     config, trace, max_cycles, validate
         As :func:`simulate`.
 
@@ -231,19 +189,14 @@ def simulate_cascade(
         does not cover the cascade's Einsums.
     CapacityError
         If a mapping does not fit the architecture.
-    SimulationError
-        If the schedule is not legal on the scratchpad (too small, operators
-        out of dependence order; the message names the step).
     DeadlockError, WatchdogError
         If the run cannot finish.
     """
     _require(cascade, Cascade, "simulate_cascade: cascade")
     _require(arch, Architecture, "simulate_cascade: arch")
-    by_name, order = cascade_run("simulate_cascade", cascade, mappings, schedule, graph)
-    facts = {}
-    if schedule is not None:
-        _check_schedule(schedule, graph, scratchpad if scratchpad is not None else arch.levels[-1].capacity)
-        facts = schedule_residency(schedule, graph)
+    by_name, order = cascade_run("simulate_cascade", cascade, mappings, schedule)
+    facts = {} if schedule is None else schedule.residency
+    graph = None if schedule is None else schedule.graph
     weights = tuple(cascade.weights) or None
     problems, chosen, programs, producers = [], [], [], []
     made: dict[str, int] = {}

@@ -7,14 +7,8 @@ import pytest
 
 import accel
 import dataflow
-from mapping import (
-    InfeasibleMappingError,
-    MappingError,
-    map_cascade,
-    map_einsum,
-    search_mappings,
-    validate_mapping,
-)
+from mapping import InfeasibleMappingError, MappingError, validate_mapping
+from mapping.search import map_cascade, map_einsum, search_mappings
 from sim.analytical import evaluate
 
 GEMM = dataflow.library.build("gemm", M=4, N=4, K=8)
@@ -52,7 +46,7 @@ def test_polish_swaps_factors_to_reach_the_exhaustive_optimum():
     # array columns and its 3 in DRAM; only swapping the two primes reaches the exhaustive optimum
     import dataclasses
 
-    from mapping._search import factors_of, polish
+    from mapping.search._search import factors_of, polish
     from sim.analytical import cost_model
 
     _, cascade, _ = next(x for x in dataflow.library.bert_base_layers() if x[0] == "layernorm")
@@ -128,7 +122,7 @@ def test_map_cascade_puts_elementwise_einsums_on_the_vector_unit():
 
 
 def test_solver_timeout_without_incumbent_is_reported(monkeypatch):
-    import mapping._mapper as mapper
+    import mapping.search._mapper as mapper
 
     monkeypatch.setattr(mapper, "_solve", lambda *args, **kwargs: ("timeout", None))
     arch = accel.load_architecture("edge")
@@ -141,8 +135,8 @@ def test_solver_timeout_without_incumbent_is_reported(monkeypatch):
 @pytest.mark.parametrize("arch_name", ["edge", "eyeriss_like", "tpu_like"])
 def test_capacity_pruning_drops_only_illegal_factorizations(arch_name):
     from mapping import build_problem
-    from mapping._search import batch_from_factors
-    from mapping._space import order_family, rank_candidates
+    from mapping.search._search import batch_from_factors
+    from mapping.search._space import order_family, rank_candidates
     from sim.analytical import cost_model
 
     e = CONV.einsums[-1]

@@ -202,7 +202,7 @@ def test_input_tile_footprint_counts_the_halo():
 @pytest.mark.parametrize("workload", ["gemm", "conv"])
 def test_random_mappings_match_brute_force(arch_name, workload):
     """Seeded random perfect tilings with random loop orders at every level (loop-driven refetch)."""
-    from mapping._space import rank_candidates
+    from mapping.search._space import rank_candidates
 
     cascade = GEMM if workload == "gemm" else CONV
     e = cascade.einsums[-1]
@@ -232,7 +232,7 @@ def test_random_mappings_match_brute_force(arch_name, workload):
 @pytest.mark.parametrize("arch_name", ["edge", "eyeriss_like"])
 def test_padded_mappings_are_an_upper_bound(arch_name):
     """Imperfect factors: the model charges edge tiles as full tiles, never less than what moves."""
-    from mapping._space import padded_sizes, splits
+    from mapping.search._space import padded_sizes, splits
 
     cascade = dataflow.library.build("gemm", M=3, N=5, K=7)
     e = cascade.einsums[0]

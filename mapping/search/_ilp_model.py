@@ -39,7 +39,7 @@ from typing import Any
 
 import pulp
 
-from ._problem import Problem
+from .._problem import Problem
 from ._space import order_family, padded_sizes, prime_factors
 
 __all__ = ["IlpModel", "build_ilp"]

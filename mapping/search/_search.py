@@ -1,7 +1,7 @@
 """Search baselines over the mapping space, scored by the vectorized analytical model.
 
 * ``'exhaustive'``: every factorization of every rank over the slots (with
-  padding options) times every loop order of :func:`mapping._space.order_family`
+  padding options) times every loop order of :func:`mapping.search._space.order_family`
   applied at all levels; refuses spaces above ``max_mappings``.
 * ``'random'``: ``samples`` uniform draws of per-rank factorizations with an
   independent order from the family at each level (seeded).
@@ -20,11 +20,13 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import InfeasibleMappingError, MappingError
-from ._mapping import Mapping
-from ._result import OBJECTIVES, MapResult, objective_of
+from sim.analytical import MappingBatch, cost_model, report_for
+
+from .._errors import InfeasibleMappingError, MappingError
+from .._mapping import Mapping
+from .._result import OBJECTIVES, MapResult, objective_of
 from ._space import order_family, prime_factors, rank_candidates, space_size
-from ._validate import check_fits
+from .._validate import check_fits
 
 __all__ = ["search_mappings", "refine_orders", "polish", "METHODS", "batch_from_factors"]
 
@@ -34,7 +36,6 @@ METHODS: tuple[str, ...] = ("exhaustive", "random")
 
 def batch_from_factors(fm: np.ndarray, orders: np.ndarray) -> Any:
     """A ``MappingBatch`` from factor matrices (B, ranks, levels + 2) and orders (B, levels, ranks)."""
-    from sim.analytical import MappingBatch  # sim reads mapping's types; imported here to keep the packages acyclic
 
     nl = fm.shape[2] - 2
     return MappingBatch(fm[:, :, :nl].transpose(0, 2, 1), fm[:, :, nl], fm[:, :, nl + 1], orders)
@@ -176,7 +177,6 @@ def search_mappings(
     InfeasibleMappingError
         If nothing fits the architecture, or no scored mapping is legal.
     """
-    from sim.analytical import cost_model, report_for  # see batch_from_factors
 
     start = time.perf_counter()
     if method not in METHODS:

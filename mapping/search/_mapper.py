@@ -1,6 +1,6 @@
 """The ILP mapper: solve CoSA's program, then re-score and refine with the exact analytical model.
 
-``map_einsum`` formulates :mod:`mapping._ilp_model` for the objective, solves
+``map_einsum`` formulates :mod:`mapping.search._ilp_model` for the objective, solves
 it with CBC or HiGHS under a time limit, turns the solution into a
 :class:`Mapping`, and re-scores it with the exact model together with its
 order refinements and a greedy factor-move polish (each step kept only if it
@@ -23,15 +23,22 @@ from typing import Any
 import numpy as np
 import pulp
 
-from ._errors import InfeasibleMappingError, MappingError
+from memory import CascadeSchedule
+from sim import combine
+from sim.analytical import cost_model, report_for
+
+from .._errors import InfeasibleMappingError, MappingError
+from .._result import OBJECTIVES, MapResult, objective_of
+from .._validate import check_fits
 from ._ilp_model import IlpModel, build_ilp
-from ._result import OBJECTIVES, MapResult, objective_of
 from ._search import batch_from_factors, factors_of, polish, refine_orders, search_mappings
 from ._solvers import SOLVERS, quiet_highs
 from ._space import order_family, rank_candidates
-from ._validate import check_fits
 
-__all__ = ["map_einsum", "map_cascade", "CascadeMapping", "SOLVERS"]
+__all__ = ["map_einsum", "map_cascade", "CascadeMapping", "SOLVERS", "MAPPERS"]
+
+#: How :func:`map_cascade` maps each Einsum: the ILP, or a seeded random search.
+MAPPERS: tuple[str, ...] = ("ilp", "search")
 
 #: MIP gap at which the solvers stop (the ILP is a proxy re-scored by the exact model anyway): 2 %,
 #: relative for the energy objective (linear in pJ), absolute log2(1.02) for the log-domain ones.
@@ -172,7 +179,6 @@ def map_einsum(
         If nothing fits, or the ILP is infeasible or times out without a
         solution (its ``best`` holds a random-search mapping when one was found).
     """
-    from sim.analytical import cost_model, report_for  # sim reads mapping's types; kept out of import time
 
     start = time.perf_counter()
     _check(objective, solver, time_limit)
@@ -263,8 +269,10 @@ def map_cascade(
     time_limit: float = 1.2,
     einsums: Collection[str] | None = None,
     fallback: bool = True,
-    schedule: Any = None,
-    graph: Any = None,
+    schedule: CascadeSchedule | None = None,
+    mapper: str = "ilp",
+    samples: int = 2000,
+    seed: int = 0,
 ) -> CascadeMapping:
     """Map every Einsum of ``cascade`` (or those named in ``einsums``) on ``arch``.
 
@@ -282,14 +290,15 @@ def map_cascade(
     fallback : bool
         As :func:`map_einsum` (default True here, so one awkward Einsum does
         not stop the cascade; its result says ``'fallback'``).
-    schedule : memory.Schedule, optional
+    schedule : memory.CascadeSchedule, optional
         A COSMA schedule of the cascade (made before mapping: it depends only
         on tensor sizes); each Einsum is then mapped for the traffic the
-        schedule leaves it (:func:`sim.schedule_residency`), and its report
+        schedule leaves it (its ``residency``), and its report
         prices that traffic (:func:`sim.analytical.evaluate_cascade` adds the
         schedule's whole-tensor spills on top).
-    graph : memory.TensorGraph, optional
-        Required with ``schedule``: the graph it was made for.
+    mapper : str
+        One of :data:`MAPPERS`: ``'ilp'`` (:func:`map_einsum`) or ``'search'`` (a seeded random search of
+        ``samples`` mappings, :func:`search_mappings`).
 
     Einsums that pose the same problem up to tensor names (the repeated
     layers of a network) are solved once; the others reuse that mapping with
@@ -302,12 +311,11 @@ def map_cascade(
     MappingError, InfeasibleMappingError
         As :func:`map_einsum`.
     """
-    from sim import combine, schedule_residency
-    from sim.analytical import cost_model, report_for
-
-    if schedule is not None and graph is None:
-        raise MappingError("map_cascade: a schedule needs the memory.TensorGraph it was made for (graph=...)")
-    facts = schedule_residency(schedule, graph) if schedule is not None else {}
+    if mapper not in MAPPERS:
+        raise MappingError(f"mapper must be one of {MAPPERS!r}, not {mapper!r}")
+    if schedule is not None and not isinstance(schedule, CascadeSchedule):
+        raise MappingError(f"map_cascade: schedule must be a memory.CascadeSchedule, not {schedule!r}")
+    facts = schedule.residency if schedule is not None else {}
     chosen = [cascade.einsum(n) for n in einsums] if einsums else list(cascade.einsums)
     weights = tuple(cascade.weights) or None
     results, solved = [], {}
@@ -319,8 +327,12 @@ def map_cascade(
         key = (problem_signature(model.problem), None if residency is None else tuple(model.pipeline.via_dram))
         first = solved.get(key)
         if first is None:
-            res = map_einsum(e, cascade.shapes, arch, objective, solver, time_limit, weights=weights, fallback=fallback,
-                             residency=residency)
+            if mapper == "ilp":
+                res = map_einsum(e, cascade.shapes, arch, objective, solver, time_limit, weights=weights,
+                                 fallback=fallback, residency=residency)
+            else:
+                res = search_mappings(e, cascade.shapes, arch, method="random", objective=objective, samples=samples,
+                                      seed=seed, weights=weights, residency=residency)
             solved[key] = res
         else:  # the same problem up to names (a repeated layer): same mapping, its own report
             old, ranks = first.mapping, model.problem.ranks

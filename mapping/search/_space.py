@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from ._problem import Problem
+from .._problem import Problem
 
 __all__ = ["prime_factors", "padded_sizes", "splits", "rank_candidates", "order_family", "space_size"]
 
