@@ -5,13 +5,15 @@ against SCALE-Sim's closed forms), vectorized over a batch of mappings:
 
 * **Per fold** (one pass of the array over the spatial and per-PE loops), as
   ``sim.cycle.fold_timing``: on a systolic network of ``R x C`` PEs (the
-  *array* shape, used or not) an ``R * hop`` shift of the stationary operand
-  (a preload for weight / input stationary, an output drain for output
-  stationary), ``(R - 1 + C - 1) * hop`` cycles of skew and
-  ``pipeline_depth - 1`` cycles of MAC pipeline; SCALE-Sim's ``2R + C - 2``
-  overhead for one-cycle hops and a one-stage MAC.  When the register file
-  holds two tiles of the stationary operand the shift of one fold hides under
-  its neighbour's stream, so it is paid once per Einsum.  A broadcast network
+  *array* shape, used or not) an ``R * hop`` preload of the stationary
+  operand for weight / input stationary (none for output stationary, whose
+  outputs shift out under the next fold's skew), ``(R - 1 + C - 1) * hop``
+  cycles of skew and ``pipeline_depth - 1`` cycles of MAC pipeline; SCALE-Sim
+  3's ``2R + C - 2`` (weight / input stationary) and ``R + C - 2`` (output
+  stationary) overhead for one-cycle hops and a one-stage MAC.  When the
+  register file holds two tiles of the stationary operand the preload of one
+  fold hides under its neighbour's stream, so it is paid once per Einsum (for
+  output stationary, the MAC pipeline's drain).  A broadcast network
   (and the vector unit) pays ``hop`` to fill and the MAC pipeline to drain.
   The stationary operand is the dataflow's; for another dataflow
   (``row_stationary``, ``flexible``) it is the first tensor, output first,
@@ -226,7 +228,8 @@ class Pipeline:
             fits &= ~mine | (2 * footprint * t.bits / 8 <= self._rf_capacity)
         double = held_any & fits
         output = role == codes["output"]
-        single = folds * (shift + skew + tail)
-        # double-buffered: weight / input stationary pay the preload once; output stationary its drain (shift + tail)
-        overlapped = np.where(output, folds * skew + shift + tail, folds * (skew + tail) + shift)
+        # output stationary has no preload: its outputs shift out under the next fold's skew
+        single = np.where(output, folds * (skew + tail), folds * (shift + skew + tail))
+        # double-buffered: weight / input stationary pay the preload once; output stationary the MAC pipeline's drain
+        overlapped = np.where(output, folds * skew + tail, folds * (skew + tail) + shift)
         return np.where(double, overlapped, single)

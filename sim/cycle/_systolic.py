@@ -3,30 +3,34 @@
 A *fold* is one pass of the array over the loops below the innermost shared
 level: the spatially unrolled ranks and the per-PE (register-file) temporal
 loops.  Every PE does ``T`` cycles of useful work in a fold.  Around that
-steady state a systolic array pays, as SCALE-Sim models it (Samajdar et al.,
-"A Systematic Methodology for Characterizing Scalability of DNN Accelerators
-using SCALE-Sim", ISPASS 2020, eq. for tau = 2*Sr + Sc + T - 2 per fold):
+steady state a systolic array pays, as SCALE-Sim 3.0.0 counts it (Samajdar et
+al., "A Systematic Methodology for Characterizing Scalability of DNN
+Accelerators using SCALE-Sim", ISPASS 2020, and the released code):
 
 * weight / input stationary: ``R`` cycles to shift the stationary operand
   down the ``R`` rows (preload), then ``R - 1 + C - 1`` cycles of skew while
   the streamed operand and the partial sums wave through the array, then
-  ``T`` steady cycles;
-* output stationary: ``R - 1 + C - 1`` skew cycles and ``T`` steady cycles,
-  then ``R`` cycles to shift the finished outputs out of the array (drain).
+  ``T`` steady cycles: ``2R + C + T - 2`` per fold;
+* output stationary: ``R - 1 + C - 1`` skew cycles and ``T`` steady cycles:
+  ``R + C + T - 2`` per fold.  The finished outputs shift out of the array
+  while the next fold's operands wave in, so no separate ``R``-cycle drain is
+  charged (SCALE-Sim 3's code does not add one; the paper's general
+  ``2R + C + T - 2`` does).  The last fold's outputs leave with the output
+  tiles' write-back, which the simulators charge as wind-down.
 
-Both add up to ``2R + C + T - 2`` with ``R x C`` the *array* shape: operands
-enter at the array's edge and cross it whole even when a fold uses fewer
-rows or columns (SCALE-Sim pads partial folds with null requests).  Each hop
-takes ``hop_latency`` cycles and the MAC pipeline adds ``pipeline_depth - 1``
-cycles before the last result is out.  A broadcast network (or the vector
-unit) has no skew: one bus delivery of ``hop_latency`` cycles fills it and
-the MAC pipeline drains it.
+``R x C`` is the *array* shape: operands enter at the array's edge and cross
+it whole even when a fold uses fewer rows or columns (SCALE-Sim pads partial
+folds with null requests).  Each hop takes ``hop_latency`` cycles and the MAC
+pipeline adds ``pipeline_depth - 1`` cycles before the last result is out.  A
+broadcast network (or the vector unit) has no skew: one bus delivery of
+``hop_latency`` cycles fills it and the MAC pipeline drains it.
 
 When the register file can hold two tiles of the stationary operand (the
 TPU's double-buffered weight registers), the ``R``-cycle shift of one fold
 overlaps the streaming of its neighbour: a run of folds then pays the preload
-once, before its first fold (or the output drain once, after its last).
-SCALE-Sim's closed form is the case without that second buffer.
+once, before its first fold (for output stationary, the MAC pipeline's drain
+once, after its last).  SCALE-Sim's closed form is the case without that
+second buffer.
 """
 
 from __future__ import annotations
@@ -79,7 +83,8 @@ class FoldTiming:
         """Cycles of ``folds`` consecutive folds.
 
         With ``overlapped`` the preload is paid only when the run is ``first``
-        (and the output shift only when it is ``last``) of its Einsum.
+        (for output stationary, the MAC pipeline's drain only when it is ``last``)
+        of its Einsum.
         """
         if not self.overlapped or not folds:
             return folds * self.total
@@ -112,7 +117,7 @@ def fold_timing(
         ``'systolic'`` or ``'broadcast'``.
     stationary : str
         ``'weight'``, ``'input'`` or ``'output'``: which operand stays put
-        (decides whether the ``R``-cycle shift is a preload or a drain).
+        (weight / input: an ``R``-cycle preload; output: none).
     hop_latency : int
         Cycles per PE-to-PE hop (>= 0).
     pipeline_depth : int
@@ -139,6 +144,6 @@ def fold_timing(
         raise ValueError(f"fold_timing: network must be 'systolic' or 'broadcast', not {network!r}")
     shift = hop_latency * rows
     skew = hop_latency * (rows - 1 + cols - 1)
-    if stationary == "output":
-        return FoldTiming(preload=0, skew=skew, steady=steady, drain=shift + tail, overlapped=double_buffered)
+    if stationary == "output":  # outputs shift out under the next fold's skew: no R-cycle drain of their own
+        return FoldTiming(preload=0, skew=skew, steady=steady, drain=tail, overlapped=double_buffered)
     return FoldTiming(preload=shift, skew=skew, steady=steady, drain=tail, overlapped=double_buffered)

@@ -85,7 +85,7 @@ def _ample(name, changes):
     ("output_stationary", None), ("output_stationary", 8),
 ])
 def test_total_cycles_equal_with_ample_bandwidth(make_arch, make_mapping, dataflow, rf_capacity):
-    """SCALE-Sim's 2R + C + T - 2 per fold (preload once when double-buffered), first load, last store."""
+    """SCALE-Sim 3's per-fold timing (preload once when double-buffered), first load, last store."""
     arch = make_arch(4, 4, dataflow, rf_capacity=rf_capacity)
     cascade = library.gemm(M=8, N=8, K=8)
     streamed, rows, cols = {"weight_stationary": ("m", "k", "n"), "input_stationary": ("n", "k", "m"),

@@ -1,4 +1,4 @@
-"""Fold timing and the PE-array pipeline against SCALE-Sim's closed forms.
+"""Fold timing and the PE-array pipeline against SCALE-Sim 3.0.0's closed forms.
 
 SCALE-Sim (Samajdar et al., "A Systematic Methodology for Characterizing
 Scalability of DNN Accelerators using SCALE-Sim", ISPASS 2020, Sec. III) gives
@@ -7,6 +7,8 @@ the runtime of an ``Sr x Sc`` operand mapping with ``T`` temporal steps on an
 
     cycles = (2R + C + T - 2) * ceil(Sr / R) * ceil(Sc / C)
 
+and its released code (PyPI ``scalesim`` 3.0.0) counts output stationary
+without the separate ``R``-cycle output drain, ``R + C + T - 2`` per fold;
 with, for a GEMM ``(M x K) x (K x N)`` (a convolution's ``Npixels`` = M,
 ``Wconv`` = K, ``Nfilter`` = N):
 
@@ -31,7 +33,8 @@ def scalesim_cycles(dataflow: str, R: int, C: int, M: int, N: int, K: int) -> in
         "weight_stationary": (K, N, M),
         "input_stationary": (K, M, N),
     }[dataflow]
-    return (2 * R + C + T - 2) * math.ceil(Sr / R) * math.ceil(Sc / C)
+    per_fold = (R if dataflow == "output_stationary" else 2 * R) + C + T - 2
+    return per_fold * math.ceil(Sr / R) * math.ceil(Sc / C)
 
 
 def scalesim_mapping(gemm_mapping, dataflow, cascade, arch, R, C, M, N, K):
@@ -91,7 +94,7 @@ def test_fold_timing_phases():
     ws = fold_timing(4, 3, 10, stationary="weight")
     assert (ws.preload, ws.skew, ws.steady, ws.drain, ws.total) == (4, 5, 10, 0, 19)
     os_ = fold_timing(4, 3, 10, stationary="output", pipeline_depth=3)
-    assert (os_.preload, os_.skew, os_.steady, os_.drain, os_.total) == (0, 5, 10, 6, 21)
+    assert (os_.preload, os_.skew, os_.steady, os_.drain, os_.total) == (0, 5, 10, 2, 17)  # R + C + T - 2, MAC pipeline
     bus = fold_timing(4, 3, 10, network="broadcast", hop_latency=2)
     assert (bus.preload, bus.skew, bus.drain, bus.total) == (0, 2, 0, 12)
     slow = fold_timing(4, 3, 10, hop_latency=2)
@@ -100,6 +103,9 @@ def test_fold_timing_phases():
     assert db.run(3, first=True) == 3 * 15 + 4
     assert db.run(3, first=False) == 3 * 15
     assert db.run(0) == 0
+    os_db = fold_timing(4, 3, 10, stationary="output", pipeline_depth=3, double_buffered=True)
+    assert os_db.run(3, last=True) == 3 * 15 + 2  # the MAC pipeline drains once, after the last fold
+    assert os_db.run(3, last=False) == 3 * 15
 
 
 @pytest.mark.parametrize(
