@@ -1,8 +1,8 @@
 """The cycle-level simulator: a mapped, scheduled cascade run on SimPy models of the hardware.
 
 DMA engines move tiles between DRAM and banked on-chip levels, the PE array
-runs folds with systolic fill and drain (SCALE-Sim's ``2R + C + T - 2`` cycles
-per fold), and a double-buffering controller follows each Einsum's mapping
+runs folds with systolic fill and drain (SCALE-Sim 3's ``2R + C + T - 2`` cycles
+per fold, ``R + C + T - 2`` output stationary), and a double-buffering controller follows each Einsum's mapping
 and the cascade's schedule so loads overlap compute.  Each SimPy event
 covers a whole tile transfer or run of folds, so runs are fast while cycle
 counts stay exact.  Results are the shared :class:`sim.Report` (cycles by

@@ -29,7 +29,7 @@ from ._program import SPAD, EinsumProgram
 __all__ = ["build_report", "MODEL_NAME"]
 
 #: Provenance tag of reports from this simulator.
-MODEL_NAME = "sim.cycle (SimPy, tile-step events; SCALE-Sim fold timing 2R+C+T-2)"
+MODEL_NAME = "sim.cycle (SimPy, tile-step events; SCALE-Sim 3 fold timing)"
 
 
 def build_report(
