@@ -78,3 +78,20 @@ test-latest: system-deps
 
 clean:
 	rm -rf $(VENV) build sim_build .pytest_cache $(LOCK).new
+
+# Peers side by side (not part of `make test`): SCALE-Sim 3.0.0 (needs numpy < 2) and ZigZag 3.9.1 in their own
+# venvs under build/peers, run on the same workloads as accel; figures go to the peers section of benchmarks/RESULTS.md.
+PEERS    := build/peers
+SCALESIM := $(PEERS)/scalesim/.installed
+ZIGZAG   := $(PEERS)/zigzag/.installed
+$(SCALESIM):
+	$(PYTHON) -m venv $(PEERS)/scalesim
+	$(PEERS)/scalesim/bin/pip install $(PIPFLAGS) 'scalesim==3.0.0' 'numpy<2'
+	touch $@
+$(ZIGZAG):
+	$(PYTHON) -m venv $(PEERS)/zigzag
+	$(PEERS)/zigzag/bin/pip install $(PIPFLAGS) 'zigzag-dse==3.9.1' six
+	touch $@
+.PHONY: peers
+peers: setup $(SCALESIM) $(ZIGZAG)
+	$(PY) -m benchmarks.peers
