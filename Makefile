@@ -11,7 +11,7 @@ SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 # Quiet, reproducible pip: the lock's versions, no build isolation (the build backend comes from the lock too).
 PIPFLAGS := --quiet --disable-pip-version-check
 
-.PHONY: demo test setup system-deps bench lock test-latest clean
+.PHONY: demo test setup system-deps bench lint lock test-latest clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ test: setup $(MODELS)
 
 bench: setup
 	$(PY) -m benchmarks
+
+# ruff (pyflakes and pycodestyle's error classes, configured in pyproject.toml) over the whole tree; .ci/run runs it.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
 
 # Regenerate the lock: the newest releases pyproject.toml's ranges admit, in a fresh venv; the suite must pass
 # with them before the new lock replaces the old one.

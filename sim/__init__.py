@@ -6,11 +6,11 @@ the reports of a cascade's Einsums.
 """
 
 from ._report import CAUSES, CascadeReport, EnergyItem, Report, ReportError, TensorAccesses, combine
-
-#: The two simulators: the vectorized analytical model and the SimPy cycle-level one.
-SIMULATORS: tuple[str, ...] = ("analytical", "cycle")
 from . import analytical
 
 from . import cycle
+
+#: The two simulators: the vectorized analytical model and the SimPy cycle-level one.
+SIMULATORS: tuple[str, ...] = ("analytical", "cycle")
 
 __all__ = ["SIMULATORS", "CascadeReport", "Report", "EnergyItem", "TensorAccesses", "ReportError", "CAUSES", "combine", "analytical", "cycle"]

@@ -44,7 +44,7 @@ def attention_lines(variant: int, pre: str, q: str, k: str, v: str, out: str, he
     """
     h = "h," if heads else ""
     if variant == 1:
-        step = f"m1*{{M0}}+m0"  # filled in by the caller's shapes below
+        step = "m1*{M0}+m0"  # filled in by the caller's shapes below
         return [
             f"{pre}BQK[{h}m1,m0,p] = {q}[{h}e,p] * {k}[{h}e,{step}]",
             f"{pre}LM[{h}m1,p] = {pre}BQK[{h}m1,m0,p] :: max(m0)",

@@ -17,7 +17,7 @@ from .._checks import cascade_run, mapping_of as _mapping_of
 from .._report import CascadeReport, Report, combine
 from ..analytical import action_energies
 from ._runner import run_programs
-from ._errors import CapacityError, SimulationError
+from ._errors import CapacityError
 from ._hardware import HardwareConfig
 from ._program import DRAM, SPAD, EinsumProgram, Move, lower
 from ._report import build_report

@@ -24,8 +24,8 @@ __all__ = ["run_programs"]
 def _bound(hw_arch: Any, programs: Sequence[EinsumProgram]) -> int:
     """Cycles of the whole program with nothing overlapped (every move and step serialized)."""
     dram_bw = float(hw_arch.dram.bandwidth)
-    slowest = min([dram_bw] + [min(l.read_bandwidth, l.write_bandwidth) / l.banks for l in hw_arch.levels])
-    latency = hw_arch.dram.latency + max([l.latency for l in hw_arch.levels] or [0])
+    slowest = min([dram_bw] + [min(lv.read_bandwidth, lv.write_bandwidth) / lv.banks for lv in hw_arch.levels])
+    latency = hw_arch.dram.latency + max([lv.latency for lv in hw_arch.levels] or [0])
     total = 0
     for prog in programs:
         for s in prog.steps:

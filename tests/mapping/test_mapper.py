@@ -134,7 +134,6 @@ def test_solver_timeout_without_incumbent_is_reported(monkeypatch):
 
 @pytest.mark.parametrize("arch_name", ["edge", "eyeriss_like", "tpu_like"])
 def test_capacity_pruning_drops_only_illegal_factorizations(arch_name):
-    from mapping import build_problem
     from mapping.search._search import batch_from_factors
     from mapping.search._space import order_family, rank_candidates
     from sim.analytical import cost_model

@@ -59,7 +59,7 @@ def _box(points):
 
 def _size(box):
     lo, hi = box
-    return math.prod(h - l + 1 for l, h in zip(lo, hi))
+    return math.prod(h - low + 1 for low, h in zip(lo, hi))
 
 
 def _union(boxes):
