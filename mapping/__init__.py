@@ -9,7 +9,7 @@ above them, in :mod:`mapping.search` (the per-Einsum ILP mapper) and :mod:`mappi
 
 from ._errors import InfeasibleMappingError, MappingError
 from ._mapping import UNITS, Mapping
-from ._problem import DRAM, RF, Problem, StorageInfo, TensorInfo, build_problem
+from ._problem import DRAM, RF, Problem, StorageInfo, TensorInfo, build_problem, cascade_problems
 from ._render import render_loop_nest
 from ._result import OBJECTIVES, MapResult
 from ._validate import check_fits, check_mapping, validate_mapping
@@ -23,6 +23,7 @@ __all__ = [
     "TensorInfo",
     "StorageInfo",
     "build_problem",
+    "cascade_problems",
     "RF",
     "DRAM",
     "validate_mapping",

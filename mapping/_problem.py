@@ -31,7 +31,7 @@ from typing import Any
 
 from ._errors import MappingError
 
-__all__ = ["TensorInfo", "StorageInfo", "Problem", "build_problem", "RF", "DRAM"]
+__all__ = ["TensorInfo", "StorageInfo", "Problem", "build_problem", "cascade_problems", "RF", "DRAM"]
 
 #: Name of the per-PE register file level.
 RF = "rf"
@@ -318,3 +318,15 @@ def build_problem(einsum: Any, shapes: MappingABC[str, int], arch: Any, weights:
         hop_latency=pe.hop_latency, unit=unit, ops_per_point=ops_per_point, ops_per_cycle=ops_per_cycle,
         pipeline_depth=depth, macs=macs, ops=ops, clock_mhz=float(arch.clock_mhz),
     )
+
+
+def cascade_problems(cascade: Any, arch: Any) -> MappingABC[str, Problem]:
+    """Every Einsum of ``cascade`` on ``arch`` as a :class:`Problem`, by Einsum name: built once, then carried.
+
+    The scheduler's tensor widths, the mapper and both simulators read these same values (see
+    :func:`memory.graph_for_architecture`, :func:`mapping.search.map_cascade`).
+    """
+    from types import MappingProxyType
+
+    weights = tuple(cascade.weights) or None
+    return MappingProxyType({e.name: build_problem(e, cascade.shapes, arch, weights) for e in cascade.einsums})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from ._cascade import graph_from_cascade
@@ -11,27 +12,29 @@ from ._scratchpad import Scratchpad
 if TYPE_CHECKING:
     from accel import Architecture
     from dataflow import Cascade
+    from mapping import Problem
 
 
-def graph_for_architecture(cascade: Cascade, arch: Architecture) -> TensorGraph:
+def graph_for_architecture(cascade: Cascade, arch: Architecture, problems: Mapping[str, Problem] | None = None) -> TensorGraph:
     """The scheduler's graph of ``cascade`` with the widths ``arch`` moves.
 
     A produced tensor has its producer's output width (``accumulator_bits`` after a MAC Einsum, see
     :func:`mapping.build_problem`); a cascade input the width its first reader gives it. Scheduling this graph
-    makes the scratchpad bytes of the schedule the bytes both simulators move.
+    makes the scratchpad bytes of the schedule the bytes both simulators move. ``problems`` are the Einsums'
+    problems where already built (:func:`mapping.cascade_problems`).
 
     Raises
     ------
     GraphError
         If the cascade cannot be scheduled (see :class:`TensorGraph`).
     """
-    from mapping import build_problem  # mapping's types share this layer
+    from mapping import cascade_problems  # mapping's types share this layer
 
-    weights = tuple(cascade.weights) or None
+    if problems is None:
+        problems = cascade_problems(cascade, arch)
     bits: dict[str, int] = {}
     for einsum in cascade.einsums:
-        problem = build_problem(einsum, cascade.shapes, arch, weights)
-        for t in problem.tensors:
+        for t in problems[einsum.name].tensors:
             if t.role == "output" or t.name not in bits:
                 bits[t.name] = int(t.bits)
     return graph_from_cascade(cascade, bits)

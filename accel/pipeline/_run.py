@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from accel.arch import Architecture
 from dataflow import Cascade
+from mapping import Problem, cascade_problems
 from mapping.cosma import MAX_ILP_OPERATORS, schedule as cosma_schedule
 from mapping.search import CascadeMapping, map_cascade
 from memory import (
@@ -93,12 +94,13 @@ def schedule_graph(graph: TensorGraph, scratchpad: Scratchpad, options: Options)
     return CascadeSchedule.of(result, graph, scratchpad)
 
 
-def schedule_cascade(cascade: Cascade, arch: Architecture, options: Options) -> CascadeSchedule | None:
+def schedule_cascade(cascade: Cascade, arch: Architecture, options: Options,
+                     problems: Mapping[str, Problem] | None = None) -> CascadeSchedule | None:
     """The cascade's schedule on ``arch``'s on-chip level, or ``None`` when ``options.scheduler`` is ``'none'``.
 
     The level is ``options.level`` (default the outermost), its capacity ``options.scratchpad`` where given;
     tensor widths are those ``arch`` moves (:func:`memory.graph_for_architecture`) unless ``options.bits``
-    overrides them.
+    overrides them. ``problems`` are the Einsums' problems where already built (:func:`mapping.cascade_problems`).
 
     Raises
     ------
@@ -110,26 +112,34 @@ def schedule_cascade(cascade: Cascade, arch: Architecture, options: Options) -> 
     if not arch.levels:
         raise InfeasibleScheduleError(f"architecture {arch.name!r} has no on-chip level to schedule the cascade on")
     pad = scratchpad_from_architecture(arch, options.level, options.scratchpad)
-    graph = graph_for_architecture(cascade, arch) if options.bits is None else graph_from_cascade(cascade, options.bits)
+    if options.bits is not None:
+        graph = graph_from_cascade(cascade, options.bits)
+    else:
+        graph = graph_for_architecture(cascade, arch, problems)
     return schedule_graph(graph, pad, options)
 
 
 def map_for(cascade: Cascade, arch: Architecture, options: Options, schedule: CascadeSchedule | None = None,
-            einsums: Collection[str] | None = None, fallback: bool = True) -> CascadeMapping:
-    """Map every Einsum (or those in ``einsums``), for ``schedule``'s residency where ``options.map_for_schedule``."""
+            einsums: Collection[str] | None = None, fallback: bool = True,
+            problems: Mapping[str, Problem] | None = None) -> CascadeMapping:
+    """Map every Einsum (or those in ``einsums``), for ``schedule``'s residency where ``options.map_for_schedule``.
+
+    The result carries the Einsums' problems (``problems`` where given), so pricing builds none again.
+    """
     return map_cascade(cascade, arch, objective=options.objective, solver=options.solver, time_limit=options.time_limit,
                        einsums=einsums, fallback=fallback,
                        schedule=schedule if options.map_for_schedule else None,
-                       mapper=options.mapper, samples=options.samples, seed=options.seed)
+                       mapper=options.mapper, samples=options.samples, seed=options.seed, problems=problems)
 
 
 def price(cascade: Cascade, arch: Architecture, options: Options, schedule: CascadeSchedule | None,
           mapped: CascadeMapping) -> tuple[CascadeReport, CascadeReport, SimulationResult | None]:
     """Price the mapped cascade under ``schedule``: (the simulator's report, the analytical one, the cycle run)."""
-    analytical = evaluate_cascade(cascade, arch, mapped, schedule=schedule)
+    analytical = evaluate_cascade(cascade, arch, mapped, schedule=schedule, problems=mapped.problems)
     if options.simulator == "analytical":
         return analytical, analytical, None
-    result = simulate_cascade(cascade, arch, mapped, schedule=schedule, trace=options.trace, max_cycles=options.max_cycles)
+    result = simulate_cascade(cascade, arch, mapped, schedule=schedule, problems=mapped.problems, trace=options.trace,
+                              max_cycles=options.max_cycles)
     return result.cascade_report, analytical, result
 
 
@@ -155,7 +165,8 @@ def run(cascade: Cascade, arch: Architecture, options: Options = Options()) -> E
         raise TypeError(f"run: arch must be an accel.Architecture, not {arch!r}")
     if not isinstance(options, Options):
         raise TypeError(f"run: options must be an accel.pipeline.Options, not {options!r}")
-    schedule = schedule_cascade(cascade, arch, options)
-    mapped = map_for(cascade, arch, options, schedule)
+    problems = cascade_problems(cascade, arch)  # each Einsum's problem, built once and carried
+    schedule = schedule_cascade(cascade, arch, options, problems)
+    mapped = map_for(cascade, arch, options, schedule, problems=problems)
     report, analytical, simulation = price(cascade, arch, options, schedule, mapped)
     return Evaluation(cascade, arch, options, schedule, mapped, report, analytical, simulation)

@@ -17,17 +17,18 @@ import tempfile
 import time
 import warnings
 from collections.abc import Collection, Mapping as MappingABC
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pulp
 
-from memory import CascadeSchedule
-from sim import combine
+from memory import CascadeSchedule, Residency
+from sim import Report, combine
 from sim.analytical import cost_model, report_for
 
 from .._errors import InfeasibleMappingError, MappingError
+from .._problem import Problem, cascade_problems
 from .._result import OBJECTIVES, MapResult, objective_of
 from .._validate import check_fits
 from ._ilp_model import IlpModel, build_ilp
@@ -140,7 +141,8 @@ def map_einsum(
     weights: Collection[str] | None = None,
     refine: bool = True,
     fallback: bool = False,
-    residency: Any = None,
+    residency: Residency | None = None,
+    problem: Problem | None = None,
 ) -> MapResult:
     """Map one Einsum with the CoSA-style ILP and the exact analytical model.
 
@@ -165,7 +167,7 @@ def map_einsum(
     fallback : bool
         When the ILP yields no mapping, return the best of a seeded random
         search (status ``'fallback'``) instead of raising.
-    residency : sim.Residency, optional
+    residency : memory.Residency, optional
         What a cascade schedule does with the Einsum's tensors.  The ILP's
         proxy still streams every tensor through DRAM; the exact re-scoring,
         order refinement and polish use the traffic the schedule leaves, so
@@ -182,7 +184,7 @@ def map_einsum(
 
     start = time.perf_counter()
     _check(objective, solver, time_limit)
-    model = cost_model(einsum, shapes, arch, weights, residency=residency)
+    model = cost_model(einsum, shapes, arch, weights, residency=residency, problem=problem)
     p = model.problem
     check_fits(p)
     ilp = build_ilp(p, model.energies, objective)
@@ -209,7 +211,7 @@ def map_einsum(
         )
         try:
             found = search_mappings(einsum, shapes, arch, method="random", objective=objective, samples=20000, seed=0,
-                                    weights=weights, residency=residency)
+                                    weights=weights, residency=residency, problem=model.problem)
         except InfeasibleMappingError:
             found = None
         if found is not None and fallback:
@@ -250,11 +252,14 @@ class CascadeMapping:
         In the cascade's Einsum order.
     report : sim.Report
         :func:`sim.combine` of the results' reports (Einsums run one after another).
+    problems : mapping of str to mapping.Problem
+        Each mapped Einsum's problem, built once (:func:`mapping.cascade_problems`) and carried to the simulators.
     """
 
     cascade: str
     results: tuple[MapResult, ...]
-    report: Any
+    report: Report
+    problems: MappingABC[str, Problem] = field(default_factory=dict, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (JSON-ready)."""
@@ -273,6 +278,7 @@ def map_cascade(
     mapper: str = "ilp",
     samples: int = 2000,
     seed: int = 0,
+    problems: MappingABC[str, Problem] | None = None,
 ) -> CascadeMapping:
     """Map every Einsum of ``cascade`` (or those named in ``einsums``) on ``arch``.
 
@@ -299,6 +305,9 @@ def map_cascade(
     mapper : str
         One of :data:`MAPPERS`: ``'ilp'`` (:func:`map_einsum`) or ``'search'`` (a seeded random search of
         ``samples`` mappings, :func:`search_mappings`).
+    problems : mapping of str to mapping.Problem, optional
+        The Einsums' problems where already built (:func:`mapping.cascade_problems`); built once here otherwise,
+        and carried in the result.
 
     Einsums that pose the same problem up to tensor names (the repeated
     layers of a network) are solved once; the others reuse that mapping with
@@ -316,23 +325,25 @@ def map_cascade(
     if schedule is not None and not isinstance(schedule, CascadeSchedule):
         raise MappingError(f"map_cascade: schedule must be a memory.CascadeSchedule, not {schedule!r}")
     facts = schedule.residency if schedule is not None else {}
+    if problems is None:
+        problems = cascade_problems(cascade, arch)
     chosen = [cascade.einsum(n) for n in einsums] if einsums else list(cascade.einsums)
     weights = tuple(cascade.weights) or None
     results, solved = [], {}
     for e in chosen:
         start = time.perf_counter()
         residency = facts.get(e.name)
-        model = cost_model(e, cascade.shapes, arch, weights, residency=residency)
+        model = cost_model(e, cascade.shapes, arch, weights, residency=residency, problem=problems[e.name])
         # the same problem under the same treatment of its tensors by the schedule
         key = (problem_signature(model.problem), None if residency is None else tuple(model.pipeline.via_dram))
         first = solved.get(key)
         if first is None:
             if mapper == "ilp":
                 res = map_einsum(e, cascade.shapes, arch, objective, solver, time_limit, weights=weights,
-                                 fallback=fallback, residency=residency)
+                                 fallback=fallback, residency=residency, problem=model.problem)
             else:
                 res = search_mappings(e, cascade.shapes, arch, method="random", objective=objective, samples=samples,
-                                      seed=seed, weights=weights, residency=residency)
+                                      seed=seed, weights=weights, residency=residency, problem=model.problem)
             solved[key] = res
         else:  # the same problem up to names (a repeated layer): same mapping, its own report
             old, ranks = first.mapping, model.problem.ranks
@@ -344,7 +355,8 @@ def map_cascade(
             res = MapResult(mapping, report, first.status, first.gap, objective, objective_of(report, objective), first.solver,
                             time.perf_counter() - start, 1, (f"same problem as Einsum {first.mapping.einsum!r}: its mapping reused",))
         results.append(res)
-    return CascadeMapping(cascade.name, tuple(results), combine([r.report for r in results], name=cascade.name))
+    return CascadeMapping(cascade.name, tuple(results), combine([r.report for r in results], name=cascade.name),
+                          problems)
 
 
 def problem_signature(problem: Any) -> tuple:

@@ -20,9 +20,11 @@ from typing import Any
 
 import numpy as np
 
+from memory import Residency
 from sim.analytical import MappingBatch, cost_model, report_for
 
 from .._errors import InfeasibleMappingError, MappingError
+from .._problem import Problem
 from .._mapping import Mapping
 from .._result import OBJECTIVES, MapResult, objective_of
 from ._space import order_family, prime_factors, rank_candidates, space_size
@@ -141,7 +143,8 @@ def search_mappings(
     max_mappings: int = 2_000_000,
     weights: Collection[str] | None = None,
     chunk: int = 65536,
-    residency: Any = None,
+    residency: Residency | None = None,
+    problem: Problem | None = None,
 ) -> MapResult:
     """Baseline mapper: score the whole space (or a random sample of it) with the analytical model.
 
@@ -165,7 +168,7 @@ def search_mappings(
         Tensors that are weights (see :func:`mapping.build_problem`).
     chunk : int
         Mappings scored per numpy call.
-    residency : sim.Residency, optional
+    residency : memory.Residency, optional
         What a cascade schedule does with the Einsum's tensors: mappings are
         scored with the traffic it leaves (see :func:`sim.analytical.cost_model`).
 
@@ -184,7 +187,7 @@ def search_mappings(
     _check_objective(objective)
     if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
         raise MappingError(f"samples must be a positive integer, not {samples!r}")
-    model = cost_model(einsum, shapes, arch, weights, residency=residency)
+    model = cost_model(einsum, shapes, arch, weights, residency=residency, problem=problem)
     p = model.problem
     check_fits(p)
     nl, nr = len(p.storage), len(p.ranks)

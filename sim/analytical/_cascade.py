@@ -19,6 +19,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from mapping import Problem
 from memory import CascadeSchedule, Residency, spill_bits
 
 from .._checks import cascade_run
@@ -57,6 +58,7 @@ def evaluate_cascade(
     mappings: Any,
     *,
     schedule: CascadeSchedule | None = None,
+    problems: Mapping[str, Problem] | None = None,
 ) -> CascadeReport:
     """The analytical report of a cascade's mapped Einsums: the total and one part per Einsum, in the order they run.
 
@@ -69,6 +71,8 @@ def evaluate_cascade(
     schedule : memory.CascadeSchedule, optional
         A COSMA schedule of the cascade (with its graph, scratchpad and residency); without one every Einsum
         reads its inputs from DRAM and writes its outputs there.
+    problems : mapping of str to mapping.Problem, optional
+        The Einsums' problems where already built (a ``CascadeMapping`` carries them); built here otherwise.
 
     Returns
     -------
@@ -91,7 +95,8 @@ def evaluate_cascade(
     reports = []
     for name in order:
         res = facts.get(name)
-        model = cost_model(cascade.einsum(name), cascade.shapes, arch, weights, residency=res)
+        model = cost_model(cascade.einsum(name), cascade.shapes, arch, weights, residency=res,
+                           problem=None if problems is None else problems.get(name))
         report = report_for(model, by_name[name])
         if res is not None and res.spills:
             report = _with_spills(report, res.spills, cascade, graph, arch)

@@ -26,7 +26,7 @@ MODEL_NAME = "sim.analytical (Timeloop-style whole-tile access counting, max(com
 
 def cost_model(
     einsum: Any, shapes: MappingABC[str, int], arch: Any, weights: Collection[str] | None = None,
-    residency: Residency | None = None,
+    residency: Residency | None = None, problem: Problem | None = None,
 ) -> CostModel:
     """The analytical model of ``einsum`` on ``arch``, ready to score many mappings.
 
@@ -38,10 +38,12 @@ def cost_model(
     arch : accel.Architecture
     weights : collection of str, optional
         Tensors that are weights (see :func:`mapping.build_problem`).
-    residency : sim.Residency, optional
+    residency : memory.Residency, optional
         What a cascade schedule does with the Einsum's tensors (see
-        :func:`sim.schedule_residency`); default: every input comes from DRAM
+        :func:`memory.schedule_residency`); default: every input comes from DRAM
         and every output goes there.
+    problem : mapping.Problem, optional
+        The Einsum's problem where already built (:func:`mapping.cascade_problems`); built here otherwise.
 
     Raises
     ------
@@ -50,7 +52,8 @@ def cost_model(
     accel.NoEstimateError
         If an action of ``arch`` has no energy estimate.
     """
-    problem = build_problem(einsum, shapes, arch, weights)
+    if problem is None:
+        problem = build_problem(einsum, shapes, arch, weights)
     banks = (1, *(int(lvl.banks) for lvl in arch.levels), 1)
     return CostModel(problem, action_energies(arch), Pipeline(problem, arch.pe_array.dataflow, banks, residency=residency))
 

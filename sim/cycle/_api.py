@@ -9,7 +9,7 @@ from typing import Any
 
 from accel import Architecture
 from dataflow import Cascade, Einsum
-from mapping import Mapping, build_problem, check_mapping
+from mapping import Mapping, Problem, build_problem, check_mapping
 
 from memory import CascadeSchedule, spill_bits
 
@@ -153,6 +153,7 @@ def simulate_cascade(
     mappings: Any,
     *,
     schedule: CascadeSchedule | None = None,
+    problems: MappingABC[str, Problem] | None = None,
     config: HardwareConfig = HardwareConfig(),
     trace: bool = True,
     max_cycles: int | None = None,
@@ -177,6 +178,8 @@ def simulate_cascade(
         One mapping per Einsum (by name, or in cascade order).
     schedule : memory.CascadeSchedule, optional
         The schedule with its graph (tensor sizes for spills), scratchpad and residency.
+    problems : mapping of str to mapping.Problem, optional
+        The Einsums' problems where already built (a ``CascadeMapping`` carries them); built here otherwise.
     config, trace, max_cycles, validate
         As :func:`simulate`.
 
@@ -198,11 +201,12 @@ def simulate_cascade(
     facts = {} if schedule is None else schedule.residency
     graph = None if schedule is None else schedule.graph
     weights = tuple(cascade.weights) or None
+    given = problems if problems is not None else {}
     problems, chosen, programs, producers = [], [], [], []
     made: dict[str, int] = {}
     for i, name in enumerate(order):
         einsum = cascade.einsum(name)
-        problem = build_problem(einsum, cascade.shapes, arch, weights)
+        problem = given[name] if name in given else build_problem(einsum, cascade.shapes, arch, weights)
         m = by_name[name]
         if validate:
             _check(problem, m)
