@@ -28,8 +28,11 @@ not hold the tensor's role get real copies from it.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any, Collection
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from mapping import Mapping, Problem
 
 from ._perpe import PerPE
 from ._systolic import STATIONARY, FoldTiming, fold_timing
@@ -169,24 +172,33 @@ def _nbytes(t: Any, extents: tuple[int, ...]) -> int:
     return math.ceil(t.footprint(extents) * t.bits / 8)
 
 
+@dataclass(frozen=True)
+class _Loop:
+    """One temporal loop above the array: its level (index into the storage), rank (index) and trip count."""
+
+    level: int
+    rank: int
+    factor: int
+
+
 class _Nest:
     """The temporal loops above the array, outermost first, with a mixed-radix counter."""
 
-    def __init__(self, mapping: Any) -> None:
-        self.loops: list[tuple[int, int, int]] = []  # (level index, rank index, factor)
+    def __init__(self, mapping: Mapping) -> None:
+        self.loops: list[_Loop] = []
         for li in range(len(mapping.levels) - 1, 0, -1):
             for rank in mapping.orders[li]:
                 r = mapping.ranks.index(rank)
                 f = mapping.temporal[li][r]
                 if f > 1:
-                    self.loops.append((li, r, f))
-        self.folds = math.prod(f for _, _, f in self.loops)
+                    self.loops.append(_Loop(li, r, f))
+        self.folds = math.prod(loop.factor for loop in self.loops)
 
     def boundary(self, level: int) -> int:
         """Number of loops above ``level`` (they sit at the outer end of the nest)."""
-        return sum(1 for li, _, _ in self.loops if li > level)
+        return sum(1 for loop in self.loops if loop.level > level)
 
-    def walk(self):
+    def walk(self) -> Iterator[tuple[int, int, list[int]]]:
         """Yield ``(fold, j, idx)``: ``j`` the outermost loop position that changed (0 at fold 0)."""
         n = len(self.loops)
         idx = [0] * n
@@ -195,16 +207,190 @@ class _Nest:
             p = n - 1
             while True:
                 idx[p] += 1
-                if idx[p] < self.loops[p][2]:
+                if idx[p] < self.loops[p].factor:
                     break
                 idx[p] = 0
                 p -= 1
             yield fold, p, idx
 
 
+@dataclass(frozen=True)
+class _Tile:
+    """The tile of one tensor kept at one shared level.
+
+    ``parent`` is the next outer level holding the tensor (DRAM at the top), ``nbytes`` the tile's size,
+    ``positions`` the loops above the level that index the tensor (the tile's key), and ``changes[j]`` whether
+    a change of loop position ``j`` moves to a new tile.
+    """
+
+    tensor: int
+    level: int
+    parent: int
+    nbytes: int
+    positions: tuple[int, ...]
+    changes: tuple[bool, ...]
+
+    def key(self, idx: list[int]) -> tuple[int, ...]:
+        return tuple(idx[p] for p in self.positions)
+
+
+@dataclass
+class _Step:
+    """A tile step being built: the folds that share one set of tiles, and what enters and leaves around them."""
+
+    label: str
+    folds: int = 0
+    allocs: list[Alloc] = field(default_factory=list)
+    fills: list[Move] = field(default_factory=list)
+    reads: dict[int, int] = field(default_factory=dict)
+    writes: dict[int, int] = field(default_factory=dict)
+
+
+class _Lowering:
+    """The state of one :func:`lower` call: where each tile comes from and goes to, and the steps so far."""
+
+    def __init__(self, problem: Problem, mapping: Mapping, resident: Collection[str], loaded: Collection[str],
+                 stored: Collection[str] | None) -> None:
+        self.problem, self.mapping = problem, mapping
+        self.storage, self.tensors = problem.storage, problem.tensors
+        self.dram = len(self.storage) - 1
+        self.nest = _Nest(mapping)
+        self.cascade = stored is not None
+        # In a cascade the schedule's scratchpad is the outermost on-chip level: a tensor there is
+        # already in place, so that level's tiles take no extra space and copies to/from it vanish.
+        self.in_place = self.dram - 1 if self.cascade and self.dram >= 2 else -1
+        self.stored = set(stored) if stored is not None else {t.name for t in self.tensors if t.role == "output"}
+        self.resident, self.loaded = set(resident), set(loaded)
+        self.tiles = self._tiles()
+        # Innermost shared level holding each tensor (where the array streams it from/to).
+        self.inner = [next((L for L in range(1, self.dram) if self.storage[L].holds[ti]), self.dram)
+                      for ti in range(len(self.tensors))]
+        self.last_visit = self._last_visits()
+        self.seen: dict[tuple[int, int], set[tuple[int, ...]]] = {}
+        self.fetched: dict[tuple[int, int], set[tuple[int, ...]]] = {}
+        self.current: dict[tuple[int, int], tuple[int, ...]] = {}
+        self.steps: list[TileStep] = []
+
+    def _extents(self, level: int) -> tuple[int, ...]:
+        """Tile extents at shared ``level``, spatial factors included."""
+        m = self.mapping
+        ext = [math.prod(m.temporal[j][r] for j in range(level + 1)) for r in range(len(self.problem.ranks))]
+        return tuple(e * s for e, s in zip(ext, m.spatial))
+
+    def _tiles(self) -> list[_Tile]:
+        tiles, loops = [], self.nest.loops
+        for ti, t in enumerate(self.tensors):
+            for L in range(1, self.dram):
+                if not self.storage[L].holds[ti]:
+                    continue
+                parent = next(P for P in range(L + 1, len(self.storage)) if P == self.dram or self.storage[P].holds[ti])
+                positions = tuple(p for p in range(self.nest.boundary(L)) if t.relevant[loops[p].rank])
+                changes = tuple(any(j <= p for p in positions) for j in range(len(loops) + 1))
+                tiles.append(_Tile(ti, L, parent, _nbytes(t, self._extents(L)), positions, changes))
+        return tiles
+
+    def _last_visits(self) -> dict[tuple[int, int, tuple[int, ...]], int]:
+        """The last fold visiting each output tile whose parent is DRAM (its final drain goes to DRAM)."""
+        last: dict[tuple[int, int, tuple[int, ...]], int] = {}
+        if self.cascade:
+            outputs = [t for t in self.tiles if t.parent == self.dram and self.tensors[t.tensor].role == "output"]
+            for fold, _, idx in self.nest.walk():
+                for t in outputs:
+                    last[(t.tensor, t.level, t.key(idx))] = fold
+        return last
+
+    def place(self, level: int) -> str:
+        return DRAM if level == self.dram else self.storage[level].name
+
+    def drain_target(self, tile: _Tile, key: tuple[int, ...], fold: int) -> str:
+        if tile.parent != self.dram:
+            return self.place(tile.parent)
+        if not self.cascade:
+            return DRAM
+        final = self.last_visit.get((tile.tensor, tile.level, key)) == fold
+        return DRAM if final and self.tensors[tile.tensor].name in self.stored else SPAD
+
+    def fill_source(self, tile: _Tile, key: tuple[int, ...]) -> str:
+        if tile.parent != self.dram:
+            return self.place(tile.parent)
+        t = self.tensors[tile.tensor]
+        if not self.cascade:
+            return DRAM
+        if t.name in self.resident:
+            return SPAD
+        if t.role == "output":
+            return SPAD  # partial sums spilled during this Einsum stay on chip
+        got = self.fetched.setdefault((tile.tensor, tile.level), set())
+        first = key not in got
+        got.add(key)
+        return DRAM if first and t.name in self.loaded else SPAD
+
+    def retire(self, tile: _Tile, fold: int, drains: list[Move], frees: list[Alloc]) -> None:
+        """A tile leaves its level after ``fold``: drain an output's partial sums, give the space back."""
+        t = self.tensors[tile.tensor]
+        if t.role == "output":
+            dst = self.drain_target(tile, self.current[(tile.tensor, tile.level)], fold)
+            if not (tile.level == self.in_place and dst == SPAD):
+                drains.append(Move(t.name, self.place(tile.level), dst, tile.nbytes, "drain"))
+        if tile.level != self.in_place:
+            frees.append(Alloc(self.place(tile.level), t.name, tile.nbytes))
+
+    def enter(self, tile: _Tile, idx: list[int], step: _Step) -> None:
+        """A new tile arrives at its level: its space, and a fill unless it is an output visited for the first time."""
+        t = self.tensors[tile.tensor]
+        key = tile.key(idx)
+        self.current[(tile.tensor, tile.level)] = key
+        if tile.level != self.in_place:
+            step.allocs.append(Alloc(self.place(tile.level), t.name, tile.nbytes))
+        visited = self.seen.setdefault((tile.tensor, tile.level), set())
+        if t.role != "output" or key in visited:
+            src = self.fill_source(tile, key)
+            if not (tile.level == self.in_place and src == SPAD):
+                step.fills.append(Move(t.name, src, self.place(tile.level), tile.nbytes, "fill"))
+        visited.add(key)
+
+    def finish(self, step: _Step, drains: list[Move], frees: list[Alloc]) -> None:
+        def traffic(counts: dict[int, int]) -> tuple[tuple[str, str, int], ...]:
+            return tuple((self.place(self.inner[ti]), self.tensors[ti].name, math.ceil(n * self.tensors[ti].bits / 8))
+                         for ti, n in counts.items() if n)
+
+        self.steps.append(TileStep(
+            index=len(self.steps), label=step.label, folds=step.folds, allocs=tuple(step.allocs), fills=tuple(step.fills),
+            reads=traffic(step.reads), writes=traffic(step.writes), drains=tuple(drains), frees=tuple(frees),
+        ))
+
+    def run(self, pe: PerPE) -> list[TileStep]:
+        """Walk the folds; consecutive folds with no tile change form one step."""
+        names = [self.problem.ranks[loop.rank] for loop in self.nest.loops]
+        outer_first = sorted(self.tiles, key=lambda t: -t.level)
+        inner_first = sorted(self.tiles, key=lambda t: t.level)
+        step: _Step | None = None
+        prev_fold = -1
+        for fold, j, idx in self.nest.walk():
+            changed = [t for t in self.tiles if fold == 0 or t.changes[j]]
+            if changed or step is None:
+                if step is not None:
+                    drains, frees = [], []
+                    for tile in (t for t in inner_first if t in changed):
+                        self.retire(tile, prev_fold, drains, frees)
+                    self.finish(step, drains, frees)
+                label = ", ".join(f"{n}={i}" for n, i in zip(names, idx))
+                step = _Step(f"{self.problem.einsum} step {len(self.steps)} [{label}]")
+                for tile in (t for t in outer_first if t in changed):
+                    self.enter(tile, idx, step)
+            step.folds += 1
+            pe.fold(fold, j, idx, step.reads, step.writes)
+            prev_fold = fold
+        drains, frees = [], []
+        for tile in inner_first:
+            self.retire(tile, prev_fold, drains, frees)
+        self.finish(step, drains, frees)
+        return self.steps
+
+
 def lower(
-    problem: Any,
-    mapping: Any,
+    problem: Problem,
+    mapping: Mapping,
     *,
     dataflow: str = "weight_stationary",
     resident: Collection[str] = (),
@@ -237,136 +423,10 @@ def lower(
     -------
     EinsumProgram
     """
-    storage = problem.storage
-    nlev = len(storage)
-    dram = nlev - 1
-    tensors = problem.tensors
-    nest = _Nest(mapping)
-    loops = nest.loops
-    cascade = stored is not None
-    # In a cascade the schedule's scratchpad is the outermost on-chip level: a tensor there is
-    # already in place, so that level's tiles take no extra space and copies to/from it vanish.
-    in_place = dram - 1 if cascade and dram >= 2 else -1
-    stored = set(stored) if stored is not None else {t.name for t in tensors if t.role == "output"}
-    resident, loaded = set(resident), set(loaded)
-
-    # Tile extents per shared level (index into storage), spatial factors included.
-    def extents(level: int) -> tuple[int, ...]:
-        ext = [math.prod(mapping.temporal[j][r] for j in range(level + 1)) for r in range(len(problem.ranks))]
-        return tuple(e * s for e, s in zip(ext, mapping.spatial))
-
-    # Tracked tiles: (tensor index, level index) for shared levels holding the tensor.
-    tracked: list[tuple[int, int, int, int, list[int], list[bool]]] = []  # ti, L, parent, bytes, positions, change-by-j
-    for ti, t in enumerate(tensors):
-        rel = t.relevant
-        for L in range(1, dram):
-            if not storage[L].holds[ti]:
-                continue
-            parent = next(P for P in range(L + 1, nlev) if P == dram or storage[P].holds[ti])
-            b = nest.boundary(L)
-            positions = [p for p in range(b) if rel[loops[p][1]]]
-            change = [any(j <= p for p in positions) for j in range(len(loops) + 1)]
-            tracked.append((ti, L, parent, _nbytes(t, extents(L)), positions, change))
-    # Innermost shared level holding each tensor (where the array streams it from/to).
-    inner = {}
-    for ti in range(len(tensors)):
-        inner[ti] = next((L for L in range(1, dram) if storage[L].holds[ti]), dram)
-    pe = PerPE(problem, mapping, loops)
-
-    def place(level: int) -> str:
-        return DRAM if level == dram else storage[level].name
-
-    # Pass 1: the last fold visiting each output tile whose parent is DRAM (its final drain goes to DRAM).
-    last_visit: dict[tuple[int, int, tuple[int, ...]], int] = {}
-    if cascade:
-        for fold, j, idx in nest.walk():
-            for ti, L, parent, nb, positions, change in tracked:
-                if parent == dram and tensors[ti].role == "output":
-                    last_visit[(ti, L, tuple(idx[p] for p in positions))] = fold
-
-    # Pass 2: build the steps.
-    seen: dict[tuple[int, int], set] = {}
-    fetched: dict[tuple[int, int], set] = {}
-    current: dict[tuple[int, int], tuple[int, ...]] = {}
-    steps: list[TileStep] = []
-    pending: dict | None = None
-    names = [problem.ranks[r] for _, r, _ in loops]
-
-    def finish(drains: list[Move], frees: list[Alloc]) -> None:
-        reads = tuple((place(inner[ti]), tensors[ti].name, math.ceil(n * tensors[ti].bits / 8))
-                      for ti, n in pending["reads"].items() if n)
-        writes = tuple((place(inner[ti]), tensors[ti].name, math.ceil(n * tensors[ti].bits / 8))
-                       for ti, n in pending["writes"].items() if n)
-        steps.append(
-            TileStep(
-                index=len(steps), label=pending["label"], folds=pending["folds"], allocs=tuple(pending["allocs"]),
-                fills=tuple(pending["fills"]), reads=reads, writes=writes, drains=tuple(drains), frees=tuple(frees),
-            )
-        )
-
-    def drain_target(ti: int, L: int, parent: int, key: tuple[int, ...], fold: int) -> str:
-        if parent != dram:
-            return place(parent)
-        name = tensors[ti].name
-        if not cascade:
-            return DRAM
-        final = last_visit.get((ti, L, key)) == fold
-        return DRAM if final and name in stored else SPAD
-
-    def fill_source(ti: int, L: int, parent: int, key: tuple[int, ...]) -> str:
-        if parent != dram:
-            return place(parent)
-        name = tensors[ti].name
-        if not cascade:
-            return DRAM
-        if name in resident:
-            return SPAD
-        if tensors[ti].role == "output":
-            return SPAD  # partial sums spilled during this Einsum stay on chip
-        got = fetched.setdefault((ti, L), set())
-        first = key not in got
-        got.add(key)
-        return DRAM if first and name in loaded else SPAD
-
-    def retire(ti: int, L: int, parent: int, nb: int, key: tuple[int, ...], fold: int, drains: list, frees: list) -> None:
-        """A tile leaves level ``L`` after ``fold``: drain an output's partial sums, give the space back."""
-        if tensors[ti].role == "output":
-            dst = drain_target(ti, L, parent, key, fold)
-            if not (L == in_place and dst == SPAD):
-                drains.append(Move(tensors[ti].name, place(L), dst, nb, "drain"))
-        if L != in_place:
-            frees.append(Alloc(place(L), tensors[ti].name, nb))
-
-    prev_fold = -1
-    for fold, j, idx in nest.walk():
-        changed = [tr for tr in tracked if fold == 0 or tr[5][j]]
-        if changed or pending is None:
-            drains, frees = [], []
-            if pending is not None:
-                for ti, L, parent, nb, positions, change in sorted(changed, key=lambda tr: tr[1]):
-                    retire(ti, L, parent, nb, current[(ti, L)], prev_fold, drains, frees)
-                finish(drains, frees)
-            label = ", ".join(f"{n}={i}" for n, i in zip(names, idx))
-            pending = {"label": f"{problem.einsum} step {len(steps)} [{label}]", "folds": 0, "allocs": [], "fills": [],
-                       "reads": {}, "writes": {}}
-            for ti, L, parent, nb, positions, change in sorted(changed, key=lambda tr: -tr[1]):
-                key = tuple(idx[p] for p in positions)
-                current[(ti, L)] = key
-                if L != in_place:
-                    pending["allocs"].append(Alloc(place(L), tensors[ti].name, nb))
-                visited = seen.setdefault((ti, L), set())
-                if tensors[ti].role != "output" or key in visited:
-                    src = fill_source(ti, L, parent, key)
-                    if not (L == in_place and src == SPAD):
-                        pending["fills"].append(Move(tensors[ti].name, src, place(L), nb, "fill"))
-                visited.add(key)
-        pending["folds"] += 1
-        pe.fold(fold, j, idx, pending["reads"], pending["writes"])
-        prev_fold = fold
-    drains, frees = [], []
-    for ti, L, parent, nb, positions, change in sorted(tracked, key=lambda tr: tr[1]):
-        retire(ti, L, parent, nb, current[(ti, L)], prev_fold, drains, frees)
-    finish(drains, frees)
+    lowering = _Lowering(problem, mapping, resident, loaded, stored)
+    pe = PerPE(problem, mapping, [(loop.level, loop.rank, loop.factor) for loop in lowering.nest.loops])
+    steps = lowering.run(pe)
+    tensors, storage = problem.tensors, problem.storage
 
     steady = math.ceil(math.prod(mapping.temporal[0]) * problem.ops_per_point / problem.ops_per_cycle)
     stationary = _stationary(problem, mapping, dataflow)
