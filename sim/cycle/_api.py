@@ -17,9 +17,9 @@ from .._checks import cascade_run, mapping_of as _mapping_of
 from .._report import CascadeReport, Report, combine
 from ..analytical import action_energies
 from ._runner import run_programs
-from ._errors import CapacityError
+from ._errors import CapacityError, WatchdogError
 from ._hardware import HardwareConfig
-from ._program import DRAM, SPAD, EinsumProgram, Move, lower
+from ._program import DRAM, SPAD, EinsumProgram, Move, cycle_floor, lower
 from ._report import build_report
 from ._trace import TraceEvent, trace_json, write_trace
 
@@ -143,8 +143,24 @@ def simulate(
     problem = build_problem(einsum, shapes, arch, weights)
     if validate:
         _check(problem, m)
+    _watch([problem], [m], max_cycles)
     program = lower(problem, m, dataflow=arch.pe_array.dataflow)
     return _finish(arch, [problem], [m], [program], [{}], problem.einsum, config, trace, max_cycles)
+
+
+def _watch(problems: list[Problem], mappings: list[Mapping], max_cycles: int | None) -> None:
+    """Refuse, before lowering, a run whose compute alone passes the watchdog (lowering it could fill memory)."""
+    if max_cycles is None:
+        return
+    floor = 0
+    for problem, m in zip(problems, mappings):
+        floor += cycle_floor(problem, m)
+        if floor > max_cycles:
+            raise WatchdogError(
+                f"the run needs at least {floor:,} cycles (compute up to Einsum {problem.einsum!r}) but the watchdog "
+                f"stops at {max_cycles:,}: not simulated (raise --max-cycles, or map it for fewer cycles)",
+                cycle=0, tile=None,
+            )
 
 
 def simulate_cascade(
@@ -202,11 +218,12 @@ def simulate_cascade(
     graph = None if schedule is None else schedule.graph
     weights = tuple(cascade.weights) or None
     given = problems if problems is not None else {}
+    built = {n: given[n] if n in given else build_problem(cascade.einsum(n), cascade.shapes, arch, weights) for n in order}
+    _watch([built[n] for n in order], [by_name[n] for n in order], max_cycles)
     problems, chosen, programs, producers = [], [], [], []
     made: dict[str, int] = {}
     for i, name in enumerate(order):
-        einsum = cascade.einsum(name)
-        problem = given[name] if name in given else build_problem(einsum, cascade.shapes, arch, weights)
+        problem = built[name]
         m = by_name[name]
         if validate:
             _check(problem, m)

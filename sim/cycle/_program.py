@@ -37,7 +37,7 @@ from mapping import Mapping, Problem
 from ._perpe import PerPE
 from ._systolic import STATIONARY, FoldTiming, fold_timing
 
-__all__ = ["Move", "Alloc", "TileStep", "EinsumProgram", "lower", "DRAM", "SPAD", "ARRAY"]
+__all__ = ["Move", "Alloc", "TileStep", "EinsumProgram", "lower", "cycle_floor", "DRAM", "SPAD", "ARRAY"]
 
 #: Off-chip memory.
 DRAM = "dram"
@@ -386,6 +386,16 @@ class _Lowering:
             self.retire(tile, prev_fold, drains, frees)
         self.finish(step, drains, frees)
         return self.steps
+
+
+def cycle_floor(problem: Problem, mapping: Mapping) -> int:
+    """Cycles the mapped Einsum takes at the least: every fold's steady-state compute, nothing else.
+
+    Known before lowering (which holds every tile step in memory), so a watchdog can refuse a run that could
+    never finish inside it without building the program.
+    """
+    steady = math.ceil(math.prod(mapping.temporal[0]) * problem.ops_per_point / problem.ops_per_cycle)
+    return _Nest(mapping).folds * steady
 
 
 def lower(

@@ -196,3 +196,17 @@ def test_map_cascade_maps_for_the_schedule():
     assert better >= 1
     with pytest.raises(MappingError, match="schedule must be a memory.CascadeSchedule"):
         map_cascade(cascade, hw, schedule=sched.schedule)
+
+
+def test_the_watchdog_refuses_before_lowering(arch, mlp, monkeypatch):
+    import sim.cycle._api as api
+    from sim.cycle import WatchdogError
+
+    cascade, mapped = mlp
+
+    def never(*args, **kwargs):
+        raise AssertionError("lowered although the compute alone passes the watchdog")
+
+    monkeypatch.setattr(api, "lower", never)
+    with pytest.raises(WatchdogError, match=r"needs at least [\d,]+ cycles .* but the watchdog stops at 10: not simulated"):
+        simulate_cascade(cascade, arch, mapped, max_cycles=10)
