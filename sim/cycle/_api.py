@@ -150,8 +150,8 @@ def simulate(
 
 def _watch(problems: list[Problem], mappings: list[Mapping], max_cycles: int | None) -> None:
     """Refuse, before lowering, a run whose compute alone passes the watchdog (lowering it could fill memory)."""
-    if max_cycles is None:
-        return
+    if max_cycles is None or isinstance(max_cycles, bool) or not isinstance(max_cycles, int) or max_cycles <= 0:
+        return  # no watchdog, or a bad one (run_programs says so)
     floor = 0
     for problem, m in zip(problems, mappings):
         floor += cycle_floor(problem, m)
