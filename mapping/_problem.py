@@ -27,9 +27,13 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Mapping as MappingABC
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._errors import MappingError
+
+if TYPE_CHECKING:
+    from accel.arch import Architecture
+    from dataflow import Cascade, Einsum
 
 __all__ = ["TensorInfo", "StorageInfo", "Problem", "build_problem", "cascade_problems", "RF", "DRAM"]
 
@@ -242,7 +246,7 @@ def _holds(level: Any, t: TensorInfo) -> bool:
     return bool(level.can_hold(t.name, t.role))
 
 
-def build_problem(einsum: Any, shapes: MappingABC[str, int], arch: Any, weights: Collection[str] | None = None) -> Problem:
+def build_problem(einsum: Einsum, shapes: MappingABC[str, int], arch: Architecture, weights: Collection[str] | None = None) -> Problem:
     """Flatten ``einsum`` with rank sizes ``shapes`` on ``arch`` into a :class:`Problem`.
 
     Parameters
@@ -320,7 +324,7 @@ def build_problem(einsum: Any, shapes: MappingABC[str, int], arch: Any, weights:
     )
 
 
-def cascade_problems(cascade: Any, arch: Any) -> MappingABC[str, Problem]:
+def cascade_problems(cascade: Cascade, arch: Architecture) -> MappingABC[str, Problem]:
     """Every Einsum of ``cascade`` on ``arch`` as a :class:`Problem`, by Einsum name: built once, then carried.
 
     The scheduler's tensor widths, the mapper and both simulators read these same values (see

@@ -18,7 +18,7 @@ import time
 import warnings
 from collections.abc import Collection, Mapping as MappingABC
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pulp
@@ -35,6 +35,11 @@ from ._ilp_model import IlpModel, build_ilp
 from ._search import batch_from_factors, factors_of, polish, refine_orders, search_mappings
 from ._solvers import SOLVERS, quiet_highs
 from ._space import order_family, rank_candidates
+
+if TYPE_CHECKING:
+    from accel.arch import Architecture
+    from dataflow import Cascade
+    from dataflow import Einsum
 
 __all__ = ["map_einsum", "map_cascade", "CascadeMapping", "SOLVERS", "MAPPERS"]
 
@@ -132,9 +137,9 @@ def _ilp_mapping(ilp: IlpModel, model: Any) -> Any:
 
 
 def map_einsum(
-    einsum: Any,
+    einsum: Einsum,
     shapes: MappingABC[str, int],
-    arch: Any,
+    arch: Architecture,
     objective: str = "edp",
     solver: str = "highs",
     time_limit: float = 1.2,
@@ -267,8 +272,8 @@ class CascadeMapping:
 
 
 def map_cascade(
-    cascade: Any,
-    arch: Any,
+    cascade: Cascade,
+    arch: Architecture,
     objective: str = "edp",
     solver: str = "highs",
     time_limit: float = 1.2,
@@ -359,7 +364,7 @@ def map_cascade(
                           problems)
 
 
-def problem_signature(problem: Any) -> tuple:
+def problem_signature(problem: Problem) -> tuple:
     """What decides the best mapping of a problem, names of the Einsum, tensors and ranks aside."""
     p = problem
     return (

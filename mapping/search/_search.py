@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Collection, Mapping as MappingABC
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -29,6 +29,10 @@ from .._mapping import Mapping
 from .._result import OBJECTIVES, MapResult, objective_of
 from ._space import order_family, prime_factors, rank_candidates, space_size
 from .._validate import check_fits
+
+if TYPE_CHECKING:
+    from accel.arch import Architecture
+    from dataflow import Einsum
 
 __all__ = ["search_mappings", "refine_orders", "polish", "METHODS", "batch_from_factors"]
 
@@ -133,9 +137,9 @@ def polish(model: Any, mapping: Mapping, objective: str, rounds: int = 50) -> tu
 
 
 def search_mappings(
-    einsum: Any,
+    einsum: Einsum,
     shapes: MappingABC[str, int],
-    arch: Any,
+    arch: Architecture,
     method: str = "exhaustive",
     objective: str = "edp",
     samples: int = 20000,

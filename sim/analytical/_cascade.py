@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mapping import Problem
 from memory import CascadeSchedule, Residency, spill_bits
@@ -26,6 +26,10 @@ from .._checks import cascade_run
 from .._report import CascadeReport, EnergyItem, Report, TensorAccesses
 from ._energy import action_energies
 from ._evaluate import cost_model, report_for
+
+if TYPE_CHECKING:
+    from accel.arch import Architecture
+    from dataflow import Cascade
 
 __all__ = ["evaluate_cascade"]
 
@@ -53,8 +57,8 @@ def _with_spills(report: Report, spills: Sequence[str], cascade: Any, graph: Any
 
 
 def evaluate_cascade(
-    cascade: Any,
-    arch: Any,
+    cascade: Cascade,
+    arch: Architecture,
     mappings: Any,
     *,
     schedule: CascadeSchedule | None = None,

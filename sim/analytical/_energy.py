@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from accel import energy_table
+
+if TYPE_CHECKING:
+    from accel.arch import Architecture
 
 __all__ = ["ActionEnergy", "action_energies"]
 
@@ -39,7 +42,7 @@ def _table(arch: Any) -> dict[str, ActionEnergy]:
     return out
 
 
-def action_energies(arch: Any) -> dict[str, ActionEnergy]:
+def action_energies(arch: Architecture) -> dict[str, ActionEnergy]:
     """Energy per action of ``arch`` keyed like :func:`accel.energy_table` (cached per architecture).
 
     Parameters

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping as MappingABC
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,6 +18,10 @@ from ._batch import CostModel
 from ._energy import action_energies
 from ._pipeline import Pipeline
 
+if TYPE_CHECKING:
+    from accel.arch import Architecture
+    from dataflow import Einsum
+
 __all__ = ["cost_model", "evaluate", "evaluate_batch", "report_for", "MODEL_NAME"]
 
 #: Provenance tag of reports from this model.
@@ -25,7 +29,7 @@ MODEL_NAME = "sim.analytical (Timeloop-style whole-tile access counting, max(com
 
 
 def cost_model(
-    einsum: Any, shapes: MappingABC[str, int], arch: Any, weights: Collection[str] | None = None,
+    einsum: Einsum, shapes: MappingABC[str, int], arch: Architecture, weights: Collection[str] | None = None,
     residency: Residency | None = None, problem: Problem | None = None,
 ) -> CostModel:
     """The analytical model of ``einsum`` on ``arch``, ready to score many mappings.
@@ -59,7 +63,7 @@ def cost_model(
 
 
 def evaluate_batch(
-    einsum: Any, shapes: MappingABC[str, int], arch: Any, batch: MappingBatch, weights: Collection[str] | None = None
+    einsum: Einsum, shapes: MappingABC[str, int], arch: Architecture, batch: MappingBatch, weights: Collection[str] | None = None
 ) -> BatchResult:
     """Score a batch of mappings at once (numpy over the batch).
 
@@ -146,7 +150,7 @@ def report_for(model: CostModel, mapping: Mapping, name: str | None = None) -> R
 
 
 def evaluate(
-    einsum: Any, shapes: MappingABC[str, int], arch: Any, mapping: Mapping, weights: Collection[str] | None = None
+    einsum: Einsum, shapes: MappingABC[str, int], arch: Architecture, mapping: Mapping, weights: Collection[str] | None = None
 ) -> Report:
     """Latency, energy, accesses and utilization of ``einsum`` run with ``mapping`` on ``arch``.
 

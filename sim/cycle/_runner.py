@@ -10,13 +10,16 @@ and what each process waits for.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from ._engine import EngineResult, Controller
 from ._errors import CapacityError, DeadlockError, WatchdogError
 from ._hardware import HardwareConfig
 from ._program import EinsumProgram
 from ._trace import Trace
+
+if TYPE_CHECKING:
+    from accel.arch import Architecture
 
 __all__ = ["run_programs"]
 
@@ -37,7 +40,7 @@ def _bound(hw_arch: Any, programs: Sequence[EinsumProgram]) -> int:
 
 
 def run_programs(
-    arch: Any,
+    arch: Architecture,
     programs: Sequence[EinsumProgram],
     producers: Sequence[dict[str, int]] | None = None,
     *,
