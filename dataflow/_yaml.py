@@ -12,7 +12,7 @@ Example::
 
 A tensor declaration may give ``dims`` (rank names fixing its shape), ``init``
 (value of unwritten elements; ``-inf`` and ``inf`` allowed), ``bits`` and
-``weight``.  The file is read with ``yaml.safe_load``, checked (every problem
+``weight``.  The file is read with :func:`accel.arch.load_yaml` (no duplicate keys, bounded aliases), checked (every problem
 collected with its location), then built by :func:`build_cascade`.
 
 An unquoted Einsum holding ``": "`` (``GM[p] = QK[m,p] :: max(m)``, or a
@@ -28,6 +28,8 @@ from typing import Any
 
 import yaml
 
+from accel.arch import LoadError, load_yaml, read_text
+
 from ._build import build_cascade
 from ._cascade import Cascade
 from ._errors import CascadeFileError, EinsumError
@@ -38,6 +40,8 @@ __all__ = ["load_cascade", "loads_cascade", "dump_cascade"]
 
 _TOP_KEYS = ("name", "shapes", "inputs", "tensors", "einsums")
 _TENSOR_KEYS = ("dims", "init", "bits", "weight")
+_MAX_SIZE = 2**53
+_MAX_BITS = 1024
 _INFINITIES = {"inf": math.inf, "+inf": math.inf, "-inf": -math.inf}
 
 
@@ -66,6 +70,8 @@ def _check(data: Any, source: str) -> list[str]:
                 problems.append(f"shapes: rank name must be an identifier, not {rank!r}")
             elif not _int(size) or size < 1:
                 problems.append(f"shapes.{rank}: size must be a positive integer, not {size!r}")
+            elif size > _MAX_SIZE:
+                problems.append(f"shapes.{rank}: size {size} is larger than 2**53 = {_MAX_SIZE:,}, what the models count exactly")
     einsums = data.get("einsums", [])
     if not isinstance(einsums, list) or not einsums:
         problems.append(f"einsums: must be a non-empty list of Einsum strings, not {einsums!r}")
@@ -95,8 +101,8 @@ def _check(data: Any, source: str) -> list[str]:
                 or (isinstance(value, str) and value in _INFINITIES)
             ):
                 problems.append(f"{where}: must be a number, inf or -inf, not {value!r}")
-            elif key == "bits" and (not _int(value) or value < 1):
-                problems.append(f"{where}: must be a positive integer, not {value!r}")
+            elif key == "bits" and (not _int(value) or not 1 <= value <= _MAX_BITS):
+                problems.append(f"{where}: must be an integer from 1 to {_MAX_BITS}, not {value!r}")
             elif key == "weight" and not isinstance(value, bool):
                 problems.append(f"{where}: must be true or false, not {value!r}")
     return problems
@@ -129,11 +135,11 @@ def loads_cascade(text: str, source: str = "<string>") -> Cascade:
         For a bad Einsum or inconsistent shapes, naming the file and ``einsums[i]``.
     """
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{source}, line {mark.line + 1}" if mark is not None else source
-        raise CascadeFileError(f"not valid YAML: {getattr(error, 'problem', None) or error}", where=where) from None
+        data = load_yaml(text, source)
+    except LoadError as error:
+        where = f"{source}, {error.where}" if error.where else source
+        problem = error.problem.removeprefix("malformed YAML: ")
+        raise CascadeFileError(f"not valid YAML: {problem}" if problem != error.problem else problem, where=where) from None
     if isinstance(data, dict) and isinstance(data.get("einsums"), list):
         data["einsums"] = [_unsplit(item) for item in data["einsums"]]
     problems = _check(data, source)
@@ -178,7 +184,11 @@ def load_cascade(path: str | Path) -> Cascade:
         As :func:`loads_cascade`.
     """
     path = Path(path)
-    return loads_cascade(path.read_text(encoding="utf-8"), source=path.name)
+    try:
+        text = read_text(path, path.name)
+    except LoadError as error:
+        raise CascadeFileError(error.problem, where=f"{path.name}, {error.where}" if error.where else path.name) from None
+    return loads_cascade(text, source=path.name)
 
 
 def dump_cascade(cascade: Cascade) -> str:

@@ -13,6 +13,7 @@ from ._estimator import Action, Component, Estimate, Estimator, EstimatorRegistr
 from ._horowitz import HorowitzEstimator
 from ._user_table import UserTableEstimator
 from ._errors import SpecError
+from ._safeload import LoadError, load_json, load_json_file, load_yaml, load_yaml_file, read_text
 from ._factory import to_dict
 from ._loader import builtin_architectures, load_architecture, parse_architecture, to_yaml
 from ._compute import ArithmeticUnit, VectorUnit
@@ -27,6 +28,12 @@ __all__ = [
     "ArithmeticUnit",
     "VectorUnit",
     "SpecError",
+    "LoadError",
+    "read_text",
+    "load_yaml",
+    "load_yaml_file",
+    "load_json",
+    "load_json_file",
     "load_architecture",
     "parse_architecture",
     "builtin_architectures",

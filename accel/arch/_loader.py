@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from ._errors import SpecError
+from ._safeload import LoadError, is_file, load_yaml, read_text
 from ._factory import build_architecture, to_dict
 from ._types import Architecture
 from ._validate import validate_spec
@@ -32,7 +33,8 @@ def parse_architecture(text_or_dict: str | Mapping[str, Any], source: str = "<st
     Parameters
     ----------
     text_or_dict : str or Mapping
-        YAML text, or the plain data ``yaml.safe_load`` would return for it.
+        YAML text (read by :func:`accel.arch.load_yaml`: no duplicate keys, bounded aliases), or the plain
+        data it would return.
     source : str
         Where the spec came from, used in error messages.
 
@@ -46,12 +48,9 @@ def parse_architecture(text_or_dict: str | Mapping[str, Any], source: str = "<st
     """
     if isinstance(text_or_dict, str):
         try:
-            data = yaml.safe_load(text_or_dict)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-            problem = getattr(exc, "problem", None) or str(exc)
-            raise SpecError([(where, f"malformed YAML: {problem}")], source) from None
+            data = load_yaml(text_or_dict, source)
+        except LoadError as exc:
+            raise SpecError([(exc.where, exc.problem)], source) from None
     elif isinstance(text_or_dict, Mapping):
         data = _plain_copy(text_or_dict)
     else:
@@ -88,11 +87,15 @@ def load_architecture(name_or_path: str | os.PathLike[str]) -> Architecture:
         text = resources.files("accel").joinpath("examples", f"{key}.yaml").read_text(encoding="utf-8")
         return parse_architecture(text, source=f"built-in {key!r}")
     path = Path(key)
-    if not path.is_file():
+    if not is_file(path):
         raise FileNotFoundError(
             f"no architecture file or built-in named {key!r}; built-ins: {', '.join(BUILTIN_NAMES)}"
         )
-    return parse_architecture(path.read_text(encoding="utf-8"), source=str(path))
+    try:
+        text = read_text(path)
+    except LoadError as exc:
+        raise SpecError([(exc.where, exc.problem)], str(path)) from None
+    return parse_architecture(text, source=str(path))
 
 
 def to_yaml(arch: Architecture) -> str:

@@ -24,9 +24,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ._errors import SpecError
+from ._safeload import LoadError, load_yaml_file
 from ._estimator import Action, Component, Estimate, Estimator
 
 __all__ = ["UserTableEstimator", "TableEntry"]
@@ -50,7 +49,8 @@ class TableEntry:
 
 
 def _number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and v not in (float("inf"), float("-inf"))
+    """A finite number no larger than 2**53 in magnitude (what the models compute exactly)."""
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and abs(v) <= 2**53
 
 
 def _entries(raw: Any, key: str, unit_key: str, errors: list[tuple[str, str]], default_source: str) -> list[TableEntry]:
@@ -176,9 +176,9 @@ class UserTableEstimator(Estimator):
         if not p.is_file():
             raise FileNotFoundError(f"no estimator table file {os.fspath(path)!r}")
         try:
-            data = yaml.safe_load(p.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise SpecError([("", f"malformed YAML: {exc}")], str(p), what="estimator table") from None
+            data = load_yaml_file(p)
+        except LoadError as exc:
+            raise SpecError([(exc.where, exc.problem)], str(p), what="estimator table") from None
         return cls.from_dict(data, source=str(p))
 
     def _lookup(self, rows: list[TableEntry], component: str, action: str | None, attrs: dict[str, Any]) -> TableEntry | None:

@@ -16,6 +16,18 @@ from ._schema import LIST_SECTIONS, OPTIONAL_SECTIONS, RESERVED_LEVEL_NAMES, SEC
 __all__ = ["validate_spec"]
 
 
+#: Largest magnitude of a number in a spec: 2**53, the integers float64 holds exactly (the models compute in it).
+MAX_NUMBER = 2**53
+
+
+def _show(v: Any) -> str:
+    """``repr(v)``, shortened for a huge integer (whose full text Python may refuse to write)."""
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) > 10**30:
+        return f"an integer of about {v.bit_length() * 0.30103:.0f} digits"
+    text = repr(v)
+    return text if len(text) <= 200 else text[:200] + "..."
+
+
 def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
@@ -37,11 +49,13 @@ class _Checker:
         if f.kind in ("int", "number"):
             is_int = isinstance(v, int) and not isinstance(v, bool)
             if f.kind == "int" and not is_int:
-                return self.err(path, f"must be an integer, got {v!r}")
+                return self.err(path, f"must be an integer, got {_show(v)}")
             if f.kind == "number" and not (is_int or (isinstance(v, float) and not isinstance(v, bool))):
-                return self.err(path, f"must be a number, got {v!r}")
+                return self.err(path, f"must be a number, got {_show(v)}")
             if v != v or v in (float("inf"), float("-inf")):
                 return self.err(path, f"must be a finite number, got {v!r}")
+            if abs(v) > MAX_NUMBER:
+                return self.err(path, f"must be at most 2**53 = {MAX_NUMBER:,} (what the models compute exactly), got {_show(v)}")
             if f.positive and v <= 0:
                 return self.err(path, f"must be > 0, got {v!r}")
             if f.minimum is not None and v < f.minimum:
@@ -49,19 +63,19 @@ class _Checker:
             return v if f.kind == "int" else float(v)
         if f.kind == "str":
             if not isinstance(v, str):
-                return self.err(path, f"must be a string, got {v!r}")
+                return self.err(path, f"must be a string, got {_show(v)}")
             return v
         if f.kind == "ident":
             if not isinstance(v, str) or not v.isidentifier():
-                return self.err(path, f"must be a name (letters, digits, underscores; not starting with a digit), got {v!r}")
+                return self.err(path, f"must be a name (letters, digits, underscores; not starting with a digit), got {_show(v)}")
             return v
         if f.kind == "enum":
             if not isinstance(v, str) or v not in f.choices:
-                return self.err(path, f"unknown {f.noun} {v!r}; allowed: {_quote_all(f.choices)}")
+                return self.err(path, f"unknown {f.noun} {_show(v)}; allowed: {_quote_all(f.choices)}")
             return v
         if f.kind in ("idents", "enum_list"):
             if not isinstance(v, list):
-                return self.err(path, f"must be a list, got {v!r}")
+                return self.err(path, f"must be a list, got {_show(v)}")
             out, ok = [], True
             for i, item in enumerate(v):
                 sub = Field(f.name, "ident" if f.kind == "idents" else "enum", choices=f.choices, noun=f.noun)
@@ -75,12 +89,12 @@ class _Checker:
     def mapping(self, fields: tuple[Field, ...], path: str, data: Any, extra: tuple[str, ...] = ()) -> dict[str, Any] | None:
         """Check a mapping's keys and scalar fields; nested sections (``extra``) are left to the caller."""
         if not isinstance(data, dict):
-            self.err(path or "<top>", f"must be a mapping, got {data!r}")
+            self.err(path or "<top>", f"must be a mapping, got {_show(data)}")
             return None
         known = {f.name for f in fields} | set(extra)
         for key in data:
-            if key not in known:
-                self.err(_join(path, str(key)), f"unknown key; allowed: {allowed_keys(fields, extra)}")
+            if not isinstance(key, str) or key not in known:
+                self.err(_join(path, _show(key) if not isinstance(key, str) else key), f"unknown key; allowed: {allowed_keys(fields, extra)}")
         out: dict[str, Any] = {}
         for f in fields:
             sub = _join(path, f.name)
@@ -167,7 +181,7 @@ def validate_spec(data: Any, source: str = "<spec>") -> dict[str, Any]:
             continue
         if name in LIST_SECTIONS:
             if not isinstance(raw, list) or not raw:
-                c.err(name, f"must be a non-empty list of levels, innermost first, got {raw!r}")
+                c.err(name, f"must be a non-empty list of levels, innermost first, got {_show(raw)}")
                 top[name] = None
                 continue
             top[name] = tuple(c.mapping(fields, f"{name}[{i}]", item) for i, item in enumerate(raw))

@@ -12,6 +12,7 @@ from ._attention import attention_1pass, attention_2pass, attention_3pass, trans
 from ._basic import batched_gemm, conv2d, depthwise_conv2d, gemm, layernorm, mlp
 from ._bert import bert_base
 from ._resnet import resnet18, resnet50
+from ._util import LibraryParameterError
 
 __all__ = ["names", "build", "params", "describe"]
 
@@ -80,9 +81,36 @@ def build(name: str, **parameters: Any) -> Cascade:
         For parameter values the builder rejects.
     """
     known = params(name)
-    for key in parameters:
+    for key, value in parameters.items():
         if key not in known:
             raise UnknownNameError(
                 f"unknown parameter {key!r} for workload {name!r}", expected=f"one of {', '.join(known)}"
             )
+        _check_type(name, key, value, known[key])
     return _BUILDERS[name](**parameters)
+
+
+#: Largest size a parameter may take: 2**53, the integers the models count exactly in float64.
+_MAX_INT = 2**53
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_type(name: str, key: str, value: Any, default: Any) -> None:
+    """Raise :class:`LibraryParameterError` unless ``value`` has the type of ``default`` (and an int is in range)."""
+    shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:80] + "..."
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise LibraryParameterError(f"{name}: parameter {key} must be true or false, not {shown}")
+    elif isinstance(default, int):
+        if not _is_int(value):
+            raise LibraryParameterError(f"{name}: parameter {key} must be an integer, not {shown}")
+        if abs(value) > _MAX_INT:
+            raise LibraryParameterError(f"{name}: parameter {key} must be at most 2**53 = {_MAX_INT:,}, not {shown}")
+    elif isinstance(default, tuple):
+        if not isinstance(value, (tuple, list)) or not all(_is_int(v) for v in value):
+            raise LibraryParameterError(f"{name}: parameter {key} must be a list of integers such as 64,32, not {shown}")
+        if any(abs(v) > _MAX_INT for v in value):
+            raise LibraryParameterError(f"{name}: parameter {key} holds a size above 2**53 = {_MAX_INT:,}: {shown}")

@@ -90,7 +90,7 @@ def test_missing_and_malformed_files(tmp_path):
         UserTableEstimator.from_yaml(tmp_path / "nope.yaml")
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: [x\n")
-    with pytest.raises(SpecError, match=r"bad.yaml: 1 error in estimator table:\n  malformed YAML: "):
+    with pytest.raises(SpecError, match=r"bad.yaml: 1 error in estimator table:\n  line 2, column 1: malformed YAML: "):
         UserTableEstimator.from_yaml(bad)
     empty = tmp_path / "empty.yaml"
     empty.write_text("name: e\nsource: s\n")

@@ -90,7 +90,7 @@ def test_missing_keys_and_non_mapping():
 
 
 def test_invalid_yaml_names_the_line():
-    with pytest.raises(CascadeFileError, match=r"f.yaml, line 3: not valid YAML"):
+    with pytest.raises(CascadeFileError, match=r"f.yaml, line 3, column 1: not valid YAML"):
         loads_cascade("name: a\nshapes: {m: [\n", source="f.yaml")
 
 

@@ -1,0 +1,390 @@
+"""Safe reading of the YAML and JSON files every package takes: bounded, strict, and naming the place of a fault.
+
+Every reader of user files (architecture specs, cascades, sweep specs, estimator tables, measurement files)
+goes through :func:`read_text`, :func:`load_yaml` and :func:`load_json`. Beyond ``yaml.safe_load`` and
+``json.loads`` they
+
+* reject a key given twice in one mapping (YAML) or object (JSON) instead of keeping the later one;
+* reject a recursive YAML alias and bound what aliases expand to (:data:`MAX_NODES` nodes, the "billion laughs"),
+  and bound nesting depth (:data:`MAX_DEPTH`), so neither a loader nor a later walk over the data recurses without
+  end or fills memory;
+* reject integers outside the signed 64-bit range (a 40-digit capacity) and, in JSON, ``NaN``, ``Infinity`` and
+  numbers that overflow to infinity: no model represents them, and they would fail later as ``OverflowError``;
+* read files as UTF-8 (an initial UTF-8 byte-order mark is dropped), name a UTF-16 or UTF-32 file as such, name
+  the line of a byte that is not UTF-8, and refuse files over :data:`MAX_BYTES`.
+
+Each failure raises :class:`LoadError` (a :class:`~accel.errors.BadInputError`) whose message reads
+``SOURCE, line L, column C: problem``; readers that collect errors of their own take ``where`` and ``problem``
+from it.
+"""
+
+from __future__ import annotations
+
+import json
+import json.decoder
+import json.scanner
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.composer import ComposerError
+from yaml.events import AliasEvent, MappingStartEvent, SequenceStartEvent
+
+from ..errors import BadInputError
+
+__all__ = ["LoadError", "decode", "read_text", "load_yaml", "load_yaml_file", "load_json", "load_json_file", "is_file",
+           "MAX_BYTES", "MAX_DEPTH", "MAX_NODES", "INT_RANGE"]
+
+#: Largest file read, in bytes.
+MAX_BYTES = 32 * 1024 * 1024
+#: Deepest nesting of mappings and sequences (YAML) or objects and arrays (JSON).
+MAX_DEPTH = 100
+#: Most nodes a YAML document may hold once its aliases are expanded.
+MAX_NODES = 1_000_000
+#: Integers a file may hold: the signed 64-bit range, ``[-2**63, 2**63)``.
+INT_RANGE = (-(2**63), 2**63)
+_MAX_INT_DIGITS = 25  # longer literals are out of range whatever they say; checked before int() is asked
+
+
+class LoadError(BadInputError):
+    """A file that cannot be read as YAML or JSON, or holds what no reader accepts.
+
+    Parameters
+    ----------
+    source : str
+        The file name (or ``'<string>'``).
+    problem : str
+        What is wrong.
+    line, column : int, optional
+        1-based place of the fault.
+    """
+
+    def __init__(self, source: str, problem: str, line: int | None = None, column: int | None = None) -> None:
+        self.source, self.problem, self.line, self.column = source, problem, line, column
+        super().__init__(f"{source}, {self.where}: {problem}" if self.where else f"{source}: {problem}")
+
+    @property
+    def where(self) -> str:
+        """``'line L, column C'`` (or ``'line L'``, or ``''`` when the place is unknown)."""
+        if self.line is None:
+            return ""
+        return f"line {self.line}" + (f", column {self.column}" if self.column is not None else "")
+
+    def __reduce__(self):  # picklable (pytest-xdist, Dask workers)
+        return (LoadError, (self.source, self.problem, self.line, self.column))
+
+
+# -- text ---------------------------------------------------------------------------------------------------
+_BOMS = ((b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe\x00\x00", "UTF-32"), (b"\xfe\xff", "UTF-16"), (b"\xff\xfe", "UTF-16"))
+
+
+def decode(data: bytes, source: str) -> str:
+    """``data`` as UTF-8 text (a leading byte-order mark dropped), or a :class:`LoadError` naming the encoding."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            raise LoadError(source, f"the file is {name} text (it starts with a {name} byte-order mark); "
+                                    "accel reads UTF-8: save it as UTF-8")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        hint = " (NUL bytes: UTF-16 without a byte-order mark, or a binary file)" if b"\x00" in data[:4096] else ""
+        raise LoadError(source, f"not UTF-8 text: byte 0x{data[exc.start]:02x} cannot be decoded{hint}", line, column) from None
+    if "\x00" in text:
+        at = text.index("\x00")
+        line = text.count("\n", 0, at) + 1
+        raise LoadError(source, "the file holds a NUL character: UTF-16 text without a byte-order mark, or a binary file; "
+                                "accel reads UTF-8", line, at - (text.rfind("\n", 0, at) + 1) + 1)
+    return text
+
+
+def read_text(path: str | os.PathLike[str], source: str | None = None) -> str:
+    """The UTF-8 text of the file at ``path``.
+
+    Raises
+    ------
+    FileNotFoundError, IsADirectoryError, PermissionError
+        As :func:`open` does.
+    LoadError
+        For a file over :data:`MAX_BYTES`, or one that is not UTF-8 (a UTF-16 file is named as such).
+    """
+    name = source if source is not None else os.fspath(path)
+    with open(path, "rb") as fh:
+        data = fh.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise LoadError(name, f"the file is larger than {MAX_BYTES // (1024 * 1024)} MiB; no input of accel is that large")
+    return decode(data, name)
+
+
+# -- YAML ---------------------------------------------------------------------------------------------------
+class _Fault(Exception):
+    """A fault found while composing or constructing, with its YAML mark; turned into LoadError by load_yaml."""
+
+    def __init__(self, problem: str, mark: Any) -> None:
+        super().__init__(problem)
+        self.problem, self.mark = problem, mark
+
+
+class _Loader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` with bounded depth, no recursive aliases, no duplicate keys and 64-bit integers."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._open_anchors: list[str] = []
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, AliasEvent) and event.anchor in self._open_anchors:
+            raise _Fault(f"recursive alias *{event.anchor}: it refers to the node &{event.anchor} that holds it", event.start_mark)
+        collection = isinstance(event, (MappingStartEvent, SequenceStartEvent))
+        if collection:
+            self._depth += 1
+            if self._depth > MAX_DEPTH:
+                raise _Fault(f"nested more than {MAX_DEPTH} levels deep", event.start_mark)
+            self._open_anchors.append(event.anchor)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            if collection:
+                self._depth -= 1
+                self._open_anchors.pop()
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, Any] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node, yaml.ScalarNode):
+                    continue
+                key = self.construct_object(key_node)
+                try:
+                    first = seen.setdefault(key, key_node)
+                except TypeError:
+                    continue  # unhashable: the base constructor says so with its mark
+                if first is not key_node:
+                    raise _Fault(f"duplicate key {key!r} (first given on line {first.start_mark.line + 1}); "
+                                 "give each key once", key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError, TypeError) as exc:  # e.g. a timestamp 2024-13-45, a float that overflows
+            raise _Fault(f"cannot read {getattr(node, 'value', '')!r}: {exc}", node.start_mark) from None
+
+
+def _construct_int(loader: _Loader, node: Any) -> int:
+    text = str(loader.construct_scalar(node))
+    digits = text.replace("_", "").lstrip("+-")
+    if len(digits) > _MAX_INT_DIGITS:
+        raise _Fault(f"integer of {len(digits)} digits is out of range (integers must lie in [-2**63, 2**63))", node.start_mark)
+    value = yaml.SafeLoader.construct_yaml_int(loader, node)
+    if not INT_RANGE[0] <= value < INT_RANGE[1]:
+        raise _Fault(f"integer {value} is out of range (integers must lie in [-2**63, 2**63))", node.start_mark)
+    return value
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
+def _expanded_size(root: Any) -> int:
+    """Nodes of the document with every alias expanded (shared nodes counted each time they are reached)."""
+    memo: dict[int, int] = {}
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in memo:
+            continue
+        if isinstance(node, yaml.ScalarNode):
+            memo[id(node)] = 1
+            continue
+        children = [c for pair in node.value for c in pair] if isinstance(node, yaml.MappingNode) else list(node.value)
+        if done:
+            memo[id(node)] = min(MAX_NODES + 1, 1 + sum(memo[id(c)] for c in children))
+        else:
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in memo)
+    return memo[id(root)]
+
+
+def _mark(source: str, problem: str, mark: Any) -> LoadError:
+    if mark is None:
+        return LoadError(source, problem)
+    return LoadError(source, problem, mark.line + 1, mark.column + 1)
+
+
+def load_yaml(text: str, source: str = "<string>") -> Any:
+    """The data of one YAML document, read as ``yaml.safe_load`` does, with the checks of this module.
+
+    Parameters
+    ----------
+    text : str
+        YAML text.
+    source : str
+        Name for messages (the file name).
+
+    Raises
+    ------
+    LoadError
+        Malformed YAML, a duplicate key, a recursive alias, aliases that expand past :data:`MAX_NODES` nodes,
+        nesting past :data:`MAX_DEPTH`, an integer out of the 64-bit range, or more than one document.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"load_yaml takes text, not {type(text).__name__}")
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded_size(node) > MAX_NODES:
+            raise LoadError(source, f"aliases expand the document past {MAX_NODES:,} nodes; write the values out "
+                                    "or use fewer nested aliases")
+        return loader.construct_document(node)
+    except _Fault as fault:
+        raise _mark(source, fault.problem, fault.mark) from None
+    except ComposerError as exc:
+        if "expected a single document" in str(exc.context or ""):
+            raise _mark(source, "more than one YAML document (a second '---'); give one", exc.problem_mark) from None
+        raise _mark(source, f"malformed YAML: {exc.problem or exc}", exc.problem_mark) from None
+    except yaml.MarkedYAMLError as exc:
+        raise _mark(source, f"malformed YAML: {exc.problem or exc}", exc.problem_mark) from None
+    except yaml.YAMLError as exc:
+        raise LoadError(source, f"malformed YAML: {exc}") from None
+    finally:
+        loader.dispose()
+
+
+def load_yaml_file(path: str | os.PathLike[str], source: str | None = None) -> Any:
+    """:func:`load_yaml` of :func:`read_text` of ``path`` (``source`` defaults to the path)."""
+    name = source if source is not None else os.fspath(path)
+    return load_yaml(read_text(path, name), name)
+
+
+# -- JSON ---------------------------------------------------------------------------------------------------
+class _Huge(str):
+    """An integer literal too long to convert; the scanner wrapper reports it with its place."""
+
+
+class _Constant(str):
+    """``NaN``, ``Infinity`` or ``-Infinity``, which JSON does not have; reported with its place."""
+
+
+def _place(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+class _JsonFault(Exception):
+    def __init__(self, problem: str, index: int) -> None:
+        super().__init__(problem)
+        self.problem, self.index = problem, index
+
+
+def _key_index(text: str, start: int, end: int, key: str, inner: list[tuple[int, int]]) -> int:
+    """Where ``key`` is given the second time among an object's own keys in ``text[start:end]`` (else ``start``)."""
+    needle = json.dumps(key)
+    hits, at = 0, start
+    while True:
+        at = text.find(needle, at, end)
+        if at < 0:
+            return start
+        if not any(a <= at < b for a, b in inner) and text[at + len(needle):end].lstrip().startswith(":"):
+            hits += 1
+            if hits == 2:
+                return at
+        at += len(needle)
+
+
+def _decoder(text: str) -> json.JSONDecoder:
+    decoder = json.JSONDecoder(
+        parse_int=lambda s: _Huge(s) if len(s.lstrip("-")) > _MAX_INT_DIGITS else int(s),
+        parse_constant=_Constant,
+    )
+    spans: list[tuple[int, int]] = []  # objects already parsed, to skip their keys when locating a duplicate
+    depth = [0]
+
+    def checked(scan_once: Any) -> Any:
+        def scan(s: str, index: int) -> Any:
+            value, end = scan_once(s, index)
+            if isinstance(value, _Huge) or (isinstance(value, int) and not isinstance(value, bool)
+                                            and not INT_RANGE[0] <= value < INT_RANGE[1]):
+                raise _JsonFault(f"integer {str(value)[:30]}{'...' if len(str(value)) > 30 else ''} is out of range "
+                                 "(integers must lie in [-2**63, 2**63))", index)
+            if isinstance(value, _Constant):
+                raise _JsonFault(f"{value} is not a JSON number; give a finite number", index)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise _JsonFault(f"number {s[index:end]} is out of range (it overflows to infinity)", index)
+            return value, end
+        return scan
+
+    def nested(parse: Any, what: str) -> Any:
+        def run(s_and_end: tuple[str, int], *args: Any, **kwargs: Any) -> Any:
+            depth[0] += 1
+            if depth[0] > MAX_DEPTH:
+                raise _JsonFault(f"nested more than {MAX_DEPTH} levels deep", s_and_end[1] - 1)
+            try:
+                args = list(args)
+                if what == "object":  # (strict, scan_once, object_hook, object_pairs_hook, memo)
+                    args[1] = checked(args[1])
+                    args[3] = list  # the pairs, in order, to check for repeats
+                else:  # (scan_once,)
+                    args[0] = checked(args[0])
+                result, end = parse(s_and_end, *args, **kwargs)
+            finally:
+                depth[0] -= 1
+            if what != "object":
+                return result, end
+            start = s_and_end[1] - 1
+            out: dict[str, Any] = {}
+            for key, value in result:
+                if key in out:
+                    inner = [(a, b) for a, b in spans if start < a and b <= end]
+                    raise _JsonFault(f"duplicate key {key!r} in one object; give each key once",
+                                     _key_index(text, start, end, key, inner))
+                out[key] = value
+            spans.append((start, end))
+            return out, end
+        return run
+
+    decoder.parse_object = nested(json.decoder.JSONObject, "object")
+    decoder.parse_array = nested(json.decoder.JSONArray, "array")
+    decoder.scan_once = checked(json.scanner.py_make_scanner(decoder))
+    return decoder
+
+
+def load_json(text: str, source: str = "<string>") -> Any:
+    """The data of a JSON document, as ``json.loads`` reads it, with the checks of this module.
+
+    Raises
+    ------
+    LoadError
+        Malformed JSON, a duplicate key, ``NaN``/``Infinity``, an integer out of the 64-bit range, a number that
+        overflows, or nesting past :data:`MAX_DEPTH`.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"load_json takes text, not {type(text).__name__}")
+    try:
+        return _decoder(text).decode(text)
+    except _JsonFault as fault:
+        raise LoadError(source, fault.problem, *_place(text, fault.index)) from None
+    except json.JSONDecodeError as exc:
+        raise LoadError(source, f"not valid JSON: {exc.msg}", exc.lineno, exc.colno) from None
+
+
+def load_json_file(path: str | os.PathLike[str], source: str | None = None) -> Any:
+    """:func:`load_json` of :func:`read_text` of ``path`` (``source`` defaults to the path)."""
+    name = source if source is not None else os.fspath(path)
+    return load_json(read_text(path, name), name)
+
+
+def is_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` names an existing regular file (``False`` for names the OS cannot even look up)."""
+    try:
+        return Path(path).is_file()
+    except (OSError, ValueError):
+        return False
