@@ -50,7 +50,9 @@ def command(model: Path, output: Path | None, dim_pairs: tuple[str, ...], shape_
     Shapes come from the graph (give dynamic dimensions with --dim or --input-shape).
     Nodes that have no Einsum form are skipped and listed with the reason; their
     outputs become cascade inputs.  The YAML holds the computation, not the
-    weights' values (see --weights).
+    weights' values (see --weights).  Weights the model keeps in a file
+    beside it that is not there are imported by shape alone, and the output
+    says so.
     """
     import numpy as np
 
@@ -75,12 +77,17 @@ def command(model: Path, output: Path | None, dim_pairs: tuple[str, ...], shape_
         "outputs": {b.onnx_name: b.tensor for b in result.outputs},
         "folded": len(result.folded),
         "skipped": [{"node": s.node, "op_type": s.op_type, "reason": s.reason, "outputs": list(s.outputs)} for s in result.skipped],
+        "shape_only": list(result.shape_only),
     }
     if as_json:
         echo_json(summary)
         return
     click.echo(f"imported {model} as cascade {cascade.name!r}: {len(cascade.einsums)} Einsums, "
                f"{len(cascade.tensor_list)} tensors, {cascade.macs():,} MACs -> {target}")
+    if result.shape_only:
+        click.echo(f"shape only: {len(result.shape_only)} weight tensor(s) are stored beside the model in a file that "
+                   f"is not there; their shapes were imported, not their values"
+                   + (f" (left out of {weights_path})" if weights_path is not None else ""))
     if result.folded:
         click.echo(f"folded {len(result.folded)} constant node(s)")
     if result.skipped:

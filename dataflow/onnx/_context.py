@@ -48,6 +48,10 @@ class Context:
         self.bound_inputs: dict[str, str] = {}  # ONNX name -> cascade input tensor
         self.unshaped: dict[str, str] = {}  # outputs of skipped nodes without a static shape -> that node
         self._weight_views: dict[str, View] = {}
+        #: ONNX names whose values were not read (weights stored beside the model, absent) or derive from them
+        self.unread: set[str] = set(graph.unread)
+        #: cascade weight tensors standing for unread values
+        self.unread_tensors: set[str] = set()
         self.node: onnx.NodeProto | None = None
         self.label = ""
 
@@ -60,9 +64,12 @@ class Context:
         return not name or name in self.constants
 
     def const(self, name: str) -> np.ndarray | None:
-        return self.constants.get(name) if name else None
+        """The value of a constant; None for data and for constants whose values were not read (shape-only)."""
+        return self.constants.get(name) if name and name not in self.unread else None
 
     def need_const(self, name: str, what: str) -> np.ndarray:
+        if name in self.unread:
+            raise Unsupported(f"its {what} ({name!r}) is stored beside the model and was not read (a shape-only import)")
         value = self.const(name)
         if value is None:
             raise Unsupported(f"its {what} ({name!r}) is computed from the data, not a constant")
@@ -89,6 +96,8 @@ class Context:
                 if not np.issubdtype(value.dtype, np.floating):
                     value = value.astype(np.float64)
                 self._weight_views[name] = self._shifted(self.builder.weight(name, value))
+                if name in self.unread:
+                    self.unread_tensors.add(self._weight_views[name].tensor)
             return self._weight_views[name]
         if name in self.graph.inputs or name in self.external:
             shape = self.graph.shapes.get(name) if name in self.graph.inputs else self.external[name]

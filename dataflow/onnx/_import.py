@@ -77,6 +77,10 @@ class OnnxImport:
         Nodes evaluated at import because all their inputs were constants.
     nodes : mapping of str to str
         Einsum name -> the ONNX node it comes from.
+    shape_only : tuple of str
+        Weight tensors whose values were not read: the model keeps them in a
+        file beside it that is not there (shapes are known, values are not,
+        and they are absent from ``weights``).  Empty for a complete import.
     """
 
     cascade: Cascade
@@ -86,6 +90,7 @@ class OnnxImport:
     skipped: tuple[SkippedNode, ...]
     folded: tuple[str, ...]
     nodes: Mapping[str, str] = field(repr=False)
+    shape_only: tuple[str, ...] = ()
 
 
 class _Snapshot:
@@ -94,12 +99,13 @@ class _Snapshot:
     def __init__(self, ctx: Context) -> None:
         b = ctx.builder
         self.state = (len(b.lines), dict(b.ranks), dict(b.decls), dict(b.weights), set(b.names), dict(b.provenance),
-                      dict(ctx.views), dict(ctx.bound_inputs), dict(ctx._weight_views), dict(ctx.input_views))
+                      dict(ctx.views), dict(ctx.bound_inputs), dict(ctx._weight_views), dict(ctx.input_views),
+                      set(ctx.unread_tensors))
 
     def restore(self, ctx: Context) -> None:
         b = ctx.builder
         (count, b.ranks, b.decls, b.weights, b.names, b.provenance, ctx.views, ctx.bound_inputs, ctx._weight_views,
-         ctx.input_views) = self.state
+         ctx.input_views, ctx.unread_tensors) = self.state
         del b.lines[count:]
 
 
@@ -160,6 +166,8 @@ def _convert(ctx: Context, skipped: list[SkippedNode], folded: list[str]) -> Non
                 continue
             for name, value in zip((n for n in node.output if n), values):
                 ctx.constants[name] = value
+                if any(i in ctx.unread for i in inputs):  # folded from values that were not read
+                    ctx.unread.add(name)
             folded.append(label)
             continue
         if default_domain and node.op_type in ("Shape", "Size") and node.input[0] not in ctx.external:
@@ -358,7 +366,8 @@ def import_onnx(
         if tensor in cascade.tensors
     )
     outputs = tuple(Binding(onnx_name, view.tensor, view.shape, view) for onnx_name, view in bindings)
-    weights = {key: value for key, value in ctx.builder.weights.items() if key in cascade.tensors}
+    unread = tuple(sorted(t for t in ctx.unread_tensors if t in cascade.tensors))
+    weights = {key: value for key, value in ctx.builder.weights.items() if key in cascade.tensors and key not in unread}
     return OnnxImport(
         cascade=cascade,
         inputs=inputs,
@@ -367,4 +376,5 @@ def import_onnx(
         skipped=tuple(skipped),
         folded=tuple(folded),
         nodes=MappingProxyType(dict(ctx.builder.provenance)),
+        shape_only=unread,
     )

@@ -34,6 +34,8 @@ class Graph:
     types: dict[str, onnx.TypeProto]
     inputs: tuple[str, ...]
     outputs: tuple[str, ...]
+    #: initializers stored beside the model in a file that is not there: shapes known, values not read
+    unread: tuple[str, ...] = ()
 
 
 def node_label(node: onnx.NodeProto, index: int) -> str:
@@ -61,12 +63,39 @@ def _decode(model: object, source: str | None) -> tuple[onnx.ModelProto, str]:
         proto = onnx.load_model_from_string(data)
     except Exception as error:  # protobuf raises DecodeError (and RuntimeWarning-like errors) for garbage
         raise OnnxImportError(f"not a valid ONNX model (corrupt or truncated file): {error}", source=name) from None
-    if isinstance(model, (str, Path)) and any(external_data_helper.uses_external_data(t) for t in proto.graph.initializer):
-        try:  # weights saved beside the model (torch.onnx.export writes MODEL.onnx.data)
-            external_data_helper.load_external_data_for_model(proto, str(Path(model).parent))
-        except Exception as error:  # a missing or short .data file
-            raise OnnxImportError(f"the weights stored beside the model cannot be read: {error}", source=name) from None
     return proto, name
+
+
+def _external_data(proto: onnx.ModelProto, model: object, name: str) -> tuple[str, ...]:
+    """Load the weights stored beside the model; the names of those whose file is absent, left unread.
+
+    A file that is there but short or unreadable is an error; a file that is
+    not there at all (a model shipped without its weights, as ZigZag ships its
+    workloads) leaves those initializers without values: the import is then
+    shape-only for them.
+    """
+    external = [t for t in proto.graph.initializer if external_data_helper.uses_external_data(t)]
+    if not external:
+        return ()
+    if not isinstance(model, (str, Path)):
+        return tuple(t.name for t in external)  # bytes or a ModelProto: no folder to read them from
+    base = Path(model).parent
+    unread = []
+    for tensor in external:
+        location = dict((entry.key, entry.value) for entry in tensor.external_data).get("location", "")
+        if not (base / location).is_file():
+            unread.append(tensor.name)
+            continue
+        try:  # weights saved beside the model (torch.onnx.export writes MODEL.onnx.data)
+            external_data_helper.load_external_data_for_tensor(tensor, str(base))
+            tensor.data_location = onnx.TensorProto.DEFAULT
+            del tensor.external_data[:]
+        except Exception as error:  # a short or unreadable .data file
+            raise OnnxImportError(
+                f"the weights stored beside the model cannot be read ({location!r}, tensor {tensor.name!r}): {error}",
+                source=name,
+            ) from None
+    return tuple(unread)
 
 
 def _check_opset(model: onnx.ModelProto, name: str) -> int:
@@ -189,9 +218,14 @@ def _static_shapes(model: onnx.ModelProto) -> dict[str, tuple[int, ...]]:
     return shapes
 
 
-def _constants(model: onnx.ModelProto, name: str) -> dict[str, np.ndarray]:
+def _constants(model: onnx.ModelProto, name: str, unread: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
     constants = {}
+    skip = set(unread)
     for init in model.graph.initializer:
+        if init.name in skip:  # a placeholder of the right shape and type: no memory, never a value
+            dtype = onnx.helper.tensor_dtype_to_np_dtype(init.data_type)
+            constants[init.name] = np.broadcast_to(np.zeros((), dtype=dtype), tuple(init.dims))
+            continue
         try:
             constants[init.name] = numpy_helper.to_array(init)
         except Exception as error:  # truncated raw data, missing external file
@@ -214,6 +248,7 @@ def load_graph(
         For a path that does not exist.
     """
     proto, name = _decode(model, source)
+    unread = _external_data(proto, model, name)
     if not proto.graph.node:
         raise OnnxImportError("the model has no nodes (an empty graph, or a truncated file)", source=name)
     opset = _check_opset(proto, name)
@@ -228,8 +263,9 @@ def load_graph(
         source=name,
         opset=opset,
         shapes=_static_shapes(inferred),
-        constants=_constants(inferred, name),
+        constants=_constants(inferred, name, unread),
         types={v.name: v.type for v in list(inferred.graph.value_info) + list(inferred.graph.output)},
         inputs=inputs,
         outputs=tuple(value.name for value in inferred.graph.output),
+        unread=unread,
     )

@@ -126,13 +126,17 @@ def batch_norm(ctx: Context, node) -> None:
     if ctx.attr("training_mode", 0) or any(name for name in node.output[1:]):
         raise Unsupported("training mode (running statistics are updated)")
     x = ctx.view(node.input[0])
-    gamma, beta, mean, var = (ctx.need_const(node.input[i], what) for i, what in
-                              ((1, "scale"), (2, "bias"), (3, "mean"), (4, "variance")))
+    params = [node.input[i] for i in range(1, 5)]
+    unread = [name for name in params if name in ctx.unread]
+    gamma, beta, mean, var = (ctx.constants[name] if name in ctx.unread else ctx.need_const(name, what)
+                              for name, what in zip(params, ("scale", "bias", "mean", "variance")))
     eps = float(ctx.attr("epsilon", 1e-5))
     factor = gamma.astype(np.float64) / np.sqrt(var.astype(np.float64) + eps)
     shift = beta.astype(np.float64) - mean.astype(np.float64) * factor
     a = ctx.builder.weight(node.output[0] + "_factor", factor)
     c = ctx.builder.weight(node.output[0] + "_shift", shift)
+    if unread:  # shapes only: the folded factor and shift stand for values that were not read
+        ctx.unread_tensors.update((a.tensor, c.tensor))
     for _ in range(x.rank - 2):
         a, c = a.unsqueeze(a.rank), c.unsqueeze(c.rank)
     view = ctx.builder.elementwise(ctx.out(), [Operand(view=x), Operand(view=a), Operand(view=c)],
