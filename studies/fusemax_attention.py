@@ -23,10 +23,10 @@ table; see that module for every rule):
 
 Both use the same hardware, so the comparison is iso-area by construction.
 A third, ``unfused``, row per (N, cascade) is what the project's per-Einsum
-toolchain says without any fusion: every Einsum mapped by
-:func:`mapping.search.search_mappings` (seeded, 2,000 samples, latency objective),
-scored by :mod:`sim.analytical`, the reports summed by :func:`sim.combine`
-(Einsums one after another, every tensor between them in DRAM).
+toolchain says without any fusion: :func:`accel.pipeline.run` with every Einsum
+mapped by the seeded random search (2,000 samples, latency objective), no schedule
+(every tensor between Einsums in DRAM), scored by :mod:`sim.analytical`
+(Einsums one after another).
 Per (N, cascade, dataflow): 2-D array utilization, latency, energy, the
 buffer requirement and whether it fits.  The headline pair is FuseMax-like on
 the 1-pass cascade vs FLAT-like on the 3-pass cascade; the other pairs split
@@ -61,8 +61,7 @@ import pandas as pd
 
 from accel import load_architecture
 from dataflow.library import attention
-from mapping.search import search_mappings
-from sim import combine
+from accel.pipeline import Options, run as run_pipeline
 
 from ._attention_model import DATAFLOWS, attention_cost
 from ._common import StudyResult, check_run_args, figure, save_figure, write_table
@@ -84,9 +83,8 @@ def _arch():
 def _unfused(cascade, arch, seed: int) -> dict:
     """The project's per-Einsum toolchain without fusion: each Einsum mapped by the seeded
     random search and scored by sim.analytical, reports summed (every tensor between Einsums in DRAM)."""
-    reports = [search_mappings(e, cascade.shapes, arch, method="random", objective="latency", samples=2000, seed=seed).report
-               for e in cascade.einsums]
-    r = combine(reports, name=cascade.name)
+    options = Options(mapper="search", objective="latency", samples=2000, seed=seed, scheduler="none")
+    r = run_pipeline(cascade, arch, options).report.total
     macs = cascade.macs()
     return {
         "utilization": macs / (arch.num_pes * r.total_cycles), "latency_cycles": r.total_cycles,
