@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from ._common import EXIT_INFEASIBLE, EXIT_INTERNAL, echo_json, json_option, report_errors
+from ._common import EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_INTERNAL, echo_json, json_option, report_errors
 
 _STORE_HELP = "SQLite result store (default: results/sweeps/<sweep name>.sqlite)."
 _SCHEDULER = click.option("--scheduler", metavar="ADDRESS", default=None,
@@ -63,7 +63,8 @@ def interruptible(store: Path | str) -> Iterator[None]:
 
 
 def finish(summary: Any, as_json: bool) -> None:
-    """Print a run summary; exit 1 when points were lost to dead workers, 3 when no point is feasible."""
+    """Print a run summary; exit 1 when points were lost to dead workers, 3 when no point is feasible (2 when
+    every point is an invalid architecture, 1 when every point failed unexpectedly)."""
     if as_json:
         echo_json(summary.to_dict())
     else:
@@ -77,7 +78,11 @@ def finish(summary: Any, as_json: bool) -> None:
         click.echo(f"error: no design point of sweep {summary.sweep!r} is feasible "
                    f"({counts.get('infeasible', 0)} infeasible, {counts.get('invalid', 0)} invalid, "
                    f"{counts.get('error', 0)} error); see `accel sweep export`", err=True)
-        raise SystemExit(EXIT_INFEASIBLE)
+        # Infeasible points make it an infeasible sweep (3); points that failed unexpectedly are a bug (1); a
+        # sweep of nothing but invalid architectures is bad input (2).
+        if counts.get("infeasible"):
+            raise SystemExit(EXIT_INFEASIBLE)
+        raise SystemExit(EXIT_INTERNAL if counts.get("error") else EXIT_BAD_INPUT)
 
 
 @group.command(name="run")

@@ -13,7 +13,7 @@ write PNGs.
 """
 
 from ._axes import Axis
-from ._errors import StoreError, SweepSpecError
+from ._errors import SchedulerError, StoreError, SweepArgumentError, SweepSpecError
 from ._evaluate import METRICS, STATUSES, PointResult, PointTask, evaluate_point
 from ._export import export, results_frame
 from ._hash import canonical_json, content_hash, source_digest, tool_version
@@ -39,6 +39,8 @@ __all__ = [
     "ResultStore",
     "SweepSpecError",
     "StoreError",
+    "SchedulerError",
+    "SweepArgumentError",
     "OBJECTIVES",
     "METRICS",
     "STATUSES",

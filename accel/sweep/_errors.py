@@ -6,7 +6,7 @@ from accel.errors import BadInputError
 
 from collections.abc import Iterable
 
-__all__ = ["SweepSpecError", "StoreError"]
+__all__ = ["SweepSpecError", "StoreError", "SchedulerError", "SweepArgumentError"]
 
 
 class SweepSpecError(BadInputError):
@@ -35,3 +35,11 @@ class SweepSpecError(BadInputError):
 
 class StoreError(BadInputError):
     """A result store that is not a valid ``accel`` sweep store (never overwritten), or a misuse of one."""
+
+
+class SchedulerError(BadInputError):
+    """A ``--scheduler`` address that is malformed or where no Dask scheduler answers."""
+
+
+class SweepArgumentError(BadInputError):
+    """An argument of a sweep call out of range (a negative number of workers)."""

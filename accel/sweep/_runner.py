@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._errors import StoreError
+from ._errors import SchedulerError, StoreError, SweepArgumentError
 from ._evaluate import PointResult, PointTask, evaluate_point
 from ._plan import plan
 from ._spec import SweepSpec, parse_spec
@@ -85,14 +85,17 @@ def _dask(tasks: list[PointTask], scheduler: str | None, workers: int,
 
     cluster = None
     if scheduler is None:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                               silence_logs=logging.ERROR)
+        # Loopback only: the scheduler and its dashboard answer on this machine, never on its external address.
+        with _workers_ignore_sigint():
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                   dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
         client = Client(cluster)
     else:
         try:
             client = Client(scheduler, timeout=f"{connect_timeout}s")
-        except OSError as exc:
-            raise ValueError(f"cannot reach the Dask scheduler at {scheduler!r}: {exc}") from None
+        except (OSError, ValueError, TypeError) as exc:
+            raise SchedulerError(f"--scheduler: cannot reach the Dask scheduler at {scheduler!r}: {exc} "
+                                 "(an address such as tcp://host:8786)") from None
     try:
         threads = max(1, sum(client.nthreads().values()))
         pending = iter(tasks)
@@ -122,6 +125,23 @@ def _dask(tasks: list[PointTask], scheduler: str | None, workers: int,
 
 
 @contextlib.contextmanager
+def _workers_ignore_sigint() -> Iterator[None]:
+    """Start worker processes with Ctrl-C ignored: the driver alone handles it (and shuts them down), so the
+    terminal shows its one message, not a KeyboardInterrupt traceback from every worker."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
 def _exclusive(store_path: Path) -> Iterator[None]:
     """Hold an exclusive lock on ``<store>.lock`` while evaluating (the OS drops it if the process dies)."""
     import fcntl
@@ -141,10 +161,12 @@ def _exclusive(store_path: Path) -> Iterator[None]:
 
 def _execute(store: ResultStore, sweep: str, reused: int, scheduler: str | None, workers: int,
              progress: Progress | None, start: float, connect_timeout: float) -> RunSummary:
+    return _execute_locked(store, sweep, reused, scheduler, workers, progress, start, connect_timeout)
+
+
+def _check_workers(workers: Any) -> None:
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
-        raise ValueError(f"workers must be an integer >= 0 (0 runs in this process), not {workers!r}")
-    with _exclusive(store.path):
-        return _execute_locked(store, sweep, reused, scheduler, workers, progress, start, connect_timeout)
+        raise SweepArgumentError(f"workers must be an integer >= 0 (0 runs in this process), not {workers!r}")
 
 
 def _execute_locked(store: ResultStore, sweep: str, reused: int, scheduler: str | None, workers: int,
@@ -193,15 +215,22 @@ def run_sweep(spec: SweepSpec, store_path: str | Path, scheduler: str | None = N
     ------
     StoreError
         If the store is corrupt or holds another sweep.
-    ValueError
-        For a bad ``workers`` or an unreachable scheduler.
+    SweepArgumentError
+        For a bad ``workers``.
+    SchedulerError
+        For a ``scheduler`` address that cannot be reached.
     """
     start = time.perf_counter()
     if not isinstance(spec, SweepSpec):
         raise TypeError(f"run_sweep takes a SweepSpec, not {spec!r}")
-    with ResultStore(store_path, create=True) as store:
+    _check_workers(workers)
+    tasks = plan(spec)
+    if Path(store_path).exists():
+        ResultStore(store_path).close()  # a file that is not a store is refused before anything is written beside it
+    # The lock first: of two runs started at once on a new store, one creates it, the other is told it is busy.
+    with _exclusive(Path(store_path)), ResultStore(store_path, create=True) as store:
         store.bind(spec.name, {"spec": spec.data, "base": _base_dict(spec)})
-        store.add_tasks(plan(spec))
+        store.add_tasks(tasks)
         counts = store.counts()
         return _execute(store, spec.name, counts["total"] - counts["pending"], scheduler, workers, progress, start,
                         connect_timeout)
@@ -237,7 +266,9 @@ def resume_sweep(store_path: str | Path, scheduler: str | None = None, workers: 
         If the store is corrupt or was never bound to a sweep.
     """
     start = time.perf_counter()
-    with ResultStore(store_path) as store:
+    _check_workers(workers)
+    ResultStore(store_path).close()  # refused (missing, not a store) before the lock file is written beside it
+    with _exclusive(Path(store_path)), ResultStore(store_path) as store:
         sweep = store.meta().get("sweep")
         if sweep is None:
             raise StoreError(f"sweep store {str(store_path)!r} was never started by `accel sweep run`; nothing to resume")

@@ -1,4 +1,4 @@
-"""The sweep spec: parse (``yaml.safe_load``), validate (collect every error), build frozen types.
+"""The sweep spec: parse (:func:`accel.arch.load_yaml`), validate (collect every error), build frozen types.
 
 A spec (see ``examples/sweeps/*.yaml``)::
 
@@ -30,7 +30,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import math
+
 import yaml
+
+from accel.arch import LoadError, load_yaml, read_text
 
 from ._area import AREA_MODELS
 from ._axes import SCALES, Axis
@@ -48,6 +52,10 @@ SIMULATORS: tuple[str, ...] = ("analytical", "cycle")
 _KEYS = ("name", "description", "base", "set", "workloads", "axes", "sampling", "mapping", "simulator", "area", "objectives")
 _SAMPLING_KEYS = ("method", "samples", "seed")
 _RANGE_KEYS = ("range", "scale", "integer", "steps")
+#: Most design points a sweep may have (grid points, or random / Latin-hypercube samples): counted, never listed.
+MAX_POINTS = 100_000
+#: Largest magnitude of a range bound: 2**53 (what the models compute exactly).
+_MAX_BOUND = 2.0**53
 
 
 @dataclass(frozen=True)
@@ -149,11 +157,17 @@ def _axis(c: _Collector, name: str, raw: Any, base: Any) -> Axis | None:
         if not (isinstance(rng, list) and len(rng) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in rng)):
             c.add(where, f"a range axis needs range: [low, high] of numbers, not {rng!r}")
             return None
-        steps = raw.get("steps")
-        if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int) or steps < 1):
-            c.add(f"{where}.steps", f"must be an integer >= 1, not {steps!r}")
+        if not all(math.isfinite(v) and abs(v) <= _MAX_BOUND for v in rng):
+            c.add(f"{where}.range", f"bounds must be finite numbers of magnitude at most 2**53, not {rng!r}")
             return None
-        if raw.get("scale", "linear") not in SCALES:
+        steps = raw.get("steps")
+        if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_POINTS):
+            c.add(f"{where}.steps", f"must be an integer from 1 to {MAX_POINTS:,}, not {steps!r}")
+            return None
+        if not isinstance(raw.get("integer", False), bool):
+            c.add(f"{where}.integer", f"must be true or false, not {raw.get('integer')!r}")
+            return None
+        if not isinstance(raw.get("scale", "linear"), str) or raw.get("scale", "linear") not in SCALES:
             c.add(f"{where}.scale", f"must be one of {', '.join(SCALES)}, not {raw.get('scale')!r}")
             return None
         msg = path_error(base, name)
@@ -175,6 +189,9 @@ def _axis(c: _Collector, name: str, raw: Any, base: Any) -> Axis | None:
     if all(isinstance(v, Mapping) for v in raw):
         values, labels = [], []
         for i, item in enumerate(raw):
+            if "label" in item and not isinstance(item["label"], (str, int, float)):
+                c.add(f"{where}[{i}].label", f"must be a string, not {item['label']!r}")
+                continue
             pairs = tuple((str(k), v) for k, v in item.items() if k != "label")
             if not pairs:
                 c.add(f"{where}[{i}]", f"a linked value must set at least one dotted path, not {dict(item)!r}")
@@ -233,13 +250,13 @@ def _sampling(c: _Collector, raw: Any) -> Sampling:
         return Sampling()
     _unknown(c, "sampling", raw, _SAMPLING_KEYS)
     method = raw.get("method", "grid")
-    if method not in METHODS:
+    if not isinstance(method, str) or method not in METHODS:
         c.add("sampling.method", f"must be one of {', '.join(METHODS)}, not {method!r}")
         return Sampling()
     samples, seed = raw.get("samples"), raw.get("seed")
     if method != "grid":
-        if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
-            c.add("sampling.samples", f"{method} sampling needs samples: an integer >= 1, not {samples!r}")
+        if isinstance(samples, bool) or not isinstance(samples, int) or not 1 <= samples <= MAX_POINTS:
+            c.add("sampling.samples", f"{method} sampling needs samples: an integer from 1 to {MAX_POINTS:,}, not {samples!r}")
         if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
             c.add("sampling.seed", f"{method} sampling needs an explicit seed: an integer >= 0, not {seed!r}")
     return Sampling(method, samples, seed)
@@ -265,9 +282,9 @@ def parse_spec(data: Any, source: str = "<string>", base_dir: str | Path = ".") 
     """
     if isinstance(data, str):
         try:
-            data = yaml.safe_load(data)
-        except yaml.YAMLError as exc:
-            raise SweepSpecError([("", f"not valid YAML: {exc}")], source) from None
+            data = load_yaml(data, source)
+        except LoadError as exc:
+            raise SweepSpecError([(exc.where, exc.problem.replace("malformed YAML:", "not valid YAML:", 1))], source) from None
     if not isinstance(data, Mapping):
         raise SweepSpecError([("", f"a sweep spec must be a mapping, not {data!r}")], source)
     c = _Collector()
@@ -275,6 +292,9 @@ def parse_spec(data: Any, source: str = "<string>", base_dir: str | Path = ".") 
     name = data.get("name")
     if not isinstance(name, str) or not name.isidentifier():
         c.add("name", f"required: an identifier, not {name!r}")
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        c.add("description", f"must be a string, not {description!r}")
     base = _base(c, data, Path(base_dir))
     workloads: list[WorkloadSpec] = []
     raw_wl = data.get("workloads")
@@ -304,6 +324,11 @@ def parse_spec(data: Any, source: str = "<string>", base_dir: str | Path = ".") 
         for axis in axes:
             if axis.is_range and axis.steps is None:
                 c.add(f"axes.{axis.name}", "a range axis needs 'steps' for grid sampling")
+        if axes and not c.errors:
+            count = math.prod(axis.steps if axis.is_range else len(axis.values) for axis in axes)
+            if count > MAX_POINTS:
+                c.add("axes", f"the grid has {count:,} design points (the product of the axes' sizes); at most "
+                              f"{MAX_POINTS:,}: use fewer values, or sampling: {{method: random, samples: N, seed: S}}")
     if axes and not c.errors:
         _check_designs(c, axes, base, sample(axes, sampling.method, sampling.samples, sampling.seed))
     try:
@@ -312,20 +337,24 @@ def parse_spec(data: Any, source: str = "<string>", base_dir: str | Path = ".") 
         c.add("mapping", str(exc))
         mapping = mapping_options(None)
     simulator = data.get("simulator", "analytical")
-    if simulator not in SIMULATORS:
+    if not isinstance(simulator, str) or simulator not in SIMULATORS:
         c.add("simulator", f"must be one of {', '.join(SIMULATORS)}, not {simulator!r}")
     area = data.get("area", "table")
-    if area not in AREA_MODELS:
+    if not isinstance(area, str) or area not in AREA_MODELS:
         c.add("area", f"must be one of {', '.join(AREA_MODELS)}, not {area!r}")
     objectives = data.get("objectives", ["latency", "energy", "area"])
-    if not isinstance(objectives, list) or len(objectives) < 2 or any(o not in OBJECTIVES for o in objectives):
+    if (not isinstance(objectives, list) or len(objectives) < 2
+            or any(not isinstance(o, str) or o not in OBJECTIVES for o in objectives)):
         c.add("objectives", f"must be a list of two or more of {', '.join(OBJECTIVES)}, not {objectives!r}")
         objectives = ["latency", "energy", "area"]
+    else:
+        for dup in sorted({o for o in objectives if objectives.count(o) > 1}):
+            c.add("objectives", f"objective {dup!r} is listed twice")
     if c.errors:
         raise SweepSpecError(c.errors, source)
     plain = yaml.safe_load(yaml.safe_dump(dict(data), sort_keys=False))
     return SweepSpec(name, base, tuple(workloads), tuple(axes), sampling, mapping, simulator, tuple(objectives),
-                     str(data.get("description", "")), plain, area)
+                     description, plain, area)
 
 
 def load_spec(path: str | Path) -> SweepSpec:
@@ -341,4 +370,8 @@ def load_spec(path: str | Path) -> SweepSpec:
     p = Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"no sweep spec {str(path)!r}")
-    return parse_spec(p.read_text(), source=str(path), base_dir=p.parent)
+    try:
+        text = read_text(p, str(path))
+    except LoadError as exc:
+        raise SweepSpecError([(exc.where, exc.problem)], str(path)) from None
+    return parse_spec(text, source=str(path), base_dir=p.parent)

@@ -72,8 +72,10 @@ class ResultStore:
     path : str or Path
         The SQLite file.
     create : bool
-        Create the store when ``path`` does not exist (or is empty).  An
-        existing file is always validated, never recreated.
+        Create the store when ``path`` does not exist.  An existing file
+        (an empty one too) is always validated, never recreated or changed
+        unless it is a store: its journal mode is switched to WAL only after
+        the check.
 
     Raises
     ------
@@ -85,25 +87,41 @@ class ResultStore:
 
     def __init__(self, path: str | Path, create: bool = False) -> None:
         self.path = Path(path)
-        fresh = not self.path.exists() or (self.path.is_file() and self.path.stat().st_size == 0)
-        if fresh and not create:
-            raise FileNotFoundError(f"no sweep store {str(self.path)!r}")
         if self.path.exists() and not self.path.is_file():
             raise StoreError(f"sweep store {str(self.path)!r} is not a file")
+        fresh = not self.path.exists()
+        if fresh and not create:
+            raise FileNotFoundError(f"no sweep store {str(self.path)!r}")
         if not fresh:
             with open(self.path, "rb") as fh:
-                if fh.read(16) != _MAGIC:
-                    raise StoreError(f"{str(self.path)!r} is not an accel sweep store: not a SQLite database (left untouched)")
+                head = fh.read(16)
+            if not head:
+                raise StoreError(f"{str(self.path)!r} is an empty file, not an accel sweep store (left untouched); "
+                                 "remove it or give a new store path")
+            if head != _MAGIC:
+                raise StoreError(f"{str(self.path)!r} is not an accel sweep store: not a SQLite database (left untouched)")
         try:
             self._db = sqlite3.connect(str(self.path), timeout=30.0)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
             if fresh:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=FULL")
                 self._create()
             else:
-                self._check()
-        except sqlite3.DatabaseError as exc:
+                self._check()  # reads only: a file that is not a store is left exactly as it was
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=FULL")
+        except sqlite3.OperationalError as exc:
+            self._db.close()
+            if fresh and "already exists" in str(exc):
+                raise StoreError(f"sweep store {str(self.path)!r} is being created by another process; "
+                                 "wait for it or give a new store path") from None
             raise StoreError(f"{str(self.path)!r} is not a usable accel sweep store: {exc} (left untouched)") from None
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise StoreError(f"{str(self.path)!r} is not a usable accel sweep store: {exc} (left untouched)") from None
+        except StoreError:
+            self._db.close()
+            raise
 
     # -- life cycle ---------------------------------------------------------
     def _create(self) -> None:
