@@ -3,11 +3,13 @@
 A :class:`Mapping` gives, per storage level, tiling factors and a loop order, and the spatial unrolling onto the
 PE array (ranks may be padded to factor products; the padding is costed as idle PEs). A :class:`Problem` is one
 Einsum on one architecture, built once by :func:`build_problem`. :func:`validate_mapping` checks a mapping,
-:func:`render_loop_nest` prints it. These types sit below the simulators; the searches that produce mappings sit
+:func:`render_loop_nest` prints it, :func:`dump_mappings` / :func:`read_mappings` write and read it as YAML
+in that loop-nest form. These types sit below the simulators; the searches that produce mappings sit
 above them, in :mod:`mapping.search` (the per-Einsum ILP mapper) and :mod:`mapping.cosma` (the COSMA scheduler).
 """
 
 from ._errors import InfeasibleMappingError, MappingError
+from ._file import MappingFileError, dump_mappings, load_mappings, read_mappings, write_mappings
 from ._mapping import UNITS, Mapping
 from ._problem import DRAM, RF, Problem, StorageInfo, TensorInfo, build_problem, cascade_problems
 from ._render import render_loop_nest
@@ -30,6 +32,11 @@ __all__ = [
     "check_mapping",
     "check_fits",
     "render_loop_nest",
+    "MappingFileError",
+    "dump_mappings",
+    "load_mappings",
+    "read_mappings",
+    "write_mappings",
     "MapResult",
     "OBJECTIVES",
 ]

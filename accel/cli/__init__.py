@@ -28,6 +28,7 @@ from . import sweep as _sweep
 from . import calibrate as _calibrate
 from . import study as _study
 from . import simulate as _simulate
+from . import evaluate as _evaluate
 
 main.add_command(_workload.group)
 main.add_command(_arch.group)
@@ -39,5 +40,6 @@ main.add_command(_sweep.group)
 main.add_command(_calibrate.command)
 main.add_command(_study.group)
 main.add_command(_simulate.command)
+main.add_command(_evaluate.command)
 
 __all__ = ["main"]

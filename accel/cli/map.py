@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
@@ -69,10 +70,12 @@ def _holds(einsum: Any, shapes: Any, arch: Any, weights: Any) -> dict[str, list[
 @click.option("--solver", type=click.Choice(SOLVERS), default=Options.solver, show_default=True, help="ILP solver.")
 @click.option("--time-limit", type=click.FloatRange(min=0.01), default=Options.time_limit, show_default=True,
               help="Seconds per ILP solve.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the mappings to this YAML file (the loop nests; `accel evaluate --mapping` reads it).")
 @json_option
 @report_errors
 def command(workload: str, arch: str, pairs: tuple[str, ...], einsums: tuple[str, ...], objective: str, solver: str,
-            time_limit: float, as_json: bool) -> None:
+            time_limit: float, output: Path | None, as_json: bool) -> None:
     """Map every Einsum of WORKLOAD (library name or YAML file) onto ARCH (built-in name or YAML file).
 
     Prints each Einsum's mapping as a loop nest with its cycles by cause,
@@ -98,6 +101,11 @@ def command(workload: str, arch: str, pairs: tuple[str, ...], einsums: tuple[str
             click.echo(format_result(exc.best, _holds(e, cascade.shapes, hw, weights), e.iteration_space(cascade.shapes)))
         raise
     results, total = out.results, out.report
+    if output is not None:
+        from mapping import write_mappings
+
+        write_mappings(output, [r.mapping for r in results], f"accel map {workload} {arch}: {cascade.name!r} on {hw.name!r}, "
+                                                            f"objective {objective}")
     if as_json:
         echo_json({"cascade": cascade.name, "arch": hw.name, "results": [r.to_dict() for r in results], "total": total.to_dict()})
         return
@@ -109,3 +117,5 @@ def command(workload: str, arch: str, pairs: tuple[str, ...], einsums: tuple[str
             f"cascade {cascade.name!r}: {total.total_cycles:,.0f} cycles ({total.seconds * 1e6:.4g} us), "
             f"{total.energy_pj / 1e6:.4g} uJ, utilization {total.utilization:.1%}"
         )
+    if output is not None:
+        click.echo(f"wrote {len(results)} mapping(s) to {output}")

@@ -54,6 +54,8 @@ def _prepare(tmp: Path) -> None:
     """The input files the cases read."""
     (tmp / "sweep.yaml").write_text(SWEEP)
     _tiny_onnx(tmp / "tiny.onnx")
+    (tmp / "gemm_map.yaml").write_text("mappings:\n  - einsum: Z\n    nest:\n      - dram: {m: 2}\n"
+                                       "      - spatial_rows: {m: 16}\n      - spatial_cols: {n: 16}\n      - rf: {k: 16}\n")
 
 
 def _cases(tmp: Path) -> dict[str, list[str]]:
@@ -68,6 +70,8 @@ def _cases(tmp: Path) -> dict[str, list[str]]:
         "map": ["map", "gemm", "tpu_like", "-p", "M=512", "-p", "N=512", "-p", "K=512"],
         "schedule": ["schedule", "attention_1pass", "--arch", "fusemax_like", "-p", "M=256", "-p", "P=256",
                      "--solver", "highs", "--time-limit", "5"],
+        "evaluate": ["evaluate", "gemm", "edge", "-p", "M=32", "-p", "N=16", "-p", "K=16", "--mapping",
+                     str(tmp / "gemm_map.yaml")],
         "simulate": ["simulate", "gemm", "edge", "-p", "M=64", "-p", "N=64", "-p", "K=64", "--no-trace"],
         "calibrate": ["calibrate", "--model", "analytical", "--summary-only"],
         "sweep run": ["sweep", "run", str(spec), "--store", store, "--workers", "1"],
