@@ -4,7 +4,7 @@ Random mode: ``count`` cycles of seeded operands (specials and exactly
 cancelling pairs mixed in), ``en`` low on random idle cycles, ``clear`` at
 random sum starts. Exhaustive mode: all 65,536 operand pairs in a seeded
 random order, in sums of four (``clear`` on the first), idle cycles in
-between. The model
+between. A MAC of pipeline depth ``d`` is read ``d - 1`` cycles later. The model
 (:func:`rtl.numerics.mac` / :func:`rtl.numerics.int8_mac`) gives the
 accumulator after every cycle; the checker compares every cycle.
 """
@@ -74,6 +74,10 @@ async def mac_trace(dut):
     tb = MacTB(dut)
     await tb.start()
     a, b, en, clear, expected = tb.exhaustive_cycles() if tb.mode == "exhaustive" else tb.random_cycles()
+    # A pipelined MAC (depth d) shows cycle i's step after d edges: d - 1 idle cycles close the stream.
+    tail = tb.design.param("depth") - 1
+    zeros = np.zeros(tail, dtype=np.int64)
+    a, b, en, clear = (np.concatenate([x, zeros]) for x in (a, b, en, clear))
     got = np.zeros(a.size, dtype=np.int64)
     clk, da, db, den, dclr, dacc = dut.clk, dut.a, dut.b, dut.en, dut.clear, dut.acc
     for i in range(a.size):
@@ -83,6 +87,7 @@ async def mac_trace(dut):
         dclr.value = int(clear[i])
         await FallingEdge(clk)
         got[i] = dacc.value.to_unsigned()
+    got, a, b, en, clear = got[tail:], a[: a.size - tail], b[: b.size - tail], en[: en.size - tail], clear[: clear.size - tail]
     got = np.array([acc_from_bus(tb.spec, int(v)) for v in got], dtype=np.int64)
     check_equal(tb.log, f"{tb.design.label} accumulator trace", got, expected,
                 {"a": a, "b": b, "en": en, "clear": clear})

@@ -49,17 +49,23 @@ class PeTB(TB):
         names = ["a_out", "a_valid_out"] + (["b_out", "a_first_out", "acc"] if os_flow else ["w_out", "psum_out", "psum_valid_out"])
         out = {k: np.zeros(n, dtype=np.int64) for k in names}
         state = {k: 0 for k in names}
+        # The MAC pipeline: (a, b or weight, valid, first) entries, depth - 1 of them in flight.
+        pipe = [(0, 0, 0, 0)] * (self.design.param("depth") - 1)
         for i in range(n):
             if s["adv"][i]:
+                other = s["b_in"][i] if os_flow else state["w_out"]
+                entry = (s["a_in"][i], other, s["a_valid_in"][i], s["a_first_in"][i] if os_flow else 0)
+                pipe = [entry] + pipe
+                a, b, valid, first = pipe.pop()
                 state["a_out"], state["a_valid_out"] = s["a_in"][i], s["a_valid_in"][i]
                 if os_flow:
                     state["b_out"], state["a_first_out"] = s["b_in"][i], s["a_first_in"][i]
-                    if s["a_valid_in"][i]:
-                        base = 0 if s["a_first_in"][i] else state["acc"]
-                        state["acc"] = int(mac_model(self.spec, s["a_in"][i], s["b_in"][i], np.int64(base)))
+                    if valid:
+                        base = 0 if first else state["acc"]
+                        state["acc"] = int(mac_model(self.spec, a, b, np.int64(base)))
                 else:
-                    state["psum_out"] = int(mac_model(self.spec, s["a_in"][i], state["w_out"], s["psum_in"][i]))
-                    state["psum_valid_out"] = s["a_valid_in"][i]
+                    state["psum_out"] = int(mac_model(self.spec, a, b, s["psum_in"][i]))
+                    state["psum_valid_out"] = valid
                     if s["w_load"][i]:
                         state["w_out"] = s["w_in"][i]
             for k in names:

@@ -10,12 +10,12 @@ from rtl.numerics import Accumulator, FloatFormat, NumericsError
 
 from ._accumulate import add_fixed, add_float
 from ._errors import HDLParamError, check_int
-from ._floatlogic import unpack_code
-from ._fp8mul import fp8_product
+from ._floatlogic import FloatParts, unpack_code
+from ._fp8mul import RawProduct, fp8_normalize, fp8_raw_product
 from ._formats import fp8_format, lmul_format
 from ._lmul import lmul_code
 
-__all__ = ["Arith", "arith", "mac_datapath", "KINDS"]
+__all__ = ["Arith", "arith", "mac_datapath", "delay", "check_depth", "max_depth", "CUTS", "KINDS"]
 
 KINDS = ("int8", "fp8", "lmul")
 _OVERFLOW = ("wrap", "saturate")
@@ -145,27 +145,102 @@ def arith(
     return Arith(kind, f, acc)
 
 
-def mac_datapath(m: Module, spec: Arith, a, b, c, name: str) -> Signal:
-    """Build the combinational ``c + a*b`` of ``spec``; returns the new accumulator value."""
+#: Register cuts of the product path, in the order they are added as the depth grows (after the
+#: accumulate register, which every MAC has): a depth of ``d`` uses the first ``d - 1`` cuts.
+CUTS: dict[str, tuple[str, ...]] = {
+    "int8": ("multiply", "operands"),
+    "fp8": ("normalize", "multiply", "operands"),
+    "lmul": ("normalize", "multiply", "operands"),
+}
+
+
+def max_depth(kind: str) -> int:
+    """The deepest pipeline the generator builds for ``kind``: one register per cut plus the accumulator."""
+    return len(CUTS[kind]) + 1
+
+
+def check_depth(spec: Arith, depth: object, where: str, key: str = "depth") -> int:
+    """Return ``depth`` if ``spec``'s MAC can be built with that many pipeline stages.
+
+    Raises
+    ------
+    TypeError
+        ``depth`` is not an integer.
+    HDLParamError
+        ``depth`` below 1 or above :func:`max_depth`.
+    """
+    return check_int(where, key, depth, 1, max_depth(spec.kind))
+
+
+def _stage(m: Module, values: dict, name: str, en) -> dict:
+    """Register every value of ``values`` (updated on edges with ``en``; every edge when ``en`` is None)."""
+    out = {}
+    for key, value in values.items():
+        reg = Signal.like(value, name=f"{name}_{key}") if isinstance(value, Signal) else Signal(
+            value.shape(), name=f"{name}_{key}"
+        )
+        if en is None:
+            m.d.sync += reg.eq(value)
+        else:
+            with m.If(en):
+                m.d.sync += reg.eq(value)
+        out[key] = reg
+    return out
+
+
+def delay(m: Module, value, cycles: int, name: str, en=None):
+    """``value`` after ``cycles`` registers (each updated on edges with ``en``, or every edge)."""
+    for i in range(cycles):
+        value = _stage(m, {"d": value}, f"{name}_p{i}", en)["d"]
+    return value
+
+
+def mac_datapath(m: Module, spec: Arith, a, b, c, name: str, *, depth: int = 1, en=None) -> Signal:
+    """Build ``c + a*b`` of ``spec`` with ``depth - 1`` registers in the product path.
+
+    The accumulate itself (``c`` in, the returned value out) is combinational:
+    the caller registers it, which makes ``depth`` cycles from ``a``/``b`` to
+    the accumulator. The product path is cut, as ``depth`` grows, at the
+    stages of :data:`CUTS` (``'normalize'``: the normalized product before the
+    add; ``'multiply'``: the raw significand or integer product; ``'operands'``:
+    the operand codes). Every cut register updates on edges with ``en`` (every
+    edge when None), so the caller delays its own control (valid, first,
+    clear) by ``depth - 1`` the same way. The numbers are those of the
+    single-cycle datapath, bit for bit, at every depth.
+    """
+    cuts = set(CUTS[spec.kind][: depth - 1])
+    if "operands" in cuts:
+        regs = _stage(m, {"a": a, "b": b}, f"{name}_op", en)
+        a, b = regs["a"], regs["b"]
     width = spec.acc_width
     if spec.kind == "int8":
         lo, hi = -(1 << (width - 1)), (1 << (width - 1)) - 1
         # ``keep``: Yosys would otherwise fold the product into a 33-bit
         # multiply-accumulate cell and map a much larger array (1226 vs 817 GE).
         prod = Signal(signed(16), name=f"{name}_prod", attrs={"keep": 1})
+        m.d.comb += prod.eq(a.as_signed() * b.as_signed())
+        if "multiply" in cuts:
+            prod = _stage(m, {"prod": prod}, f"{name}_mul", en)["prod"]
         total = Signal(signed(width + 1), name=f"{name}_total")
         out = Signal(signed(width), name=name)
-        m.d.comb += [prod.eq(a.as_signed() * b.as_signed()), total.eq(c.as_signed() + prod)]
+        m.d.comb += total.eq(c.as_signed() + prod)
         if spec.int_overflow == "wrap":
             m.d.comb += out.eq(total[:width])
         else:
             m.d.comb += out.eq(Mux(total > hi, hi, Mux(total < lo, lo, total)))
         return out
     if spec.kind == "fp8":
-        parts = fp8_product(m, a, b, spec.fmt, f"{name}_mul")
+        raw = fp8_raw_product(m, a, b, spec.fmt, f"{name}_mul")
+        if "multiply" in cuts:
+            raw = RawProduct(**_stage(m, vars(raw), f"{name}_mulr", en))
+        parts = fp8_normalize(m, raw, f"{name}_mul")
     else:
         code = lmul_code(m, a, b, spec.fmt, saturate=False, name=f"{name}_lmul")
+        if "multiply" in cuts:
+            code = _stage(m, {"code": code}, f"{name}_mulr", en)["code"]
         parts = unpack_code(m, code, spec.fmt, f"{name}_prod")
+    if "normalize" in cuts:
+        parts = FloatParts(**_stage(m, vars(parts), f"{name}_norm", en))
     acc = spec.accumulator
     if acc.fmt is not None:
         return add_float(m, parts, c, acc.fmt, f"{name}_add")

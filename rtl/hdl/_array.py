@@ -6,7 +6,7 @@ from amaranth.hdl import Module, Signal, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from ._arith import Arith
+from ._arith import Arith, check_depth
 from ._errors import check_int
 from ._pe import ProcessingElement, check_dataflow
 
@@ -54,6 +54,9 @@ class SystolicArray(wiring.Component):
         Array size, 1 to 64 each.
     dataflow : str
         ``'weight_stationary'`` or ``'output_stationary'``.
+    depth : int
+        MAC pipeline stages of every PE (see :class:`ProcessingElement`):
+        each adds one cycle to the array's latency, none to its throughput.
 
     Raises
     ------
@@ -63,9 +66,12 @@ class SystolicArray(wiring.Component):
         A size out of range or an unknown dataflow.
     """
 
-    def __init__(self, spec: Arith, rows: int = 2, cols: int = 2, dataflow: str = "output_stationary") -> None:
+    def __init__(
+        self, spec: Arith, rows: int = 2, cols: int = 2, dataflow: str = "output_stationary", depth: int = 1
+    ) -> None:
         if not isinstance(spec, Arith):
             raise TypeError(f"SystolicArray: spec must be an Arith from rtl.hdl.arith(), not {spec!r}")
+        self.depth = check_depth(spec, depth, "SystolicArray")
         self.rows = check_int("SystolicArray", "rows", rows, 1, MAX_ARRAY_SIDE)
         self.cols = check_int("SystolicArray", "cols", cols, 1, MAX_ARRAY_SIDE)
         self.dataflow = check_dataflow(dataflow, "SystolicArray")
@@ -95,7 +101,7 @@ class SystolicArray(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         rows, cols = self.rows, self.cols
-        pes = [[ProcessingElement(self.spec, self.dataflow) for _ in range(cols)] for _ in range(rows)]
+        pes = [[ProcessingElement(self.spec, self.dataflow, self.depth) for _ in range(cols)] for _ in range(rows)]
         for i in range(rows):
             for j in range(cols):
                 m.submodules[f"pe_{i}_{j}"] = pes[i][j]
@@ -121,7 +127,7 @@ class SystolicArray(wiring.Component):
     def _elaborate_os(self, m, pes, adv, fire, payload):
         rows, cols = self.rows, self.cols
         m.d.comb += adv.eq(1)
-        drain = Signal(range(rows + cols))
+        drain = Signal(range(rows + cols + self.depth))
         row = Signal(range(max(rows, 2)))
         for i in range(rows):
             pe = pes[i][0]
@@ -143,7 +149,7 @@ class SystolicArray(wiring.Component):
             with m.State("RUN"):
                 m.d.comb += self.inp.ready.eq(1)
                 with m.If(fire & payload.last):
-                    m.d.sync += drain.eq(rows + cols - 2)
+                    m.d.sync += drain.eq(rows + cols - 2 + self.depth - 1)
                     m.next = "DRAIN"
             with m.State("DRAIN"):
                 with m.If(drain == 0):
@@ -162,13 +168,13 @@ class SystolicArray(wiring.Component):
     def _elaborate_ws(self, m, pes, adv, fire, payload):
         rows, cols = self.rows, self.cols
         m.d.comb += adv.eq(~(self.out.valid & ~self.out.ready))
-        busy = Signal(range(rows + cols + 2))
+        busy = Signal(range(rows + cols + self.depth + 2))
         load_ok = busy == 0
         m.d.comb += self.inp.ready.eq(adv & (~payload.load | load_ok))
         compute = fire & ~payload.load
         load = fire & payload.load
         with m.If(compute):
-            m.d.sync += busy.eq(rows + cols)
+            m.d.sync += busy.eq(rows + cols + self.depth - 1)
         with m.Elif(adv & (busy != 0)):
             m.d.sync += busy.eq(busy - 1)
         for i in range(rows):

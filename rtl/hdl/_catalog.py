@@ -34,7 +34,7 @@ _ARITH_KEYS = {
 
 # Each unit: its parameters with their types and defaults (None: not set).
 _SCHEMAS: dict[str, dict[str, tuple[type, Any]]] = {
-    "int8_mac": {"acc_bits": (int, 32), "overflow": (str, "wrap")},
+    "int8_mac": {"acc_bits": (int, 32), "overflow": (str, "wrap"), "depth": (int, 1)},
     "fp8_mul": {"fmt": (str, "e4m3"), "registered": (bool, False)},
     "fp8_mac": {
         "fmt": (str, "e4m3"),
@@ -42,6 +42,7 @@ _SCHEMAS: dict[str, dict[str, tuple[type, Any]]] = {
         "width": (int, None),
         "frac_bits": (int, None),
         "overflow": (str, "wrap"),
+        "depth": (int, 1),
     },
     "lmul": {
         "fmt": (str, "e4m3"),
@@ -56,10 +57,12 @@ _SCHEMAS: dict[str, dict[str, tuple[type, Any]]] = {
         "width": (int, None),
         "frac_bits": (int, None),
         "overflow": (str, "wrap"),
+        "depth": (int, 1),
     },
-    "pe": {"kind": (str, "fp8"), "dataflow": (str, "output_stationary")}
+    "pe": {"kind": (str, "fp8"), "dataflow": (str, "output_stationary"), "depth": (int, 1)}
     | {k: (t, None) for k, t in _ARITH_KEYS.items()},
-    "array": {"kind": (str, "fp8"), "rows": (int, 2), "cols": (int, 2), "dataflow": (str, "output_stationary")}
+    "array": {"kind": (str, "fp8"), "rows": (int, 2), "cols": (int, 2), "dataflow": (str, "output_stationary"),
+              "depth": (int, 1)}
     | {k: (t, None) for k, t in _ARITH_KEYS.items()},
 }
 
@@ -206,11 +209,11 @@ def build_unit(unit: str, params: Mapping[str, object] | None = None) -> UnitDes
         akw = {k: values[k] for k in _ARITH_KEYS if k in values and values[k] is not None}
         spec = arith(kind, **akw)
         if unit in ("int8_mac", "fp8_mac", "lmul_mac"):
-            comp = Mac(spec)
+            comp = Mac(spec, values["depth"])
         elif unit == "pe":
-            comp = ProcessingElement(spec, values["dataflow"])
+            comp = ProcessingElement(spec, values["dataflow"], values["depth"])
         else:
-            comp = SystolicArray(spec, values["rows"], values["cols"], values["dataflow"])
+            comp = SystolicArray(spec, values["rows"], values["cols"], values["dataflow"], values["depth"])
     return UnitDesign(unit=unit, params=tuple(sorted(values.items())), top=unit, component=comp, arith=spec)
 
 

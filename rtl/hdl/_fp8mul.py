@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from amaranth.hdl import Cat, Const, Module, Mux, Signal
+from dataclasses import dataclass
+
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, Value
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -11,19 +13,34 @@ from rtl.numerics import FP32, FloatFormat
 from ._floatlogic import EXP_SHAPE, FloatParts, highest_set, is_nan_inf, normalize_left
 from ._formats import fp8_format
 
-__all__ = ["Fp8Multiplier", "fp8_product"]
+__all__ = ["Fp8Multiplier", "RawProduct", "fp8_product", "fp8_raw_product", "fp8_normalize"]
 
 _FP32_NAN = 0x7FC00000
 _FP32_INF = 0x7F800000
 
 
-def fp8_product(m: Module, a, b, fmt: FloatFormat, name: str) -> FloatParts:
-    """Build the exact product of two codes of ``fmt`` as :class:`FloatParts`.
+@dataclass(frozen=True)
+class RawProduct:
+    """The exact product of two FP8 codes before normalization (Amaranth values).
+
+    ``value = (-1)**sign * raw * 2**lsb``; ``raw`` is ``2 * (man_bits + 1)``
+    bits wide and zero exactly when the product is zero. The flags are final.
+    """
+
+    sign: Value
+    lsb: Value
+    raw: Value
+    zero: Value
+    nan: Value
+    inf: Value
+
+
+def fp8_raw_product(m: Module, a, b, fmt: FloatFormat, name: str) -> RawProduct:
+    """Build the significand product of two codes of ``fmt`` and the product's flags.
 
     The significands (hidden bit included, subnormals kept) are multiplied
-    exactly and the product is normalized with one leading-one detector, so the
-    result's significand is ``2 * (man_bits + 1)`` bits with its top bit set.
-    NaN operands and Inf times zero give NaN; Inf times anything else gives Inf.
+    exactly. NaN operands and Inf times zero give NaN; Inf times anything else
+    gives Inf.
     """
     man = fmt.man_bits
     sigs, lsbs, zeros, nans, infs = [], [], [], [], []
@@ -44,14 +61,8 @@ def fp8_product(m: Module, a, b, fmt: FloatFormat, name: str) -> FloatParts:
         infs.append(inf)
     width = 2 * (man + 1)
     raw = Signal(width, name=f"{name}_raw")
-    m.d.comb += raw.eq(sigs[0] * sigs[1])
-    k = highest_set(m, raw, f"{name}_msb")
-    top = Signal(EXP_SHAPE, name=f"{name}_top")
-    sig = Signal(width, name=f"{name}_sig")
-    m.d.comb += [
-        top.eq(lsbs[0] + lsbs[1] + k),
-        sig.eq(normalize_left(m, raw, k, f"{name}_norm")),
-    ]
+    lsb = Signal(EXP_SHAPE, name=f"{name}_lsb")
+    m.d.comb += [raw.eq(sigs[0] * sigs[1]), lsb.eq(lsbs[0] + lsbs[1])]
     nan = Signal(name=f"{name}_nan")
     inf = Signal(name=f"{name}_inf")
     zero = Signal(name=f"{name}_zero")
@@ -60,8 +71,31 @@ def fp8_product(m: Module, a, b, fmt: FloatFormat, name: str) -> FloatParts:
         inf.eq((infs[0] | infs[1]) & ~nan),
         zero.eq((zeros[0] | zeros[1]) & ~nan & ~inf),
     ]
-    sign = a[fmt.bits - 1] ^ b[fmt.bits - 1]
-    return FloatParts(sign=sign, top=top, sig=sig, zero=zero, nan=nan, inf=inf)
+    sign = Signal(name=f"{name}_sign")
+    m.d.comb += sign.eq(a[fmt.bits - 1] ^ b[fmt.bits - 1])
+    return RawProduct(sign=sign, lsb=lsb, raw=raw, zero=zero, nan=nan, inf=inf)
+
+
+def fp8_normalize(m: Module, p: RawProduct, name: str) -> FloatParts:
+    """Normalize a :class:`RawProduct` with one leading-one detector.
+
+    The result's significand is as wide as ``p.raw`` with its top bit set.
+    """
+    width = len(p.raw)
+    k = highest_set(m, p.raw, f"{name}_msb")
+    top = Signal(EXP_SHAPE, name=f"{name}_top")
+    sig = Signal(width, name=f"{name}_sig")
+    m.d.comb += [top.eq(p.lsb + k), sig.eq(normalize_left(m, p.raw, k, f"{name}_norm"))]
+    return FloatParts(sign=p.sign, top=top, sig=sig, zero=p.zero, nan=p.nan, inf=p.inf)
+
+
+def fp8_product(m: Module, a, b, fmt: FloatFormat, name: str) -> FloatParts:
+    """Build the exact product of two codes of ``fmt`` as :class:`FloatParts`.
+
+    :func:`fp8_raw_product` then :func:`fp8_normalize`: the result's
+    significand is ``2 * (man_bits + 1)`` bits with its top bit set.
+    """
+    return fp8_normalize(m, fp8_raw_product(m, a, b, fmt, name), name)
 
 
 class Fp8Multiplier(wiring.Component):

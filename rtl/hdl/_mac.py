@@ -6,7 +6,7 @@ from amaranth.hdl import Module, Mux, Signal, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from ._arith import Arith, arith, mac_datapath
+from ._arith import Arith, arith, check_depth, delay, mac_datapath
 
 __all__ = ["Mac", "Int8Mac", "Fp8Mac", "LMulMac"]
 
@@ -14,15 +14,21 @@ __all__ = ["Mac", "Int8Mac", "Fp8Mac", "LMulMac"]
 class Mac(wiring.Component):
     """A multiply-accumulate unit with an enable interface.
 
-    Every clock edge with ``en`` high performs ``acc <- acc + a*b`` (the
-    golden model's MAC step for ``spec``); with ``clear`` also high it starts
-    a new sum, ``acc <- 0 + a*b``. ``clear`` alone zeroes the accumulator and
-    ``en`` low holds it (idle cycles).
+    Operands with ``en`` high perform ``acc <- acc + a*b`` (the golden
+    model's MAC step for ``spec``); with ``clear`` also high they start a new
+    sum, ``acc <- 0 + a*b``. ``clear`` alone zeroes the accumulator and ``en``
+    low holds it (idle cycles). With ``depth`` pipeline stages the step takes
+    effect on the ``depth``-th clock edge after the operands are presented
+    (``depth - 1`` registers in the product path, see :func:`mac_datapath`);
+    a new step may start every cycle.
 
     Parameters
     ----------
     spec : Arith
         The arithmetic, from :func:`arith`.
+    depth : int
+        Pipeline stages, 1 to :func:`max_depth` (``arith.pipeline_depth`` of
+        an architecture: cycles from operands to accumulated result).
 
     Ports
     -----
@@ -37,12 +43,15 @@ class Mac(wiring.Component):
     ------
     TypeError
         ``spec`` is not an :class:`Arith`.
+    HDLParamError
+        ``depth`` out of range.
     """
 
-    def __init__(self, spec: Arith) -> None:
+    def __init__(self, spec: Arith, depth: int = 1) -> None:
         if not isinstance(spec, Arith):
             raise TypeError(f"Mac: spec must be an Arith from rtl.hdl.arith(), not {spec!r}")
         self.spec = spec
+        self.depth = check_depth(spec, depth, "Mac")
         shape = signed(spec.acc_width) if spec.acc_signed else unsigned(spec.acc_width)
         bits = spec.operand_bits
         super().__init__({"a": In(bits), "b": In(bits), "en": In(1), "clear": In(1), "acc": Out(shape)})
@@ -51,11 +60,13 @@ class Mac(wiring.Component):
         m = Module()
         reg = Signal.like(self.acc, name="acc_reg")
         base = Signal.like(self.acc, name="base")
-        m.d.comb += base.eq(Mux(self.clear, 0, reg))
-        nxt = mac_datapath(m, self.spec, self.a, self.b, base, "mac")
-        with m.If(self.en):
+        en = delay(m, self.en, self.depth - 1, "en")
+        clear = delay(m, self.clear, self.depth - 1, "clear")
+        m.d.comb += base.eq(Mux(clear, 0, reg))
+        nxt = mac_datapath(m, self.spec, self.a, self.b, base, "mac", depth=self.depth)
+        with m.If(en):
             m.d.sync += reg.eq(nxt)
-        with m.Elif(self.clear):
+        with m.Elif(clear):
             m.d.sync += reg.eq(0)
         m.d.comb += self.acc.eq(reg)
         return m
@@ -77,8 +88,8 @@ class Int8Mac(Mac):
         As :func:`arith`.
     """
 
-    def __init__(self, acc_bits: int = 32, overflow: str = "wrap") -> None:
-        super().__init__(arith("int8", acc_bits=acc_bits, overflow=overflow))
+    def __init__(self, acc_bits: int = 32, overflow: str = "wrap", depth: int = 1) -> None:
+        super().__init__(arith("int8", acc_bits=acc_bits, overflow=overflow), depth)
 
 
 class Fp8Mac(Mac):
@@ -93,9 +104,9 @@ class Fp8Mac(Mac):
         As :func:`arith`.
     """
 
-    def __init__(self, fmt="e4m3", accumulator="fp32", *, width=None, frac_bits=None, overflow="wrap") -> None:
+    def __init__(self, fmt="e4m3", accumulator="fp32", *, width=None, frac_bits=None, overflow="wrap", depth=1) -> None:
         super().__init__(
-            arith("fp8", fmt=fmt, accumulator=accumulator, width=width, frac_bits=frac_bits, overflow=overflow)
+            arith("fp8", fmt=fmt, accumulator=accumulator, width=width, frac_bits=frac_bits, overflow=overflow), depth
         )
 
 
@@ -111,7 +122,7 @@ class LMulMac(Mac):
         As :func:`arith`.
     """
 
-    def __init__(self, fmt="e4m3", accumulator="fp32", *, width=None, frac_bits=None, overflow="wrap") -> None:
+    def __init__(self, fmt="e4m3", accumulator="fp32", *, width=None, frac_bits=None, overflow="wrap", depth=1) -> None:
         super().__init__(
-            arith("lmul", fmt=fmt, accumulator=accumulator, width=width, frac_bits=frac_bits, overflow=overflow)
+            arith("lmul", fmt=fmt, accumulator=accumulator, width=width, frac_bits=frac_bits, overflow=overflow), depth
         )

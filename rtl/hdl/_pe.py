@@ -6,7 +6,7 @@ from amaranth.hdl import Module, Mux, Signal, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from ._arith import Arith, mac_datapath
+from ._arith import Arith, check_depth, delay, mac_datapath
 from ._errors import HDLParamError
 
 __all__ = ["ProcessingElement", "DATAFLOWS"]
@@ -50,20 +50,35 @@ class ProcessingElement(wiring.Component):
         The arithmetic, from :func:`arith`.
     dataflow : str
         ``'weight_stationary'`` or ``'output_stationary'``.
+    depth : int
+        MAC pipeline stages (1 to :func:`max_depth`): an operand pair entering
+        the PE reaches the accumulator (output-stationary) or ``psum_out``
+        (weight-stationary) ``depth`` advancing edges later; the valid and
+        first flags travel with it.
+    capture : bool
+        Output-stationary only: add ``a_last_in``/``a_last_out`` (a flag that
+        travels with ``a`` like ``a_first``) and a ``result`` register that
+        takes the finished sum on the edge that adds the ``last`` term, so
+        the next sum may start while this one is read out.
 
     Raises
     ------
     TypeError
         ``spec`` is not an :class:`Arith`.
     HDLParamError
-        Unknown dataflow.
+        Unknown dataflow, ``depth`` out of range, ``capture`` with
+        weight-stationary.
     """
 
-    def __init__(self, spec: Arith, dataflow: str = "output_stationary") -> None:
+    def __init__(self, spec: Arith, dataflow: str = "output_stationary", depth: int = 1, capture: bool = False) -> None:
         if not isinstance(spec, Arith):
             raise TypeError(f"ProcessingElement: spec must be an Arith from rtl.hdl.arith(), not {spec!r}")
         self.spec = spec
         self.dataflow = check_dataflow(dataflow, "ProcessingElement")
+        self.depth = check_depth(spec, depth, "ProcessingElement")
+        if capture and self.dataflow != "output_stationary":
+            raise HDLParamError("ProcessingElement: capture applies to output_stationary only, not weight_stationary")
+        self.capture = bool(capture)
         op = spec.operand_bits
         acc = signed(spec.acc_width) if spec.acc_signed else unsigned(spec.acc_width)
         ports = {
@@ -83,6 +98,8 @@ class ProcessingElement(wiring.Component):
                     "acc": Out(acc),
                 }
             )
+            if self.capture:
+                ports.update({"a_last_in": In(1), "a_last_out": Out(1), "result": Out(acc)})
         else:
             ports.update(
                 {
@@ -103,18 +120,32 @@ class ProcessingElement(wiring.Component):
         if self.dataflow == "output_stationary":
             acc = Signal.like(self.acc, name="acc_reg")
             base = Signal.like(self.acc, name="base")
-            m.d.comb += [base.eq(Mux(self.a_first_in, 0, acc)), self.acc.eq(acc)]
-            nxt = mac_datapath(m, self.spec, self.a_in, self.b_in, base, "mac")
+            tail = self.depth - 1
+            valid = delay(m, self.a_valid_in, tail, "valid", self.adv)
+            first = delay(m, self.a_first_in, tail, "first", self.adv)
+            m.d.comb += [base.eq(Mux(first, 0, acc)), self.acc.eq(acc)]
+            nxt = mac_datapath(m, self.spec, self.a_in, self.b_in, base, "mac", depth=self.depth, en=self.adv)
             with m.If(self.adv):
                 m.d.sync += [self.b_out.eq(self.b_in), self.a_first_out.eq(self.a_first_in)]
-                with m.If(self.a_valid_in):
+                with m.If(valid):
                     m.d.sync += acc.eq(nxt)
+            if self.capture:
+                last = delay(m, self.a_last_in, tail, "last", self.adv)
+                result = Signal.like(self.result, name="result_reg")
+                m.d.comb += self.result.eq(result)
+                with m.If(self.adv):
+                    m.d.sync += self.a_last_out.eq(self.a_last_in)
+                    with m.If(valid & last):
+                        m.d.sync += result.eq(nxt)
         else:
             weight = Signal(self.spec.operand_bits, name="weight")
             m.d.comb += self.w_out.eq(weight)
-            nxt = mac_datapath(m, self.spec, self.a_in, weight, self.psum_in, "mac")
+            # The weight is read where the operand enters (the product path holds the old weight
+            # for products in flight; loads wait for the array to empty).
+            nxt = mac_datapath(m, self.spec, self.a_in, weight, self.psum_in, "mac", depth=self.depth, en=self.adv)
+            valid = delay(m, self.a_valid_in, self.depth - 1, "valid", self.adv)
             with m.If(self.adv):
-                m.d.sync += [self.psum_out.eq(nxt), self.psum_valid_out.eq(self.a_valid_in)]
+                m.d.sync += [self.psum_out.eq(nxt), self.psum_valid_out.eq(valid)]
                 with m.If(self.w_load):
                     m.d.sync += weight.eq(self.w_in)
         return m

@@ -40,6 +40,18 @@ EXHAUSTIVE = [
 ]
 
 
+# Every pipeline depth of every MAC, on all 65,536 operand pairs.
+EXHAUSTIVE += [
+    (unit, {**params, "depth": depth})
+    for unit, params, top in (
+        ("int8_mac", {"acc_bits": 32}, 3),
+        ("fp8_mac", {"fmt": "e5m2", "accumulator": "fp16"}, 4),
+        ("lmul_mac", {"fmt": "e4m3", "accumulator": "fp32"}, 4),
+    )
+    for depth in range(2, top + 1)
+]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("unit", "params"), EXHAUSTIVE, ids=[f"{u}-{'-'.join(map(str, p.values()))}" for u, p in EXHAUSTIVE])
 def test_exhaustive_operand_pairs(build_root, unit, params):
@@ -61,6 +73,15 @@ RANDOM = [
     ("array", {"kind": "lmul", "rows": 2, "cols": 2, "dataflow": "weight_stationary", "accumulator": "fp16"}, 6),
     ("array", {"kind": "fp8", "fmt": "e5m2", "rows": 1, "cols": 3, "dataflow": "output_stationary",
                "accumulator": "fixed", "width": 24, "frac_bits": 16}, 6),
+    # Pipelined MACs: every depth the generator builds, in the units, the PEs and the arrays.
+    ("int8_mac", {"acc_bits": 32, "depth": 3}, 1500),
+    ("fp8_mac", {"fmt": "e4m3", "accumulator": "fp32", "depth": 2}, 1500),
+    ("lmul_mac", {"fmt": "e5m2", "accumulator": "fixed", "width": 24, "frac_bits": 12, "depth": 4}, 1500),
+    ("pe", {"kind": "fp8", "dataflow": "output_stationary", "depth": 3}, 1500),
+    ("pe", {"kind": "int8", "dataflow": "weight_stationary", "depth": 3}, 1500),
+    ("pe", {"kind": "lmul", "dataflow": "weight_stationary", "accumulator": "bf16", "depth": 4}, 1500),
+    ("array", {"kind": "int8", "rows": 3, "cols": 2, "dataflow": "output_stationary", "depth": 3}, 6),
+    ("array", {"kind": "fp8", "rows": 2, "cols": 3, "dataflow": "weight_stationary", "depth": 4}, 6),
 ]
 
 
