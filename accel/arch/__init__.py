@@ -4,7 +4,9 @@ An :class:`Architecture` is read from a YAML spec (parse -> validate -> build),
 or from one of the built-in examples, and is the one source of truth the
 mapper and both simulators read.  Energy and area per action come from
 estimators registered explicitly in an :class:`EstimatorRegistry`; the most
-accurate one that answers wins.
+accurate one that answers wins.  :func:`import_architecture` translates a
+peer tool's spec (ZigZag hardware YAML, Timeloop v4) with notes on every
+assumption.
 """
 
 from ._derive import derive
@@ -18,6 +20,7 @@ from ._factory import to_dict
 from ._loader import builtin_architectures, load_architecture, parse_architecture, to_yaml
 from ._compute import ArithmeticUnit, VectorUnit
 from ._types import DRAM, Architecture, MemoryLevel, PEArray, RegisterFile
+from ._peer import FORMATS as PEER_FORMATS, PeerImport, import_architecture
 
 __all__ = [
     "Architecture",
@@ -55,4 +58,7 @@ __all__ = [
     "area_table",
     "AreaTable",
     "AreaEntry",
+    "PeerImport",
+    "PEER_FORMATS",
+    "import_architecture",
 ]

@@ -140,7 +140,8 @@ def show_command(file_or_name: str, sets: tuple[str, ...], tables: tuple[str, ..
     ranks = lambda r: ",".join(r) if r else "any"  # noqa: E731
     click.echo(
         f"PE array: {pe.rows} x {pe.cols} = {arch.num_pes} PEs, {pe.dataflow}, {pe.network} network, "
-        f"hop latency {pe.hop_latency} cycle(s), row ranks {ranks(pe.row_ranks)}, col ranks {ranks(pe.col_ranks)}"
+        f"hop latency {pe.hop_latency} cycle(s), row ranks {ranks(pe.row_ranks)}, col ranks {ranks(pe.col_ranks)}, "
+        f"fold pipelining {'on' if pe.fold_pipelining else 'off'}"
     )
     mant = f", {a.mantissa_bits}-bit mantissa" if a.mantissa_bits is not None else ""
     click.echo(
@@ -176,3 +177,53 @@ def show_command(file_or_name: str, sets: tuple[str, ...], tables: tuple[str, ..
         click.echo(f"area (logic and storage): {area.total_mm2:.4g} mm^2")
     for note in missing:
         click.echo(f"{note}\n  (register a table that covers this architecture with --table FILE)")
+
+
+@group.command(name="import")
+@click.argument("spec", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="accel architecture YAML to write (default: SPEC's name with the suffix .accel.yaml).")
+@click.option("--energy-table", "energy_path", type=click.Path(dir_okay=False), default=None,
+              help="Also write the spec's per-action energies as an estimator table (use with `accel arch show --table`).")
+@click.option("--format", "fmt", type=click.Choice(["zigzag", "timeloop"]), default=None,
+              help="The peer's format (default: recognized from the file's keys).")
+@click.option("--clock-mhz", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Clock, which the peers' formats do not state (default 1000 MHz, noted).")
+@click.option("--technology-nm", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Process node, which the peers' formats do not state (default 28 nm, noted).")
+@json_option
+@report_errors
+def import_command(spec: str, output: str | None, energy_path: str | None, fmt: str | None, clock_mhz: float | None,
+                   technology_nm: float | None, as_json: bool) -> None:
+    """Translate a peer's architecture spec (ZigZag hardware YAML, Timeloop v4) into an accel architecture YAML.
+
+    Prints every assumption the translation makes (values the peer does not
+    state, memories merged); a spec accel cannot express exits 2 with the key.
+    """
+    from pathlib import Path
+
+    from accel import to_dict, to_yaml
+    from accel.arch import import_architecture
+
+    result = import_architecture(spec, fmt=fmt, clock_mhz=clock_mhz, technology_nm=technology_nm)
+    arch = result.architecture
+    target = Path(output) if output else Path(spec).with_suffix(".accel.yaml")
+    header = f"# {arch.name}: imported from {spec} ({result.format}) by `accel arch import`\n"
+    header += "".join(f"# note: {n}\n" for n in result.notes)
+    target.write_text(header + to_yaml(arch), encoding="utf-8")
+    if energy_path and result.energy_data is not None:
+        Path(energy_path).write_text(yaml.safe_dump(result.energy_data, sort_keys=False, width=120), encoding="utf-8")
+    if as_json:
+        echo_json({"architecture": to_dict(arch), "format": result.format, "notes": list(result.notes),
+                   "energy": result.energy_data, "written": str(target),
+                   "energy_table": energy_path if result.energy_data is not None else None})
+        return
+    levels = ", ".join(f"{lv.name} [{' '.join(lv.holds)}]" for lv in arch.levels)
+    click.echo(f"imported {spec} ({result.format}) as {arch.name!r}: {arch.pe_array.rows} x {arch.pe_array.cols} PEs, "
+               f"register file {arch.register_file.capacity} B [{' '.join(arch.register_file.holds)}], levels {levels}, "
+               f"DRAM -> {target}")
+    if result.energy_data is not None:
+        click.echo(f"energies from the spec: {len(result.energy_data['energy'])} action(s)"
+                   + (f" -> {energy_path}" if energy_path else " (write them with --energy-table)"))
+    for note in result.notes:
+        click.echo(f"note: {note}")

@@ -54,6 +54,9 @@ def _prepare(tmp: Path) -> None:
     """The input files the cases read."""
     (tmp / "sweep.yaml").write_text(SWEEP)
     _tiny_onnx(tmp / "tiny.onnx")
+    from tests.accel.arch.test_zigzag import SPEC as ZIGZAG_SPEC
+
+    (tmp / "zz.yaml").write_text(ZIGZAG_SPEC)
     (tmp / "gemm_map.yaml").write_text("mappings:\n  - einsum: Z\n    nest:\n      - dram: {m: 2}\n"
                                        "      - spatial_rows: {m: 16}\n      - spatial_cols: {n: 16}\n      - rf: {k: 16}\n")
 
@@ -67,6 +70,7 @@ def _cases(tmp: Path) -> dict[str, list[str]]:
         "workload import": ["workload", "import", str(tmp / "tiny.onnx"), "-o", str(tmp / "tiny.yaml")],
         "arch list": ["arch", "list"],
         "arch show": ["arch", "show", "fusemax_like"],
+        "arch import": ["arch", "import", str(tmp / "zz.yaml"), "-o", str(tmp / "zz.accel.yaml")],
         "map": ["map", "gemm", "tpu_like", "-p", "M=512", "-p", "N=512", "-p", "K=512"],
         "schedule": ["schedule", "attention_1pass", "--arch", "fusemax_like", "-p", "M=256", "-p", "P=256",
                      "--solver", "highs", "--time-limit", "5"],
