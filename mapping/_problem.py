@@ -165,6 +165,8 @@ class Problem:
         Real operations by operator.
     clock_mhz : float
         Clock of the architecture.
+    fold_pipelining : bool
+        Consecutive folds overlap their fill and drain (``accel.PEArray.fold_pipelining``; the PE array only).
     """
 
     einsum: str
@@ -186,6 +188,7 @@ class Problem:
     macs: int
     ops: tuple[tuple[str, int], ...]
     clock_mhz: float = 1.0
+    fold_pipelining: bool = False
 
     @property
     def level_names(self) -> tuple[str, ...]:
@@ -321,6 +324,7 @@ def build_problem(einsum: Einsum, shapes: MappingABC[str, int], arch: Architectu
         network="broadcast" if vector is not None else pe.network,
         hop_latency=pe.hop_latency, unit=unit, ops_per_point=ops_per_point, ops_per_cycle=ops_per_cycle,
         pipeline_depth=depth, macs=macs, ops=ops, clock_mhz=float(arch.clock_mhz),
+        fold_pipelining=vector is None and pe.fold_pipelining,
     )
 
 

@@ -24,7 +24,7 @@ class Field:
     name : str
         The key.
     kind : str
-        ``'int'``, ``'number'``, ``'str'``, ``'ident'`` (a Python identifier),
+        ``'int'``, ``'number'``, ``'bool'``, ``'str'``, ``'ident'`` (a Python identifier),
         ``'idents'`` (list of identifiers), ``'enum'`` or ``'enum_list'``.
     required : bool
         Whether the key must be present (and not null).
@@ -65,6 +65,7 @@ _PE_ARRAY = (
     Field("network", "enum", choices=NETWORKS, noun="network"),
     Field("hop_latency", "int", required=False, default=1, minimum=0),
     Field("dataflow", "enum", required=False, default="flexible", choices=DATAFLOWS, noun="dataflow"),
+    Field("fold_pipelining", "bool", required=False, default=False),
 )
 
 _REGISTER_FILE = (

@@ -51,6 +51,14 @@ class PEArray:
         Cycles per network hop (>= 0).
     dataflow : str
         One of :data:`DATAFLOWS`.
+    fold_pipelining : bool
+        Consecutive folds of one Einsum overlap their fill and drain, as a
+        TPU's array streams one tile's operands right behind the previous
+        tile's: the next fold's wavefront follows the last one through the
+        array, so a run of folds pays the skew and the MAC pipeline once
+        (see ``sim.cycle.fold_timing`` for what overlaps per dataflow).
+        Off by default: every fold pays its own fill and drain, SCALE-Sim's
+        per-fold timing.
     """
 
     rows: int
@@ -60,6 +68,7 @@ class PEArray:
     network: str = "systolic"
     hop_latency: int = 1
     dataflow: str = "flexible"
+    fold_pipelining: bool = False
 
     def __post_init__(self) -> None:
         _positive_int("pe_array", "rows", self.rows)
@@ -71,6 +80,8 @@ class PEArray:
             raise ValueError(f"pe_array.network must be one of {NETWORKS!r}, not {self.network!r}")
         if self.dataflow not in DATAFLOWS:
             raise ValueError(f"pe_array.dataflow must be one of {DATAFLOWS!r}, not {self.dataflow!r}")
+        if not isinstance(self.fold_pipelining, bool):
+            raise TypeError(f"pe_array.fold_pipelining must be true or false, not {self.fold_pipelining!r}")
 
     @property
     def num_pes(self) -> int:

@@ -61,6 +61,10 @@ class _Checker:
             if f.minimum is not None and v < f.minimum:
                 return self.err(path, f"must be >= {f.minimum:g}, got {v!r}")
             return v if f.kind == "int" else float(v)
+        if f.kind == "bool":
+            if not isinstance(v, bool):
+                return self.err(path, f"must be true or false, got {_show(v)}")
+            return v
         if f.kind == "str":
             if not isinstance(v, str):
                 return self.err(path, f"must be a string, got {_show(v)}")

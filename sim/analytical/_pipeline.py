@@ -15,6 +15,14 @@ against SCALE-Sim's closed forms), vectorized over a batch of mappings:
   fold hides under its neighbour's stream, so it is paid once per Einsum (for
   output stationary, the MAC pipeline's drain).  A broadcast network
   (and the vector unit) pays ``hop`` to fill and the MAC pipeline to drain.
+  Under fold pipelining (``accel.PEArray.fold_pipelining``, as
+  ``sim.cycle.fold_timing`` derives it) the ``F`` folds of the Einsum cost
+  ``fill + (F - 1) * II + T + (pipeline_depth - 1)``: the fill (``R * hop``
+  preload, weight / input stationary only, plus the skew) and the MAC
+  pipeline once, and between folds the ``L = R * hop`` shift of the
+  stationary operand (in) or of the finished outputs (out), exposed as
+  ``II = T + L``, or hidden under the stream, ``II = max(T, L)``, when the
+  register file holds two of its tiles; on a bus ``II = T``.
   The stationary operand is the dataflow's; for another dataflow
   (``row_stationary``, ``flexible``) it is the first tensor, output first,
   that no per-PE loop with a factor above one indexes (else the weight).
@@ -197,7 +205,10 @@ class Pipeline:
         """Fill/drain cycles of all folds (``T0``: per-PE factors, shape (B, ranks))."""
         p = self.problem
         hop, tail = float(p.hop_latency), float(p.pipeline_depth - 1)
+        pipelined = p.fold_pipelining
         if p.network != "systolic":
+            if pipelined:  # the bus is pipelined: one hop to fill, one MAC pipeline to drain, per Einsum
+                return np.where(folds > 0, hop + tail, 0.0)
             return folds * (hop + tail)
         shift = hop * p.rows
         skew = hop * (p.rows - 1 + p.cols - 1)
@@ -228,6 +239,12 @@ class Pipeline:
             fits &= ~mine | (2 * footprint * t.bits / 8 <= self._rf_capacity)
         double = held_any & fits
         output = role == codes["output"]
+        if pipelined:
+            # fill + (F - 1) * II + T + tail, less the F * T of compute; II - T is the exposed shift
+            steady = np.ceil(T0.prod(axis=1) * p.ops_per_point / p.ops_per_cycle)
+            exposed = np.where(double, np.maximum(0.0, shift - steady), shift)
+            fill = np.where(output, skew, shift + skew)
+            return np.where(folds > 0, fill + (folds - 1) * exposed + tail, 0.0)
         # output stationary has no preload: its outputs shift out under the next fold's skew
         single = np.where(output, folds * (skew + tail), folds * (shift + skew + tail))
         # double-buffered: weight / input stationary pay the preload once; output stationary the MAC pipeline's drain

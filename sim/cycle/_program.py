@@ -446,7 +446,7 @@ def lower(
     timing = fold_timing(
         problem.rows, problem.cols, steady, network=problem.network, stationary=stationary,
         hop_latency=problem.hop_latency, pipeline_depth=problem.pipeline_depth,
-        double_buffered=double and problem.network == "systolic",
+        double_buffered=double and problem.network == "systolic", pipelined=problem.fold_pipelining,
     )
     return EinsumProgram(
         einsum=problem.einsum, unit=problem.unit, timing=timing, steps=tuple(steps), macs=problem.macs,

@@ -31,6 +31,42 @@ overlaps the streaming of its neighbour: a run of folds then pays the preload
 once, before its first fold (for output stationary, the MAC pipeline's drain
 once, after its last).  SCALE-Sim's closed form is the case without that
 second buffer.
+
+**Fold pipelining** (``accel.PEArray.fold_pipelining``, off by default).  A
+TPU-like array does not let a fold's wavefront leave the array before the next
+one enters: each PE switches to the next fold when the current fold's last
+operand has passed it, so the next fold's wavefront follows one *initiation
+interval* ``II`` behind the previous one and a run of ``F`` folds pays the
+fill once, ``F - 1`` intervals, and the last fold's stream and drain once::
+
+    fill + (F - 1) * II + T + drain,   fill = preload + skew
+
+(``drain`` the MAC pipeline's ``pipeline_depth - 1``).  What remains of a
+fold's exchange with the array in ``II`` is the ``L = R * hop``-cycle shift of
+the operand that stays in the PEs, which no skew can hide:
+
+* weight / input stationary: the next fold's stationary operand shifts down
+  the columns behind the current fold's last streamed operand (column ``j``
+  ``j`` hops late, as the wavefront is), so PE ``(i, j)`` has it ``L`` cycles
+  after its last MAC: ``II = T + L``.  With the second buffer (the TPU's
+  double-buffered weights) it shifts into the spare registers behind the
+  previous fold's switch, during the current stream: ``II = max(T, L)``; the
+  streamed operand then enters back to back, as the TPU's activations do.
+  The first fold's preload is the fill's ``preload``.
+* output stationary: both operands stream; a PE can start accumulating the
+  next fold's output once its finished output has left, which the column's
+  ``R`` outputs do through its edge in ``L`` cycles: ``II = T + L``, and
+  ``II = max(T, L)`` with a second output register (the finished outputs
+  shift out while the next fold accumulates).  No preload; the last fold's
+  outputs leave with the write-back, as without pipelining.
+* broadcast network: the bus is pipelined, so the next fold's first delivery
+  lands ``hop`` cycles after it is issued as the current fold's last did:
+  ``II = T``, the ``hop`` paid once (fill) and the MAC pipeline once (drain).
+
+The intervals hold across the tile steps of one Einsum: the fill is charged
+to its first step and the last stream and drain to its last, a stall between
+steps being charged by the engine as a stall.  Without pipelining (and with
+``C >= 2``) a fold takes at least ``II``, so turning it on never costs cycles.
 """
 
 from __future__ import annotations
@@ -61,6 +97,14 @@ class FoldTiming:
         Cycles every PE computes (``T``).
     drain : int
         Results leaving the array (and the MAC pipeline) after the last MAC.
+    overlapped : bool
+        The PEs hold a second tile of the stationary operand (double buffering).
+    pipelined : bool
+        Consecutive folds overlap their fill and drain (fold pipelining).
+    shift : int
+        Under fold pipelining, cycles a fold's stationary operand takes to
+        shift in (output stationary: its finished outputs to shift out), the
+        part of the exchange the next wavefront cannot hide; 0 on a bus.
     """
 
     preload: int
@@ -68,6 +112,13 @@ class FoldTiming:
     steady: int
     drain: int
     overlapped: bool = False
+    pipelined: bool = False
+    shift: int = 0
+
+    @property
+    def interval(self) -> int:
+        """Cycles between the starts of two consecutive folds under fold pipelining (``II``)."""
+        return max(self.steady, self.shift) if self.overlapped else self.steady + self.shift
 
     @property
     def overhead(self) -> int:
@@ -84,9 +135,17 @@ class FoldTiming:
 
         With ``overlapped`` the preload is paid only when the run is ``first``
         (for output stationary, the MAC pipeline's drain only when it is ``last``)
-        of its Einsum.
+        of its Einsum.  With ``pipelined`` a ``first`` run pays the fill
+        (preload and skew), every fold but a ``last`` run's last pays the
+        interval, and that one its stream and drain.
         """
-        if not self.overlapped or not folds:
+        if not folds:
+            return 0
+        if self.pipelined:
+            head = self.preload + self.skew if first else 0
+            end = self.steady + self.drain if last else self.interval
+            return head + (folds - 1) * self.interval + end
+        if not self.overlapped:
             return folds * self.total
         if self.preload:  # weight / input stationary: the next preload hides under this fold's stream
             return folds * (self.total - self.preload) + (self.preload if first else 0)
@@ -103,6 +162,7 @@ def fold_timing(
     hop_latency: int = 1,
     pipeline_depth: int = 1,
     double_buffered: bool = False,
+    pipelined: bool = False,
 ) -> FoldTiming:
     """Cycles of one fold on a ``rows x cols`` array with ``steady`` cycles of work per PE.
 
@@ -125,6 +185,8 @@ def fold_timing(
     double_buffered : bool
         The PEs hold a second tile of the stationary operand, so the shift of
         consecutive folds overlaps (systolic network only).
+    pipelined : bool
+        Fold pipelining: consecutive folds overlap their fill and drain (see the module).
 
     Raises
     ------
@@ -137,13 +199,18 @@ def fold_timing(
             raise ValueError(f"fold_timing: {name} must be an integer >= {low}, not {value!r}")
     if stationary not in ("weight", "input", "output"):
         raise ValueError(f"fold_timing: stationary must be 'weight', 'input' or 'output', not {stationary!r}")
+    for name, value in (("double_buffered", double_buffered), ("pipelined", pipelined)):
+        if not isinstance(value, bool):
+            raise ValueError(f"fold_timing: {name} must be True or False, not {value!r}")
     tail = pipeline_depth - 1
-    if network == "broadcast":
-        return FoldTiming(preload=0, skew=hop_latency, steady=steady, drain=tail)
+    if network == "broadcast":  # the bus: no shift to expose between pipelined folds
+        return FoldTiming(preload=0, skew=hop_latency, steady=steady, drain=tail, pipelined=pipelined)
     if network != "systolic":
         raise ValueError(f"fold_timing: network must be 'systolic' or 'broadcast', not {network!r}")
     shift = hop_latency * rows
     skew = hop_latency * (rows - 1 + cols - 1)
     if stationary == "output":  # outputs shift out under the next fold's skew: no R-cycle drain of their own
-        return FoldTiming(preload=0, skew=skew, steady=steady, drain=tail, overlapped=double_buffered)
-    return FoldTiming(preload=shift, skew=skew, steady=steady, drain=tail, overlapped=double_buffered)
+        return FoldTiming(preload=0, skew=skew, steady=steady, drain=tail, overlapped=double_buffered,
+                          pipelined=pipelined, shift=shift)
+    return FoldTiming(preload=shift, skew=skew, steady=steady, drain=tail, overlapped=double_buffered,
+                      pipelined=pipelined, shift=shift)

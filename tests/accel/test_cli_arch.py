@@ -70,6 +70,20 @@ def test_show_with_set_and_file(tmp_path):
     assert data["summary"]["peak_ops_per_second"] == 32 * 16 * 2 * 400e6
 
 
+def test_show_prints_fold_pipelining():
+    line = lambda out: next(ln for ln in out.splitlines() if ln.startswith("PE array:"))  # noqa: E731
+    assert line(run("show", "tpu_like").output).endswith(", fold pipelining off")  # the default
+    on = run("show", "tpu_like", "--set", "pe_array.fold_pipelining=true")
+    assert on.exit_code == 0, on.output
+    assert line(on.output).endswith(", fold pipelining on")
+    data = json.loads(run("show", "edge", "--set", "pe_array.fold_pipelining=true", "--json").output)
+    assert data["architecture"]["pe_array"]["fold_pipelining"] is True
+    assert json.loads(run("show", "edge", "--json").output)["architecture"]["pe_array"]["fold_pipelining"] is False
+    bad = run("show", "edge", "--set", "pe_array.fold_pipelining=maybe")
+    assert bad.exit_code == 2
+    assert "pe_array.fold_pipelining: must be true or false, got 'maybe'" in bad.output
+
+
 def test_show_with_user_table(tmp_path):
     table = tmp_path / "t.yaml"
     table.write_text(yaml.safe_dump({"name": "mylib", "source": "lab", "energy": [{"component": "mac", "action": "compute", "pJ": 0.05}]}))

@@ -70,7 +70,7 @@ def test_unknown_paths_are_all_named():
                       "vector_unit.lanes": 4, "arith.kind.x": 1, "pe_array[0].rows": 1, "levels.l2.capacity.x": 1, "a..b": 1})
     assert str(info.value) == (
         "derive('edge'): 10 errors in derive paths:\n"
-        "  pe_array.rowz: 'pe_array' has no field 'rowz'; allowed: col_ranks, cols, dataflow, hop_latency, network, row_ranks, rows\n"
+        "  pe_array.rowz: 'pe_array' has no field 'rowz'; allowed: col_ranks, cols, dataflow, fold_pipelining, hop_latency, network, row_ranks, rows\n"
         "  levels.l9.capacity: no level named 'l9'; levels: scratchpad, l2\n"
         "  levels[5].capacity: index 5 is out of range; levels has 2 entries\n"
         "  colour: unknown field 'colour'; allowed: arith, clock_mhz, description, dram, levels, name, pe_array, register_file, technology_nm, vector_unit\n"

@@ -150,6 +150,7 @@ def test_types_are_frozen():
         (lambda: PEArray(rows=0, cols=4), ValueError, r"pe_array.rows must be >= 1, not 0"),
         (lambda: PEArray(rows=4, cols=4, network="mesh"), ValueError, r"pe_array.network must be one of \('systolic', 'broadcast'\), not 'mesh'"),
         (lambda: PEArray(rows=True, cols=4), TypeError, r"pe_array.rows must be an integer, not True"),
+        (lambda: PEArray(rows=4, cols=4, fold_pipelining=1), TypeError, r"pe_array.fold_pipelining must be true or false, not 1"),
         (lambda: RegisterFile(capacity=4, word_bits=8, holds=()), ValueError, r"register_file.holds must name at least one tensor or role, not \(\)"),
         (lambda: MemoryLevel("buf", 1024, 32, 0, 4), ValueError, r"levels.buf.read_bandwidth must be > 0, not 0"),
         (lambda: MemoryLevel("2buf", 1024, 32, 4, 4), ValueError, r"memory level name must be an identifier, not '2buf'"),

@@ -23,8 +23,11 @@ def systolic(
     capacity: int = 1 << 30,
     ports: int = 2,
     banks: int = 1,
+    fold_pipelining: bool = False,
+    network: str = "systolic",
+    pipeline_depth: int = 1,
 ) -> Architecture:
-    """An ``rows x cols`` systolic array, one on-chip level ``buf`` holding everything, and DRAM."""
+    """An ``rows x cols`` array (systolic unless ``network`` says), one on-chip level ``buf`` holding everything, and DRAM."""
     holds = rf_holds or {"weight_stationary": "weight", "input_stationary": "input", "output_stationary": "output"}[dataflow]
     if rf_capacity is None:
         rf_capacity = 4 if holds == "output" else 1  # one element: no second buffer
@@ -32,11 +35,11 @@ def systolic(
         name=f"sys{rows}x{cols}",
         clock_mhz=1000.0,
         technology_nm=45.0,
-        pe_array=PEArray(rows, cols, network="systolic", hop_latency=1, dataflow=dataflow),
+        pe_array=PEArray(rows, cols, network=network, hop_latency=1, dataflow=dataflow, fold_pipelining=fold_pipelining),
         register_file=RegisterFile(rf_capacity, 8, (holds,)),
         levels=(MemoryLevel("buf", capacity, 64, bandwidth, bandwidth, ports=ports, banks=banks, latency=level_latency),),
         dram=DRAM(bandwidth, dram_latency),
-        arith=ArithmeticUnit("int8_mac", "int8", "int32"),
+        arith=ArithmeticUnit("int8_mac", "int8", "int32", pipeline_depth=pipeline_depth),
     )
 
 

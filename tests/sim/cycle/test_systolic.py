@@ -122,3 +122,68 @@ def test_fold_timing_bad_input(kwargs, message):
     args = {"rows": 4, "cols": 4, "steady": 8, **kwargs}
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)").replace(".", r"\.")):
         fold_timing(args.pop("rows"), args.pop("cols"), args.pop("steady"), **args)
+
+
+def test_fold_timing_pipelined_runs():
+    # 4 x 3 array, T = 10: preload L = 4, skew 5; pipelined folds start one interval II apart
+    ws = fold_timing(4, 3, 10, stationary="weight", pipelined=True)
+    assert (ws.shift, ws.interval) == (4, 14)  # II = T + L: the next preload follows the last operand
+    assert ws.run(3) == (4 + 5) + 2 * 14 + 10
+    assert ws.run(1) == ws.total == 19  # one fold: exactly SCALE-Sim's 2R + C + T - 2
+    db = fold_timing(4, 3, 10, stationary="weight", double_buffered=True, pipelined=True)
+    assert db.interval == 10 and db.run(3) == 9 + 2 * 10 + 10  # II = max(T, L): the preload hides under the stream
+    short = fold_timing(4, 3, 2, stationary="input", double_buffered=True, pipelined=True)
+    assert short.interval == 4 and short.run(3) == 9 + 2 * 4 + 2  # a stream shorter than the shift waits for it
+    os_ = fold_timing(4, 3, 10, stationary="output", pipeline_depth=3, pipelined=True)
+    assert (os_.preload, os_.interval) == (0, 14)  # no preload; the finished outputs take R cycles to leave
+    assert os_.run(3) == 5 + 2 * 14 + 10 + 2  # skew and the MAC pipeline once
+    # split over tile steps: the fill goes to the first, the last stream and drain to the last
+    assert os_.run(2, first=True, last=False) + os_.run(1, first=False, last=True) == os_.run(3)
+    assert ws.run(2, first=True, last=False) == 9 + 2 * 14 and ws.run(2, first=False, last=False) == 2 * 14
+    bus = fold_timing(4, 3, 10, network="broadcast", hop_latency=2, pipeline_depth=3, pipelined=True)
+    assert (bus.shift, bus.interval) == (0, 10) and bus.run(3) == 2 + 3 * 10 + 2
+    assert ws.run(0) == bus.run(0) == 0
+
+
+def _gemm_run(make_arch, make_mapping, dataflow, network="systolic", **arch_args):
+    arch = make_arch(4, 4, dataflow, network=network, **arch_args)
+    cascade = library.gemm(M=8, N=8, K=8)
+    mapping = scalesim_mapping(make_mapping, dataflow, cascade, arch, 4, 4, 8, 8, 8)
+    return simulate(cascade.einsums[0], cascade.shapes, arch, mapping)
+
+
+# GEMM 8 x 8 x 8 on 4 x 4 (R = C = 4, L = 4, skew 6), SCALE-Sim's mapping: 4 folds of T = 8 steady cycles
+@pytest.mark.parametrize("dataflow, network, arch_args, off, on", [
+    # weight / input stationary, one stationary element per PE: II = T + L = 12, fill = L + skew = 10
+    ("weight_stationary", "systolic", {}, 4 * (2 * 4 + 4 + 8 - 2), 10 + 3 * 12 + 8),
+    ("input_stationary", "systolic", {}, 4 * (2 * 4 + 4 + 8 - 2), 10 + 3 * 12 + 8),
+    # a second stationary element per PE (the TPU's weight double buffer): II = max(T, L) = 8
+    ("weight_stationary", "systolic", {"rf_capacity": 2}, 4 * (4 + 8 - 2 + 4) + 4, 10 + 3 * 8 + 8),
+    ("input_stationary", "systolic", {"rf_capacity": 2}, 4 * (4 + 8 - 2 + 4) + 4, 10 + 3 * 8 + 8),
+    # a three-stage MAC pipeline drains once instead of after every fold
+    ("weight_stationary", "systolic", {"pipeline_depth": 3}, 4 * (2 * 4 + 4 + 8 - 2 + 2), 10 + 3 * 12 + 8 + 2),
+    # output stationary, one 32-bit accumulator per PE: no preload, fill = skew = 6, outputs out in L: II = 12
+    ("output_stationary", "systolic", {}, 4 * (4 + 4 + 8 - 2), 6 + 3 * 12 + 8),
+    # a second accumulator: the outputs leave while the next fold accumulates, II = 8
+    ("output_stationary", "systolic", {"rf_capacity": 8}, 4 * (4 + 4 + 8 - 2), 6 + 3 * 8 + 8),
+    # broadcast bus: one hop to fill, then the folds' streams back to back
+    ("weight_stationary", "broadcast", {}, 4 * (1 + 8), 1 + 4 * 8),
+])
+def test_fold_pipelining_hand_computed(make_arch, make_mapping, dataflow, network, arch_args, off, on):
+    runs = [_gemm_run(make_arch, make_mapping, dataflow, network, fold_pipelining=flag, **arch_args) for flag in (False, True)]
+    for result, expected in zip(runs, (off, on)):
+        report = result.report
+        assert report.cycles("compute") == 4 * 8
+        assert report.cycles("compute") + report.cycles("fill_drain") == expected
+        assert sum(e.duration for e in result.events if e.track == "pe_array") == expected
+        assert report.total_cycles == expected + 3  # first operand tiles (2) and the last output tile (1)
+    assert runs[0].programs[0].timing.pipelined is False and runs[1].programs[0].timing.pipelined is True
+    assert len(runs[1].programs[0].steps) > 1  # the intervals run across tile steps
+
+
+def test_fold_pipelining_off_is_scalesim(make_arch, make_mapping):
+    # the option's default: the architecture without it prices SCALE-Sim's per-fold timing
+    for dataflow in ("weight_stationary", "output_stationary", "input_stationary"):
+        result = _gemm_run(make_arch, make_mapping, dataflow)
+        assert result.programs[0].timing.pipelined is False
+        assert result.report.cycles("compute") + result.report.cycles("fill_drain") == scalesim_cycles(dataflow, 4, 4, 8, 8, 8)
