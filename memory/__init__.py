@@ -14,7 +14,7 @@ from ._arch import graph_for_architecture, scratchpad_from_architecture
 from ._bounds import traffic_lower_bound
 from ._cascade import graph_from_cascade
 from ._checker import check_schedule
-from ._errors import GraphError, InfeasibleScheduleError, ScheduleError
+from ._errors import GraphError, InfeasibleScheduleError, ScheduleError, SizeError
 from ._fit import first_fit, require_fits
 from ._graph import TENSOR_KINDS, Operator, Tensor, TensorGraph
 from ._greedy import POLICIES, greedy_plan, schedule_greedy
@@ -38,6 +38,7 @@ __all__ = [
     "POLICIES",
     "Schedule",
     "ScheduleError",
+    "SizeError",
     "ScheduleResult",
     "Scratchpad",
     "Step",

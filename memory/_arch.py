@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from ._cascade import graph_from_cascade
+from ._errors import ScheduleError
 from ._graph import TensorGraph
 from ._scratchpad import Scratchpad
 
@@ -64,14 +65,14 @@ def scratchpad_from_architecture(arch: Architecture, level: str | None = None, c
     """
     levels = tuple(arch.levels)
     if not levels:
-        raise ValueError(f"architecture {arch.name!r} has no on-chip memory level to schedule into")
+        raise ScheduleError(f"architecture {arch.name!r} has no on-chip memory level to schedule into")
     if level is None:
         chosen = levels[-1]
     else:
         chosen = next((lv for lv in levels if lv.name == level), None)
         if chosen is None:
             names = ", ".join(repr(lv.name) for lv in levels)
-            raise ValueError(f"architecture {arch.name!r} has no level {level!r}; it has {names}")
+            raise ScheduleError(f"architecture {arch.name!r} has no level {level!r}; it has {names}")
     size = chosen.capacity if capacity is None else Scratchpad(capacity).capacity
     banks = chosen.banks if size % chosen.banks == 0 else 1
     word = max(1, chosen.word_bits // 8)

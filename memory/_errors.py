@@ -9,6 +9,10 @@ class GraphError(BadInputError):
     """A :class:`~memory.TensorGraph` is malformed (unknown tensor, cycle, bad size...)."""
 
 
+class SizeError(BadInputError):
+    """A byte size that cannot be read ('512KiB', '1MiB', a positive integer) or is out of range."""
+
+
 class ScheduleError(BadInputError):
     """A schedule breaks a rule of the scratchpad model; the message names step and tensor."""
 

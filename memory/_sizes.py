@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import re
+
+from ._errors import SizeError
 
 _UNITS = {
     "": 1,
@@ -46,15 +49,17 @@ def parse_size(text: str | int) -> int:
     else:
         match = _PATTERN.match(text)
         if match is None:
-            raise ValueError(f"size must look like '512KiB', '1MiB' or '64KB', not {text!r}")
+            raise SizeError(f"size must look like '512KiB', '1MiB' or '64KB', not {text!r}")
         number, unit = match.groups()
         factor = _UNITS.get(unit.upper())
         if factor is None:
-            raise ValueError(f"unknown size unit {unit!r} in {text!r}; use B, KB, MB, GB, KiB, MiB or GiB")
+            raise SizeError(f"unknown size unit {unit!r} in {text!r}; use B, KB, MB, GB, KiB, MiB or GiB")
         exact = float(number) * factor
+        if not math.isfinite(exact) or exact > 2**63:
+            raise SizeError(f"size {text[:40]!r}{'...' if len(text) > 40 else ''} is too large (at most 8 EiB)")
         if exact != int(exact):
-            raise ValueError(f"size {text!r} is not a whole number of bytes")
+            raise SizeError(f"size {text!r} is not a whole number of bytes")
         value = int(exact)
     if value <= 0:
-        raise ValueError(f"size must be positive, not {text!r}")
+        raise SizeError(f"size must be positive, not {text!r}")
     return value

@@ -6,10 +6,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from accel.errors import BadInputError
+
 __all__ = ["StudyResult", "StudyError", "check_run_args", "figure", "save_figure", "write_table"]
 
 
-class StudyError(ValueError):
+class StudyError(BadInputError):
     """Bad arguments to a study (unknown name, bad output folder, seed or flag)."""
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from typing import Any, Callable
 
@@ -19,11 +20,16 @@ from accel.errors import (  # noqa: F401 - re-exported for the commands
 )
 
 
+#: Exit status of an interrupted command (128 + SIGINT).
+EXIT_INTERRUPTED = 130
+
+
 def exit_code_of(exc: BaseException) -> int | None:
     """The exit status an exception means, chosen by its class; ``None`` for a bug (exit 1 with a traceback).
 
-    Our errors (:mod:`accel.errors`) carry their status. A file that cannot be read (missing, a folder, not
-    text) is bad input too: the OS or the decoder names the file.
+    Our errors (:mod:`accel.errors`) carry their status. A file that cannot be opened (missing, a folder, no
+    permission, a name the OS refuses) is bad input too: the OS names the file. Anything else -- a bare
+    ``ValueError``, ``KeyError`` or ``TypeError`` included -- is a bug in our code.
     """
     if isinstance(exc, InfeasibleError):
         return EXIT_INFEASIBLE
@@ -31,18 +37,26 @@ def exit_code_of(exc: BaseException) -> int | None:
         return EXIT_BAD_INPUT
     if isinstance(exc, (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError)):
         return EXIT_BAD_INPUT
+    if isinstance(exc, OSError) and exc.filename is not None and exc.errno is not None:
+        return EXIT_BAD_INPUT  # a file name too long, a loop of links, ...: the message names the file
     code = getattr(exc, "exit_code", None)
-    if isinstance(code, int):
+    if isinstance(code, int) and not isinstance(code, bool):
         return code
-    if isinstance(exc, (ValueError, KeyError)):  # library checks not yet moved onto the two families
-        return EXIT_BAD_INPUT
     return None
+
+
+def _debug() -> bool:
+    """Whether the root group was given ``--debug`` (or ``ACCEL_DEBUG=1`` is set)."""
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx is not None else None
+    return bool(root is not None and root.params.get("debug")) or os.environ.get("ACCEL_DEBUG", "") not in ("", "0")
 
 
 def report_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     """Turn library exceptions into a one-paragraph message and a stable exit code (see :func:`exit_code_of`).
 
-    Anything that is not one of ours is a bug (exit 1) and is re-raised so its traceback is visible.
+    Anything that is not one of ours is a bug: exit 1 with a one-line message, and the traceback re-raised
+    under ``accel --debug``. Ctrl-C exits 130 without a traceback.
     """
 
     @functools.wraps(func)
@@ -53,15 +67,29 @@ def report_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             raise
         except click.ClickException:
             raise
+        except KeyboardInterrupt:
+            if _debug():
+                raise
+            click.echo("\ninterrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
         except Exception as exc:  # noqa: BLE001 - classified below
             code = exit_code_of(exc)
             if code is None:
-                raise
+                if _debug():
+                    raise
+                click.echo(f"internal error: {type(exc).__name__}: {_shorten(str(exc))}\n"
+                           "this is a bug in accel; run again with `accel --debug ...` for the traceback and report it",
+                           err=True)
+                sys.exit(EXIT_INTERNAL)
             message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
             click.echo(f"error: {message}", err=True)
             sys.exit(code)
 
     return wrapper
+
+
+def _shorten(text: str, limit: int = 2000) -> str:
+    return text if len(text) <= limit else text[:limit] + " ..."
 
 
 def echo_json(obj: Any) -> None:
@@ -74,7 +102,8 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print machin
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="accel")
-def main_group() -> None:
+@click.option("--debug", is_flag=True, help="Show the traceback of an internal error (exit 1) instead of a one-line message.")
+def main_group(debug: bool) -> None:
     """accel: accelerator design-space exploration, from Einsum cascades to verified RTL."""
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,15 +19,21 @@ def group() -> None:
     """Workloads: cascades of extended Einsums (built-in or from YAML files)."""
 
 
+_INT = re.compile(r"^[+-]?[0-9]+$")
+_FLOAT = re.compile(r"^[+-]?([0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)([eE][+-]?[0-9]+)?$")
+
+
 def _parse_value(text: str) -> Any:
-    lowered = text.strip().lower()
+    """``true``/``false``, an integer, a number, a comma-separated tuple, else the text itself (ASCII digits only:
+    Python's ``int`` also reads ``'٣'``, and ``'²'`` is a digit to ``str.isdigit``)."""
+    text = text.strip()
+    lowered = text.lower()
     if lowered in ("true", "false"):
         return lowered == "true"
-    for convert in (int, float):
-        try:
-            return convert(text)
-        except ValueError:
-            pass
+    if _INT.match(text) and len(text) <= 30:
+        return int(text)
+    if _FLOAT.match(text) and len(text) <= 400:
+        return float(text)
     if "," in text:
         return tuple(_parse_value(piece) for piece in text.split(",") if piece.strip())
     return text
@@ -56,8 +63,10 @@ def resolve(name_or_path: str, params: dict[str, Any] | None = None):
     ------
     FileNotFoundError
         For a ``.yaml``/``.yml``/``.onnx`` path that does not exist.
-    ValueError
-        For parameters given with a file, or an unknown workload name.
+    click.BadParameter
+        For parameters given with a file.
+    dataflow.UnknownNameError, LibraryParameterError
+        For an unknown workload name or a parameter it does not take (bad-input errors: exit 2).
     """
     from dataflow import library, load_cascade
 
@@ -68,7 +77,8 @@ def resolve(name_or_path: str, params: dict[str, Any] | None = None):
         return load_onnx_cascade(path, dims=params)
     if path.suffix in (".yaml", ".yml") or path.is_file():
         if params:
-            raise ValueError(f"parameters {sorted(params)!r} apply only to built-in workloads, not to file {name_or_path!r}")
+            raise click.BadParameter(f"parameters {sorted(params)!r} apply only to built-in workloads, not to file "
+                                     f"{name_or_path!r}", param_hint="-p/--param")
         if not path.is_file():
             raise FileNotFoundError(f"no cascade file {name_or_path!r}")
         return load_cascade(path)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 
 import click
@@ -9,13 +11,26 @@ import click
 from ._common import echo_json, json_option, report_errors
 
 
+_MAX_SIZE = 2**53  # what the models count exactly
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+
+
+def _size(text: str) -> int | None:
+    """A positive size written in ASCII digits (``²`` is a digit to Python, not to us), at most 2**53."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 16:
+        return None
+    value = int(text)
+    return value if 1 <= value <= _MAX_SIZE else None
+
+
 def _dims(pairs: tuple[str, ...]) -> dict[str, int]:
     dims: dict[str, int] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
-        if not sep or not name.strip() or not value.strip().isdigit() or int(value) < 1:
-            raise click.BadParameter(f"expected NAME=POSITIVE_INTEGER, not {pair!r}", param_hint="--dim")
-        dims[name.strip()] = int(value)
+        if not sep or not name.strip() or _size(value) is None:
+            raise click.BadParameter(f"expected NAME=POSITIVE_INTEGER (in ASCII digits, at most 2**53), not {pair!r}", param_hint="--dim")
+        dims[name.strip()] = _size(value)
     return dims
 
 
@@ -24,10 +39,21 @@ def _shapes(pairs: tuple[str, ...]) -> dict[str, tuple[int, ...]]:
     for pair in pairs:
         name, sep, value = pair.partition("=")
         pieces = value.replace("x", ",").split(",")
-        if not sep or not name.strip() or not all(p.strip().isdigit() and int(p) > 0 for p in pieces):
-            raise click.BadParameter(f"expected INPUT=D0,D1,... (positive sizes), not {pair!r}", param_hint="--input-shape")
-        shapes[name.strip()] = tuple(int(p) for p in pieces)
+        if not sep or not name.strip() or not all(_size(p) is not None for p in pieces):
+            raise click.BadParameter(f"expected INPUT=D0,D1,... (positive sizes), not {pair!r}; sizes are at most 2**53",
+                                     param_hint="--input-shape")
+        shapes[name.strip()] = tuple(_size(p) for p in pieces)
     return shapes
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether ``a`` and ``b`` name one file (the same path, or one file reached by two paths)."""
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 @click.command(name="import")
@@ -59,8 +85,14 @@ def command(model: Path, output: Path | None, dim_pairs: tuple[str, ...], shape_
     from dataflow import dump_cascade
     from dataflow.onnx import import_onnx
 
-    result = import_onnx(model, dims=_dims(dim_pairs), input_shapes=_shapes(shape_pairs), name=name, strict=strict)
+    if name is not None and not _NAME.match(name):
+        raise click.BadParameter(f"a cascade name is letters, digits, '_', '.' and '-', starting with a letter or '_' "
+                                 f"(it names files such as NAME.trace.json), not {name!r}", param_hint="--name")
     target = output if output is not None else model.with_suffix(".yaml")
+    if _same_file(target, model) or (weights_path is not None and (_same_file(weights_path, model) or _same_file(weights_path, target))):
+        raise click.BadParameter(f"{str(target if _same_file(target, model) else weights_path)!r} is the model or the "
+                                 "cascade file itself; give another output path", param_hint="-o/--output or --weights")
+    result = import_onnx(model, dims=_dims(dim_pairs), input_shapes=_shapes(shape_pairs), name=name, strict=strict)
     target.write_text(dump_cascade(result.cascade), encoding="utf-8")
     if weights_path is not None:
         np.savez(weights_path, **{key: np.asarray(value) for key, value in result.weights.items()})
