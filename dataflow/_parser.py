@@ -28,6 +28,11 @@ from ._ir import FUNCTIONS, REDUCE_OPS, AffineIndex, Call, Const, Expr, Reductio
 __all__ = ["parse_einsum", "parse_lines"]
 
 _MAX_DEPTH = 64
+#: Most operations on one path from the root of an Einsum's expression to a leaf (``a*b*...*z`` counts each
+#: ``*``): what every walk over the expression may recurse through.  Longer chains are split over Einsums.
+MAX_EXPRESSION_DEPTH = 200
+#: Largest integer an index may hold (a coefficient or an offset): 2**53, what the models count exactly.
+MAX_INDEX_INTEGER = 2**53
 _PUNCT = {"[", "]", "(", ")", ",", "+", "-", "*", "/", "="}
 _EXPECTED_PUNCT = "a name, a number, or one of [ ] ( ) , + - * / = ::"
 
@@ -163,7 +168,24 @@ class _Parser:
         if token.kind != "end":
             expected = "an operator, '::' or the end of the line" if not reductions else "another reduction or the end of the line"
             raise self.fail(token, expected)
+        self.check_depth(expr)
         return Einsum(self.label if self.named else (name or output.tensor), output, expr, tuple(reductions), text=self.text)
+
+    def check_depth(self, expr: Expr) -> None:
+        """Refuse an expression deeper than :data:`MAX_EXPRESSION_DEPTH` (walked without recursion)."""
+        stack: list[tuple[Expr, int]] = [(expr, 0)]
+        while stack:
+            node, depth = stack.pop()
+            if not isinstance(node, Call):
+                continue
+            if depth >= MAX_EXPRESSION_DEPTH:
+                column = node.column if node.column is not None else 1
+                raise EinsumSyntaxError(
+                    f"expression too long: more than {MAX_EXPRESSION_DEPTH} operations in a chain or nesting",
+                    einsum=self.label, column=column, text=self.text if len(self.text) <= 400 else None,
+                    expected=f"at most {MAX_EXPRESSION_DEPTH}; split it over several Einsums (partial sums or products)",
+                )
+            stack.extend((arg, depth + 1) for arg in node.args)
 
     def access(self, name: _Token) -> TensorAccess:
         if name.text in FUNCTIONS or name.text in REDUCE_OPS or name.text == "inf":
@@ -200,11 +222,17 @@ class _Parser:
         terms = tuple(Term(c, r) for r, c in coefficients.items() if c != 0)
         return AffineIndex(terms, constant, column=start.column, term_columns=tuple(columns[t.rank] for t in terms))
 
+    def integer(self, token: _Token) -> int:
+        if len(token.text) > 16 or int(token.text) > MAX_INDEX_INTEGER:
+            raise self.fail(token, f"an integer of at most 2**53 = {MAX_INDEX_INTEGER:,}",
+                            f"index integer {token.text[:30]}{'...' if len(token.text) > 30 else ''} is too large")
+        return int(token.text)
+
     def iterm(self) -> tuple[int, str | None, int]:
         token = self.next()
         expected = "a rank, an integer, or rank*integer"
         if token.kind == "int":
-            value = int(token.text)
+            value = self.integer(token)
             if self.peek().kind == "*":
                 self.next()
                 rank = self.expect("name", "a rank after 'integer*'")
@@ -214,7 +242,7 @@ class _Parser:
             if self.peek().kind == "*":
                 self.next()
                 factor = self.expect("int", "an integer coefficient after 'rank*' (indices must be affine)")
-                return int(factor.text), token.text, token.column
+                return self.integer(factor), token.text, token.column
             return 1, token.text, token.column
         raise self.fail(token, expected)
 
@@ -252,7 +280,11 @@ class _Parser:
     def atom(self) -> Expr:
         token = self.next()
         if token.kind in ("int", "float"):
-            return Const(float(token.text))
+            value = float(token.text)
+            if value in (float("inf"), float("-inf")):
+                raise self.fail(token, "a number within float64's range (or the name inf)",
+                                f"number {token.text[:30]}{'...' if len(token.text) > 30 else ''} is out of range")
+            return Const(value)
         if token.kind == "(":
             node = self.expr()
             self.expect(")", "')' closing the parenthesis")
