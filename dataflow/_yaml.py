@@ -102,7 +102,7 @@ def _check(data: Any, source: str) -> list[str]:
             ):
                 problems.append(f"{where}: must be a number, inf or -inf, not {value!r}")
             elif key == "bits" and (not _int(value) or not 1 <= value <= _MAX_BITS):
-                problems.append(f"{where}: must be an integer from 1 to {_MAX_BITS}, not {value!r}")
+                problems.append(f"{where}: must be a positive integer (at most {_MAX_BITS}), not {value!r}")
             elif key == "weight" and not isinstance(value, bool):
                 problems.append(f"{where}: must be true or false, not {value!r}")
     return problems
