@@ -139,7 +139,9 @@ def test_total_cycles_equal_with_ample_bandwidth_random_mappings(random_mappings
         assert sim.total_cycles == ana.total_cycles, mapping
 
 
-@pytest.mark.parametrize("name, changes, workload", CASES)
+@pytest.mark.parametrize("name, changes, workload", CASES + [
+    ("fusemax_like", {"pe_array.rows": 4, "pe_array.cols": 4}, lambda: library.gemm(M=8, N=16, K=8)),  # flexible dataflow
+])
 def test_total_cycles_equal_under_fold_pipelining_random_mappings(random_mappings, name, changes, workload):
     arch = _ample(name, {**changes, "pe_array.fold_pipelining": True})
     cascade = workload()
