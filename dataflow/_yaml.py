@@ -101,8 +101,10 @@ def _check(data: Any, source: str) -> list[str]:
                 or (isinstance(value, str) and value in _INFINITIES)
             ):
                 problems.append(f"{where}: must be a number, inf or -inf, not {value!r}")
-            elif key == "bits" and (not _int(value) or not 1 <= value <= _MAX_BITS):
-                problems.append(f"{where}: must be a positive integer (at most {_MAX_BITS}), not {value!r}")
+            elif key == "bits" and (not _int(value) or value < 1):
+                problems.append(f"{where}: must be a positive integer, not {value!r}")
+            elif key == "bits" and value > _MAX_BITS:
+                problems.append(f"{where}: must be at most {_MAX_BITS}, not {value!r}")
             elif key == "weight" and not isinstance(value, bool):
                 problems.append(f"{where}: must be true or false, not {value!r}")
     return problems
