@@ -8,6 +8,7 @@ itself plus a few nearby sizes with more divisors (at most a third larger).
 
 from __future__ import annotations
 
+import collections
 import functools
 import math
 
@@ -15,20 +16,96 @@ import numpy as np
 
 from .._problem import Problem
 
-__all__ = ["prime_factors", "padded_sizes", "splits", "rank_candidates", "order_family", "space_size"]
+__all__ = ["prime_factors", "divisors", "padded_sizes", "splits", "rank_candidates", "order_family", "space_size"]
 
 
+_SMALL_PRIMES = tuple(p for p in range(2, 1000) if all(p % q for q in range(2, int(p**0.5) + 1)))
+#: Bases that make Miller-Rabin exact below 3.3e24 (every size the models take is below 2**53).
+_WITNESSES = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41)
+
+
+def _is_prime(n: int) -> bool:
+    if n < 2:
+        return False
+    for p in _SMALL_PRIMES[:13]:
+        if n % p == 0:
+            return n == p
+    d, r = n - 1, 0
+    while d % 2 == 0:
+        d, r = d // 2, r + 1
+    for a in _WITNESSES:
+        x = pow(a, d, n)
+        if x in (1, n - 1):
+            continue
+        for _ in range(r - 1):
+            x = x * x % n
+            if x == n - 1:
+                break
+        else:
+            return False
+    return True
+
+
+def _divisor(n: int) -> int:
+    """A non-trivial divisor of the odd composite ``n`` (Pollard's rho, Brent's cycle finding)."""
+    for c in range(1, n):
+        y, m, g, r, q = 2, 128, 1, 1, 1
+        x = ys = y
+        while g == 1:
+            x = y
+            for _ in range(r):
+                y = (y * y + c) % n
+            k = 0
+            while k < r and g == 1:
+                ys = y
+                for _ in range(min(m, r - k)):
+                    y = (y * y + c) % n
+                    q = q * abs(x - y) % n
+                g = math.gcd(q, n)
+                k += m
+            r *= 2
+        if g == n:
+            g = 1
+            while g == 1:
+                ys = (ys * ys + c) % n
+                g = math.gcd(abs(x - ys), n)
+        if g != n:
+            return g
+    raise AssertionError(f"no divisor of {n} found")  # pragma: no cover - n is composite
+
+
+@functools.lru_cache(maxsize=4096)
 def prime_factors(n: int) -> tuple[int, ...]:
-    """Prime factors of ``n`` with multiplicity, ascending (``()`` for 1)."""
-    out, p = [], 2
-    while p * p <= n:
+    """Prime factors of ``n`` with multiplicity, ascending (``()`` for 1).
+
+    Small primes by trial division, what remains by Miller-Rabin and Pollard's rho: a size of 2**40 or a large
+    prime costs microseconds, not a division per candidate up to its square root.
+    """
+    n = int(n)
+    out: list[int] = []
+    for p in _SMALL_PRIMES:
+        if p * p > n:
+            break
         while n % p == 0:
             out.append(p)
             n //= p
-        p += 1
-    if n > 1:
-        out.append(n)
-    return tuple(out)
+    stack = [n] if n > 1 else []
+    while stack:
+        m = stack.pop()
+        if _is_prime(m):
+            out.append(m)
+        else:
+            d = _divisor(m)
+            stack += [d, m // d]
+    return tuple(sorted(out))
+
+
+def divisors(n: int) -> tuple[int, ...]:
+    """Every positive divisor of ``n``, ascending, from its prime factors."""
+    divs = [1]
+    for p, e in collections.Counter(prime_factors(n)).items():
+        divs = [d * p**i for d in divs for i in range(e + 1)]
+    return tuple(sorted(divs))
 
 
 def padded_sizes(size: int, max_ratio: float = 4 / 3, limit: int = 3) -> tuple[int, ...]:
@@ -52,9 +129,8 @@ def _splits(n: int, k: int) -> tuple[tuple[int, ...], ...]:
     if k == 1:
         return ((n,),)
     out = []
-    for d in range(1, n + 1):
-        if n % d == 0:
-            out += [(d,) + rest for rest in _splits(n // d, k - 1)]
+    for d in divisors(n):
+        out += [(d,) + rest for rest in _splits(n // d, k - 1)]
     return tuple(out)
 
 
