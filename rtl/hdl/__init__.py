@@ -12,23 +12,33 @@ unit is in :mod:`rtl.numerics`.
 - :class:`ProcessingElement` and :class:`SystolicArray`: weight- or
   output-stationary arrays of any :class:`Arith`;
 - :func:`build_unit` / :func:`to_verilog`: construction by unit name, as the
-  ``accel rtl generate`` command does.
+  ``accel rtl generate`` command does;
+- :func:`arch_design`: what an architecture asks the generator for (or an
+  :class:`ArchError` naming the key it cannot build);
+- :func:`plan_einsum` and :class:`MappedAccelerator`: one mapped Einsum as loop
+  counters, banked buffers and a fold schedule, and the accelerator (buffers,
+  array, controller) that runs it; :func:`build_accelerator` chains them.
 """
 
-from ._arith import Arith, arith
+from ._accelerator import CYCLE_BITS, MappedAccelerator
+from ._arith import Arith, arith, max_depth
 from ._array import SystolicArray
 from ._catalog import UNITS, UnitDesign, build_unit, parse_params, to_verilog, unit_params
 from ._errors import HDLParamError, ToolMissingError
+from ._fromarch import ArchDesign, ArchError, arch_design
 from ._fp8mul import Fp8Multiplier
 from ._lmul import LMul
 from ._mac import Fp8Mac, Int8Mac, LMulMac, Mac
 from ._pe import DATAFLOWS, ProcessingElement
+from ._plan import FoldPlan, Loop, PlanError, plan_einsum
+from ._system import AcceleratorDesign, build_accelerator
 
 __all__ = [
     "HDLParamError",
     "ToolMissingError",
     "Arith",
     "arith",
+    "max_depth",
     "Fp8Multiplier",
     "LMul",
     "Mac",
@@ -44,4 +54,15 @@ __all__ = [
     "unit_params",
     "parse_params",
     "to_verilog",
+    "ArchDesign",
+    "ArchError",
+    "arch_design",
+    "FoldPlan",
+    "Loop",
+    "PlanError",
+    "plan_einsum",
+    "MappedAccelerator",
+    "CYCLE_BITS",
+    "AcceleratorDesign",
+    "build_accelerator",
 ]

@@ -1,0 +1,402 @@
+"""What the generated accelerator runs: one mapped Einsum turned into loop counters, bank layouts and a fold schedule.
+
+A :class:`FoldPlan` is built from the architecture, the Einsum, its
+``mapping.Problem`` and a ``mapping.Mapping`` (:func:`plan_einsum`), and is
+everything :class:`MappedAccelerator` needs: the array shape, which input
+streams along the rows (``row`` operand, one buffer bank per PE row) and which
+down the columns (``col`` operand, one bank per PE column), the loop nest
+with the address strides of each operand, and the interval at which folds
+enter the array. It also lays the operands into the banks and gathers the
+output from the result banks (numpy, the testbench's and the loader's side).
+
+Loop nest and rank indices (this generator's convention): the temporal loops
+of every level above the register file, outermost level first and each in
+its mapping order, then the spatial loops (rows, then columns), then the
+register-file loops. A rank's index is the mixed-radix number of its loops in
+that order. The loops above the register file enumerate the *folds*; the
+register-file loops are the ``T`` beats of a fold.
+
+An operand's buffer address is the mixed-radix number of the loops of the
+ranks the operand is indexed by (the other loops reuse the same word), so a
+GEMM's operands are stored once; a convolution's sliding window (``p + r``)
+stores the window of each position (im2col order). Each bank holds what its
+PE row (column) reads: bank ``i`` at address ``a`` holds the element the row
+``i`` needs whenever the counters give ``a``. Padded iterations (a rank's
+factors multiplying past its size) read zeros and their outputs are dropped.
+
+Fold schedule (the hardware's, see :class:`MappedAccelerator`): a fold's ``T``
+beats enter back to back; the next fold enters ``interval`` cycles after the
+previous one:
+
+* with ``pe_array.fold_pipelining``: ``T + R`` (a PE takes the next fold's
+  first term once its finished sum has been read out of its column), or
+  ``max(T, R)`` when the register file holds a second output (each PE
+  captures its finished sum into it);
+* without: ``T + R + C - 2 + depth - 1`` (the fold has left the array), or
+  ``T + R + C - 2`` with the second output register.
+
+Column ``j`` of a fold's results is written to result bank ``j`` (one word of
+``R`` accumulators, at the fold's index) ``T + R + depth - 2 + j`` cycles after
+the fold's first beat reached the array's corner, so a run of ``F`` folds
+takes ``(F - 1) * interval + T + R + C - 2 + depth - 1`` cycles from the first
+beat to the last result.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ._errors import HDLParamError
+
+if TYPE_CHECKING:
+    from accel.arch import Architecture
+    from dataflow import Einsum
+    from mapping import Mapping, Problem
+
+__all__ = ["PlanError", "Loop", "FoldPlan", "plan_einsum"]
+
+RF = "rf"
+
+
+class PlanError(HDLParamError):
+    """A mapping or Einsum the generated controller cannot run (the message names the key)."""
+
+
+@dataclass(frozen=True)
+class Loop:
+    """One temporal loop of the nest: its level, rank and trip count."""
+
+    level: str
+    rank: str
+    extent: int
+
+
+@dataclass(frozen=True)
+class _Operand:
+    tensor: str
+    indices: tuple[tuple[tuple[tuple[int, str], ...], int], ...]  # per dimension: ((coeff, rank), ...), constant
+    shape: tuple[int, ...]
+    ranks: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FoldPlan:
+    """The generated controller's program for one mapped Einsum.
+
+    Attributes
+    ----------
+    einsum : str
+    rows, cols : int
+        The PE array (the architecture's, whatever the mapping uses).
+    ranks, sizes : tuple
+        Iteration ranks and their sizes.
+    outer : tuple of Loop
+        Loops above the register file, outermost first (they count the folds).
+    inner : tuple of Loop
+        Register-file loops, outermost first (the ``T`` beats of a fold).
+    spatial_rows, spatial_cols : tuple of (str, int)
+        Ranks unrolled over the rows / columns with their factors, outermost first.
+    row, col, out : str
+        The tensor streamed along the rows, the one streamed down the columns, the output.
+    depth : int
+        MAC pipeline stages (``arith.pipeline_depth``).
+    pipelined : bool
+        ``pe_array.fold_pipelining``.
+    capture : bool
+        The register file holds a second output per PE (a result register).
+    """
+
+    einsum: str
+    rows: int
+    cols: int
+    ranks: tuple[str, ...]
+    sizes: tuple[int, ...]
+    outer: tuple[Loop, ...]
+    inner: tuple[Loop, ...]
+    spatial_rows: tuple[tuple[str, int], ...]
+    spatial_cols: tuple[tuple[str, int], ...]
+    row: _Operand
+    col: _Operand
+    out: _Operand
+    depth: int
+    pipelined: bool
+    capture: bool
+
+    # -- the schedule ------------------------------------------------------
+    @property
+    def steady(self) -> int:
+        """Beats per fold (``T``): the trip count of the register-file loops."""
+        return math.prod(lp.extent for lp in self.inner)
+
+    @property
+    def folds(self) -> int:
+        """Folds (``F``): the trip count of the loops above the register file."""
+        return math.prod(lp.extent for lp in self.outer)
+
+    @property
+    def interval(self) -> int:
+        """Cycles between the first beats of consecutive folds (see the module)."""
+        t, r, c = self.steady, self.rows, self.cols
+        if self.pipelined:
+            return max(t, r) if self.capture else t + r
+        return t + r + c - 2 + (0 if self.capture else self.depth - 1)
+
+    @property
+    def readout_delay(self) -> int:
+        """Cycles from a fold's first beat at the array's corner to its column 0 being written."""
+        return self.steady + self.rows + self.depth - 2
+
+    @property
+    def array_cycles(self) -> int:
+        """Cycles from the first beat at the array's corner to the last result, by the schedule."""
+        return (self.folds - 1) * self.interval + self.steady + self.rows + self.cols - 2 + self.depth - 1
+
+    # -- addresses ---------------------------------------------------------
+    def _strides(self, op: _Operand) -> tuple[tuple[int, ...], tuple[int, ...], int]:
+        loops = self.outer + self.inner
+        strides = [0] * len(loops)
+        step = 1
+        for i in range(len(loops) - 1, -1, -1):
+            if loops[i].rank in op.ranks:
+                strides[i] = step
+                step *= loops[i].extent
+        n = len(self.outer)
+        return tuple(strides[:n]), tuple(strides[n:]), step
+
+    def strides(self, which: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """Address strides of the ``'row'`` or ``'col'`` operand: (outer loops, inner loops)."""
+        outer, inner, _ = self._strides(self._operand(which))
+        return outer, inner
+
+    def bank_depth(self, which: str) -> int:
+        """Words in each bank of the ``'row'`` or ``'col'`` operand."""
+        return self._strides(self._operand(which))[2]
+
+    def _operand(self, which: str) -> _Operand:
+        if which not in ("row", "col"):
+            raise ValueError(f"FoldPlan: operand must be 'row' or 'col', not {which!r}")
+        return self.row if which == "row" else self.col
+
+    # -- the numpy side: lay operands out, gather results --------------------
+    def _rank_values(self, counters: dict[tuple[str, str], int], spatial: dict[str, int]) -> dict[str, int]:
+        """Every rank's index from the loop counters (by (level, rank)) and spatial sub-indices."""
+        values = {}
+        for rank in self.ranks:
+            v = 0
+            for lp in self.outer:
+                if lp.rank == rank:
+                    v = v * lp.extent + counters[(lp.level, lp.rank)]
+            for tag, factors in (("r", self.spatial_rows), ("c", self.spatial_cols)):
+                for name, factor in factors:
+                    if name == rank:
+                        v = v * factor + spatial[tag + name]
+            for lp in self.inner:
+                if lp.rank == rank:
+                    v = v * lp.extent + counters[(lp.level, lp.rank)]
+            values[rank] = v
+        return values
+
+    @staticmethod
+    def _decompose(index: int, factors: tuple[tuple[str, int], ...], tag: str) -> dict[str, int] | None:
+        used = math.prod(f for _, f in factors)
+        if index >= used:
+            return None
+        out = {}
+        for name, factor in reversed(factors):
+            out[tag + name] = index % factor
+            index //= factor
+        return out
+
+    def _counter_sets(self, loops: tuple[Loop, ...]):
+        extents = [lp.extent for lp in loops]
+        for flat in range(math.prod(extents)):
+            values = {}
+            for lp, e in zip(reversed(loops), reversed(extents)):
+                values[(lp.level, lp.rank)] = flat % e
+                flat //= e
+            yield values
+
+    def _element(self, op: _Operand, tensor: np.ndarray, ranks: dict[str, int]):
+        size = dict(zip(self.ranks, self.sizes))
+        if any(ranks[r] >= size[r] for r in op.ranks):
+            return None
+        idx = tuple(sum(c * ranks[r] for c, r in terms) + const for terms, const in op.indices)
+        if any(i < 0 or i >= n for i, n in zip(idx, op.shape)):
+            return None
+        return tensor[idx]
+
+    def layout(self, which: str, tensor: np.ndarray) -> np.ndarray:
+        """The banks of the ``'row'`` or ``'col'`` operand: an array ``(banks, depth)`` of operand codes.
+
+        ``tensor`` holds the operand's codes (integers) in its own shape.
+        """
+        op = self._operand(which)
+        tensor = np.asarray(tensor)
+        if tensor.shape != op.shape:
+            raise ValueError(f"FoldPlan.layout: {op.tensor} has shape {op.shape}, not {tensor.shape}")
+        outer_s, inner_s, depth = self._strides(op)
+        strides = outer_s + inner_s
+        loops = self.outer + self.inner
+        banks = self.rows if which == "row" else self.cols
+        factors = self.spatial_rows if which == "row" else self.spatial_cols
+        out = np.zeros((banks, depth), dtype=np.int64)
+        for b in range(banks):
+            spatial = self._decompose(b, factors, "r" if which == "row" else "c")
+            if spatial is None:
+                continue
+            # Ranks unrolled on the other axis do not index this operand (checked by plan_einsum).
+            spatial.update({("c" if which == "row" else "r") + n: 0 for n, _ in (self.spatial_cols if which == "row" else self.spatial_rows)})
+            for counters in self._counter_sets(loops):
+                addr = sum(s * counters[(lp.level, lp.rank)] for s, lp in zip(strides, loops))
+                value = self._element(op, tensor, self._rank_values(counters, spatial))
+                if value is not None:
+                    out[b, addr] = value
+        return out
+
+    def gather(self, results: np.ndarray, fill: int = 0) -> np.ndarray:
+        """The output tensor from the result banks, an array ``(cols, folds, rows)`` of accumulator words.
+
+        Elements no fold computes keep ``fill``.
+        """
+        results = np.asarray(results)
+        expected = (self.cols, self.folds, self.rows)
+        if results.shape != expected:
+            raise ValueError(f"FoldPlan.gather: results must have shape {expected}, not {results.shape}")
+        out = np.full(self.out.shape, fill, dtype=np.int64)
+        inner0 = {(lp.level, lp.rank): 0 for lp in self.inner}
+        for f, counters in enumerate(self._counter_sets(self.outer)):
+            counters.update(inner0)
+            for i in range(self.rows):
+                rs = self._decompose(i, self.spatial_rows, "r")
+                if rs is None:
+                    continue
+                for j in range(self.cols):
+                    cs = self._decompose(j, self.spatial_cols, "c")
+                    if cs is None:
+                        continue
+                    ranks = self._rank_values(counters, {**rs, **cs})
+                    size = dict(zip(self.ranks, self.sizes))
+                    if any(ranks[r] >= size[r] for r in self.out.ranks):
+                        continue
+                    idx = tuple(sum(c * ranks[r] for c, r in terms) + const for terms, const in self.out.indices)
+                    out[idx] = results[j, f, i]
+        return out
+
+
+def _access(access: Any, shape: tuple[int, ...]) -> _Operand:
+    indices = tuple((tuple((t.coefficient, t.rank) for t in ix.terms), ix.constant) for ix in access.indices)
+    ranks = tuple(dict.fromkeys(r for ix in access.indices for r in ix.ranks))
+    return _Operand(access.tensor, indices, tuple(shape), ranks)
+
+
+def plan_einsum(arch: "Architecture", einsum: "Einsum", shapes: dict[str, int], problem: "Problem",
+                mapping: "Mapping", tensor_shapes: dict[str, tuple[int, ...]]) -> FoldPlan:
+    """Check that the generated accelerator can run ``mapping`` of ``einsum`` and build its :class:`FoldPlan`.
+
+    Parameters
+    ----------
+    arch : accel.Architecture
+        Its array (rows, cols, dataflow, fold pipelining), MAC pipeline depth and register file.
+    einsum : dataflow.Einsum
+        A product of two tensors summed over its reduced ranks.
+    shapes : dict
+        Rank sizes (the cascade's ``shapes``).
+    problem : mapping.Problem
+        ``mapping.build_problem`` of the Einsum on ``arch``.
+    mapping : mapping.Mapping
+        A mapping of it (e.g. from ``accel map``).
+    tensor_shapes : dict
+        Every tensor's shape.
+
+    Raises
+    ------
+    PlanError
+        The dataflow is not output-stationary; the Einsum is not a two-operand
+        sum of products; the mapping runs on the vector unit, unrolls a reduced
+        rank over the array, keeps more than one output per PE (an output rank
+        in the register-file loops) or splits a reduction above the register
+        file; no input can stream along the rows (or columns).
+    """
+    where = f"mapping of {mapping.einsum!r}"
+    if arch.pe_array.dataflow != "output_stationary":
+        raise PlanError(
+            f"pe_array.dataflow: the mapped controller runs 'output_stationary' arrays, not {arch.pe_array.dataflow!r}"
+        )
+    expr = einsum.expr
+    from dataflow import Call, TensorAccess
+
+    if not (isinstance(expr, Call) and expr.op == "mul" and len(expr.args) == 2
+            and all(isinstance(a, TensorAccess) for a in expr.args)):
+        raise PlanError(f"einsum {einsum.name!r}: the array computes a product of two tensors, not {einsum}")
+    if any(r.op != "sum" for r in einsum.reductions):
+        raise PlanError(f"einsum {einsum.name!r}: the array sums its products; reductions {einsum.reductions!r}")
+    if any(ix.plain_rank is None for ix in einsum.output.indices):
+        raise PlanError(f"einsum {einsum.name!r}: the output must be indexed by plain ranks, not {einsum.output}")
+    if mapping.unit != "pe_array":
+        raise PlanError(f"{where}: unit must be 'pe_array' for the generated array, not {mapping.unit!r}")
+    reduced = set(einsum.reduced_ranks)
+    ranks, levels = mapping.ranks, mapping.levels
+    if levels[0] != RF:
+        raise PlanError(f"{where}: the innermost level must be {RF!r}, not {levels[0]!r}")
+    for axis, factors in (("spatial_rows", mapping.spatial_rows), ("spatial_cols", mapping.spatial_cols)):
+        for r, f in zip(ranks, factors):
+            if f > 1 and r in reduced:
+                raise PlanError(f"{where}: {axis}[{r!r}] = {f} unrolls a reduced rank, which an output-stationary "
+                                f"array cannot sum across PEs")
+    for r, f in zip(ranks, mapping.temporal[0]):
+        if f > 1 and r not in reduced:
+            raise PlanError(f"{where}: {RF}[{r!r}] = {f} keeps {f} outputs per PE; the generated PE holds one "
+                            f"(give the register file room for one output, or map {r!r} elsewhere)")
+    for lv, row in zip(levels[1:], mapping.temporal[1:]):
+        for r, f in zip(ranks, row):
+            if f > 1 and r in reduced:
+                raise PlanError(f"{where}: {lv}[{r!r}] = {f} splits the reduction above the register file; the "
+                                f"generated PE finishes each sum inside one fold")
+    if mapping.rows_used > arch.pe_array.rows or mapping.cols_used > arch.pe_array.cols:
+        raise PlanError(f"{where}: uses {mapping.rows_used} x {mapping.cols_used} PEs, the array has "
+                        f"{arch.pe_array.rows} x {arch.pe_array.cols}")
+    row_ranks = {r for r, f in zip(ranks, mapping.spatial_rows) if f > 1}
+    col_ranks = {r for r, f in zip(ranks, mapping.spatial_cols) if f > 1}
+    a, b = (_access(x, tensor_shapes[x.tensor]) for x in expr.args)
+    fits_row = [op for op in (a, b) if not (set(op.ranks) & col_ranks)]
+    fits_col = [op for op in (a, b) if not (set(op.ranks) & row_ranks)]
+    pair = next(((x, y) for x in fits_row for y in fits_col if x is not y), None)
+    if pair is None:
+        raise PlanError(f"{where}: spatial_rows {sorted(row_ranks)} and spatial_cols {sorted(col_ranks)} leave no "
+                        f"input to stream along the rows (indexed by no column rank) and the other down the "
+                        f"columns (indexed by no row rank); inputs {a.tensor}{list(a.ranks)}, {b.tensor}{list(b.ranks)}")
+    row, col = pair
+    out = _access(einsum.output, tensor_shapes[einsum.output.tensor])
+    outer = tuple(
+        Loop(lv, r, row_[ranks.index(r)])
+        for lv, row_, order in reversed(list(zip(levels[1:], mapping.temporal[1:], mapping.orders[1:])))
+        for r in order
+        if row_[ranks.index(r)] > 1
+    )
+    inner = tuple(Loop(RF, r, mapping.temporal[0][ranks.index(r)]) for r in mapping.orders[0]
+                  if mapping.temporal[0][ranks.index(r)] > 1)
+    # The second output register: the register file holds two outputs of the fold (as sim.cycle reads it).
+    rf = problem.storage[0]
+    out_info = problem.tensors[0]
+    capture = bool(rf.holds[0]) and 2 * out_info.bits / 8 <= rf.capacity
+    return FoldPlan(
+        einsum=einsum.name,
+        rows=arch.pe_array.rows,
+        cols=arch.pe_array.cols,
+        ranks=tuple(ranks),
+        sizes=tuple(int(shapes[r]) for r in ranks),
+        outer=outer,
+        inner=inner,
+        spatial_rows=tuple((r, f) for r, f in zip(ranks, mapping.spatial_rows) if f > 1),
+        spatial_cols=tuple((r, f) for r, f in zip(ranks, mapping.spatial_cols) if f > 1),
+        row=row,
+        col=col,
+        out=out,
+        depth=arch.arith.pipeline_depth,
+        pipelined=bool(getattr(arch.pe_array, "fold_pipelining", False)),
+        capture=capture,
+    )
