@@ -122,6 +122,7 @@ def _check_defined(model: onnx.ModelProto, name: str) -> None:
     graph = model.graph
     defined = {value.name for value in graph.input} | {init.name for init in graph.initializer}
     defined |= {init.values.name for init in graph.sparse_initializer}
+    writers: dict[str, str] = {}
     for index, node in enumerate(graph.node):
         for tensor in node.input:
             if tensor and tensor not in defined:
@@ -130,7 +131,18 @@ def _check_defined(model: onnx.ModelProto, name: str) -> None:
                     f"initializer (a truncated or corrupt model, or nodes out of order)",
                     node=node_label(node, index), op_type=node.op_type, source=name,
                 )
-        defined.update(out for out in node.output if out)
+        for out in node.output:
+            if not out:
+                continue
+            if out in defined:
+                first = writers.get(out, "a graph input or initializer")
+                raise OnnxImportError(
+                    f"output {out!r} is already written by {first}; an ONNX graph assigns every tensor once "
+                    f"(a corrupt or hand-edited model)",
+                    node=node_label(node, index), op_type=node.op_type, source=name,
+                )
+            defined.add(out)
+            writers[out] = f"node {node_label(node, index)!r}"
     for value in graph.output:
         if value.name not in defined:
             raise OnnxImportError(f"graph output {value.name!r} is produced by no node", source=name)
