@@ -1,33 +1,35 @@
 """Calibration against a real accelerator: predict measured GPU kernel times through the project's models.
 
-The GPU is an :class:`accel.Architecture` (``accel/examples/h100.yaml``: SMs as
-PE rows, tensor cores as columns); each measured operator becomes a
+The GPU is an :class:`accel.Architecture` (``accel/examples/h100.yaml``,
+``h200.yaml``: SMs as PE rows, tensor cores as columns; a measurement file's
+``device`` picks it, :data:`DEVICES`); each measured operator becomes a
 ``dataflow`` cascade, tiled into CTAs by a GPU mapping layer whose per-CTA
 costs come from :mod:`sim.analytical` on the slice of one SM; the grid then
 runs in waves over the SMs, timed by a closed form (``'analytical'``) or a
 SimPy event simulation (``'simpy'``).  A few physical knobs (:class:`Knobs`:
 achievable fraction of peak per kernel family, HBM efficiency, per-SM
-streaming bandwidth, launch overhead, CTA prologue) are fitted by least
-squares on log time over calibration rows and stored in
-``accel/calibrate/h100_knobs.json``; :func:`compare` reports the error of every
-row, with calibration, repeated and held-out shapes kept apart.
+streaming bandwidth, launch overhead, CTA prologue, the rate and fixed time of
+a row-wise kernel's thread block) are fitted by least squares on log time over
+H100 calibration rows and stored in ``accel/calibrate/h100_knobs.json`` (the
+H200 is then predicted from its spec alone; ``h100_h200_knobs.json`` is the
+joint fit); :func:`compare` reports the error of every row per device, with
+calibration, repeated and held-out rows kept apart.
 
 Typical use::
 
-    gpu = load_gpu("h100")
     sets = [load_measurements(p) for p in default_measurement_files()]
-    result = compare(sets, gpu, load_knobs())
-    result.summary("simpy", "held-out", "goal rows").median_abs
+    result = compare(sets, None, load_knobs())  # None: each file on its own device
+    result.summary("simpy", "held-out", "goal rows", device="h200").median_abs
 """
 
 from ._errors import CalibrationError
 from ._files import default_measurement_files
 from ._fit import EXTRA_CALIBRATION, REFERENCE_FILE, fit_knobs, select_calibration
-from ._gpu import PRECISIONS, GPUModel, Precision, gpu_model, load_gpu
+from ._gpu import DEVICES, PRECISIONS, SPECS, GPUModel, Precision, device_gpu, gpu_model, load_gpu
 from ._knobs import BACKENDS, FAMILIES, Knobs, default_knobs, load_knobs, save_knobs
 from ._measurements import KINDS, Measurement, MeasurementSet, load_measurements, parse_measurements
 from ._plan import CtaClass, Kernel, KernelPlan, candidate_plans
-from ._predict import MODELS, Comparison, ComparisonRow, Prediction, Summary, compare, in_goal, predict
+from ._predict import MODELS, Comparison, ComparisonRow, Prediction, Summary, compare, gpus_of, in_goal, predict
 
 __all__ = [
     "CalibrationError",
@@ -44,6 +46,10 @@ __all__ = [
     "PRECISIONS",
     "gpu_model",
     "load_gpu",
+    "SPECS",
+    "DEVICES",
+    "device_gpu",
+    "gpus_of",
     # knobs
     "Knobs",
     "FAMILIES",

@@ -1,9 +1,13 @@
 """Closed-form kernel time: CTAs in waves over the SMs, an HBM roofline, launch overhead.
 
-Per CTA (on one SM): ``max(compute / fraction, streamed bytes / SM bandwidth)``
+Per CTA (on one SM): ``max(compute / fraction, streamed bytes / SM bandwidth,
+bytes of one thread block / row_cta_gbs)`` (the last for the row-wise kernels, whose
+blocks stream at the rate their bytes in flight allow)
 plus its fill: the analytical model's memory latency, plus ``cta_fill_us``
 for tensor-core CTAs (their prologue stages operand slabs through shared
-memory and their epilogue writes the output tile; streaming CTAs have neither).
+memory and their epilogue writes the output tile; streaming CTAs have neither),
+plus ``row_block_us`` for the blocks of row-wise kernels (load, block-wide
+reductions and store, one after another).
 Over the grid of ``N`` CTAs on ``P`` SMs, with per-CTA times ``t_i``::
 
     makespan = max(max t,  mean t * ceil(N / P),  sum t / P + max t - mean t)
@@ -12,7 +16,9 @@ The second term is wave quantization (exact when all CTAs are equal); the
 third is the tail of dynamic dispatch in launch order when CTAs differ (a
 heavy CTA dispatched last ends up to ``max - mean`` after the average SM).
 The kernel takes ``launch_us + max(makespan, HBM bytes / (peak HBM bandwidth
-x hbm_efficiency))``; a plan's kernels run one after another.
+x hbm_efficiency))``; a plan's kernels run one after another.  GEMM kernels are
+persistent (:func:`persistent`): their CTAs' fill is paid once per kernel, with
+the launch, instead of once per tile.
 """
 
 from __future__ import annotations
@@ -48,13 +54,34 @@ class KernelTime:
     fill_drain: float
 
 
+def persistent(family: str | None) -> bool:
+    """Whether a kernel family runs persistent CTAs (cuBLAS's Hopper GEMMs: one CTA per SM loops over
+    output tiles, loading the next tile's operands while it stores the last one's result), so that the
+    fill of the operand pipeline and the epilogue are paid once per kernel rather than once per tile."""
+    return family is not None and family.startswith("gemm_")
+
+
 def cta_seconds(c: CtaClass, gpu: GPUModel, knobs: Knobs, family: str | None) -> tuple[float, float, float]:
-    """``(compute, stream, fill)`` seconds of one CTA; it takes ``max(compute, stream) + fill``."""
+    """``(compute, stream, fill)`` seconds of one CTA; it takes ``max(compute, stream) + fill``.
+
+    For a :func:`persistent` family the fill is the kernel's, paid once (see :func:`kernel_fill`), and
+    is 0 here."""
     fraction = 1.0 if family is None else knobs.of(family)
     compute = c.compute_cycles / gpu.clock_hz / fraction
-    stream = c.stream_bytes / (knobs.sm_bandwidth_gbs * 1e9)
+    stream = max(c.stream_bytes / (knobs.sm_bandwidth_gbs * 1e9), c.block_bytes / (knobs.row_cta_gbs * 1e9))
     fill = c.fill_cycles / gpu.clock_hz + (0.0 if family is None else knobs.cta_fill_us * 1e-6)
+    if c.block_bytes > 0:  # a row-wise block: its serial phases (load, block reductions, store) each wait
+        fill += knobs.row_block_us * 1e-6
+    if persistent(family):
+        fill = 0.0
     return compute, stream, fill
+
+
+def kernel_fill(kernel: Kernel, gpu: GPUModel, knobs: Knobs) -> float:
+    """Seconds of fill a :func:`persistent` kernel pays once (its longest CTA class's); 0 for others."""
+    if not persistent(kernel.family):
+        return 0.0
+    return max(c.fill_cycles for c in kernel.classes) / gpu.clock_hz + knobs.cta_fill_us * 1e-6
 
 
 def split_causes(body: float, parts: tuple[float, float, float], launch: float, hbm: float) -> KernelTime:
@@ -84,7 +111,7 @@ def kernel_time(kernel: Kernel, gpu: GPUModel, knobs: Knobs) -> KernelTime:
     mean = total / n
     makespan = max(longest, mean * math.ceil(n / p), total / p + longest - mean)
     hbm = kernel.hbm_bytes / (gpu.hbm_bytes_per_second * knobs.hbm_efficiency)
-    return split_causes(makespan, (comp, strm, fil), knobs.launch_us * 1e-6, hbm)
+    return split_causes(makespan, (comp, strm, fil), knobs.launch_us * 1e-6 + kernel_fill(kernel, gpu, knobs), hbm)
 
 
 def combine_times(times: list[KernelTime]) -> KernelTime:

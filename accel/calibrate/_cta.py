@@ -135,9 +135,13 @@ def attention_block(gpu: GPUModel, tq: int, tkv: int, d: int, vector_ops: int) -
     """One key/value block of a flash-attention CTA: ``S = Q K`` and ``O += S V`` on the tensor cores.
 
     ``vector_ops`` element-wise operations of the block (running max,
-    exponentials, sums, rescaling) run on the SM's vector lanes and overlap
-    the tensor-core work; the block takes the longer of the two.  Only the K
-    and V blocks stream from beyond the SM (Q and O stay on chip for the CTA).
+    exponentials, sums, rescaling) run on the SM's vector lanes between the
+    block's two matrix products: the soft-max of ``S`` needs all of ``S``, and
+    ``P V`` needs all of ``P``, so within the CTA the three run one after
+    another and the block takes their sum (which is why a 64-wide head, with
+    half the tensor work and the same soft-max, takes more than half the time
+    of a 128-wide one).  Only the K and V blocks stream from beyond the SM (Q
+    and O stay on chip for the CTA).
     """
     cascade = parse_cascade(
         ["S[m,p] = Q[e,p] * K[e,m]", "O[f,p] = S[m,p] * V[f,m]"], {"m": tkv, "p": tq, "e": d, "f": d}, name="cta_attention"
@@ -153,7 +157,7 @@ def attention_block(gpu: GPUModel, tq: int, tkv: int, d: int, vector_ops: int) -
     tensor = sum(r.cycles("compute") for r in reports)
     vector = vector_ops / arch.vector_unit.ops_per_cycle_total
     return CtaCost(
-        max(tensor, vector), max(r.cycles("fill_drain") for r in reports), streamed,
+        tensor + vector, max(r.cycles("fill_drain") for r in reports), streamed,
         sum(r.macs for r in reports), tuple(reports),
     )
 

@@ -14,14 +14,14 @@ provenance says which.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 from scipy.optimize import least_squares
 
 from ._analytical import plan_time
 from ._errors import CalibrationError
-from ._gpu import GPUModel
+from ._gpu import DEVICES, GPUModel, device_gpu
 from ._knobs import FAMILIES, Knobs, default_knobs
 from ._measurements import Measurement, MeasurementSet
 from ._plan import candidate_plans
@@ -31,19 +31,39 @@ __all__ = ["fit_knobs", "select_calibration", "EXTRA_CALIBRATION", "REFERENCE_FI
 #: The shared reference measurements, the default calibration set.
 REFERENCE_FILE = "h100_calibration.json"
 #: Rows added from other files: the reference has no FlashAttention-2 row (its
-#: attention ran on cuDNN), so one flash row fits that backend's fraction.
+#: attention ran on cuDNN), so one flash row fits that backend's fraction, and
+#: no soft-max row long enough for the multi-pass kernel, so one 32K-column row
+#: fits the row-wise block rate, and no kernel short enough to show the launch
+#: overhead alone, so one 2 MB copy (a few microseconds) pins it.
 EXTRA_CALIBRATION: tuple[tuple[str, tuple[tuple[str, object], ...]], ...] = (
-    ("attention_bf16", (("backend", "flash"), ("s", 4096), ("causal", False))),
+    ("attention_bf16", (("backend", "flash"), ("s", 4096), ("causal", False), ("d", 128))),
+    ("softmax_bf16", (("rows", 1024), ("cols", 32768))),
+    ("copy", (("bytes", 2097152),)),
 )
 
-_LOW = [0.05] * len(FAMILIES) + [0.3, 5.0, 0.0, 0.0]
-_HIGH = [1.0] * len(FAMILIES) + [1.0, 5000.0, 50.0, 50.0]
+_LOW = [0.05] * len(FAMILIES) + [0.3, 5.0, 0.0, 0.0, 1.0, 0.0]
+_HIGH = [1.0] * len(FAMILIES) + [1.0, 5000.0, 50.0, 50.0, 1000.0, 100.0]
 _F_SCALE = 0.1  # soft-L1 loss: residuals beyond ~10% count linearly, so one odd row cannot drag every knob
 
 
+def _same_shape(a: Measurement, b: Measurement) -> bool:
+    pa, pb = dict(a.params), dict(b.params)
+    if a.kind == "attention_bf16":  # a row naming no backend ran on the default, cuDNN
+        pa.setdefault("backend", "cudnn")
+        pb.setdefault("backend", "cudnn")
+    return a.kind == b.kind and pa == pb
+
+
 def select_calibration(sets: Iterable[MeasurementSet], reference: str = REFERENCE_FILE,
-                       extra: Sequence[tuple[str, tuple[tuple[str, object], ...]]] = EXTRA_CALIBRATION) -> list[Measurement]:
-    """The calibration rows: every row of the file named ``reference`` plus the rows ``extra`` selects.
+                       extra: Sequence[tuple[str, tuple[tuple[str, object], ...]]] = EXTRA_CALIBRATION,
+                       joint: bool = False) -> list[Measurement]:
+    """The calibration rows: H100 rows only, unless ``joint``.
+
+    The H100 rows are every row of the file named ``reference`` plus the rows
+    ``extra`` selects, both from files measured on an H100 (:data:`DEVICES`).
+    With ``joint``, rows measured on any other modelled GPU with the shape of one
+    of those rows join them (the same operators, fitted on both devices at once);
+    every other row stays unseen.
 
     Parameters
     ----------
@@ -51,31 +71,45 @@ def select_calibration(sets: Iterable[MeasurementSet], reference: str = REFERENC
     reference : str
         File name (as in :attr:`Measurement.source`).
     extra : sequence of (kind, ((field, value), ...))
-        Rows of other files with that kind and those field values.
+        Rows of other H100 files with that kind and those field values.
+    joint : bool
 
     Raises
     ------
     CalibrationError
-        If no row is selected.
+        If no row is selected, or a file's device is not modelled.
     """
+    sets = list(sets)
+    for s in sets:
+        device_gpu(s.device, s.source)  # an unknown device is an error here too
     rows = []
     for s in sets:
+        if DEVICES[s.device] != "h100":
+            continue
         for m in s.rows:
             if m.source == reference or any(m.kind == kind and all(m.get(k) == v for k, v in fields) for kind, fields in extra):
                 rows.append(m)
     if not rows:
-        raise CalibrationError(f"no calibration rows: no file named {reference!r} and no row matching {list(extra)!r}")
+        raise CalibrationError(f"no calibration rows: no H100 file named {reference!r} and no H100 row matching {list(extra)!r}")
+    if joint:
+        h100 = list(rows)
+        for s in sets:
+            if DEVICES[s.device] != "h100":
+                rows.extend(m for m in s.rows if any(_same_shape(m, c) for c in h100))
     return rows
 
 
-def fit_knobs(rows: Sequence[Measurement], gpu: GPUModel, start: Knobs | None = None, fitted_on: str = "unknown") -> Knobs:
+def fit_knobs(rows: Sequence[Measurement], gpu: GPUModel | Mapping[str, GPUModel], start: Knobs | None = None,
+              fitted_on: str = "unknown") -> Knobs:
     """Fit the knobs to ``rows`` (see the module docstring).
 
     Parameters
     ----------
     rows : sequence of Measurement
         Calibration rows.
-    gpu : GPUModel
+    gpu : GPUModel or mapping of file name to GPUModel
+        The GPU every row ran on, or per file (:attr:`Measurement.source`) when the rows
+        come from several devices.
     start : Knobs, optional
         Starting values (default :func:`default_knobs`).
     fitted_on : str
@@ -90,7 +124,8 @@ def fit_knobs(rows: Sequence[Measurement], gpu: GPUModel, start: Knobs | None = 
     if not rows:
         raise CalibrationError("fit_knobs needs at least one calibration row, got none")
     start = default_knobs() if start is None else start
-    plans = [candidate_plans(m, gpu, start) for m in rows]
+    gpus = [_gpu_of(gpu, m) for m in rows]
+    plans = [candidate_plans(m, g, start) for m, g in zip(rows, gpus)]
     measured = np.array([m.seconds for m in rows])
     used = {f"attention_{m.get('backend') or start.attention_default_backend}" if m.kind == "attention_bf16" else m.kind
             for m in rows}
@@ -105,7 +140,7 @@ def fit_knobs(rows: Sequence[Measurement], gpu: GPUModel, start: Knobs | None = 
 
     def residuals(x: np.ndarray) -> np.ndarray:
         knobs = start.with_vector(full(x))
-        pred = [min(plan_time(p, gpu, knobs).seconds for p in cands) for cands in plans]
+        pred = [min(plan_time(p, g, knobs).seconds for p in cands) for cands, g in zip(plans, gpus)]
         return np.log(np.array(pred) / measured)
 
     x0 = base[free]
@@ -123,3 +158,12 @@ def fit_knobs(rows: Sequence[Measurement], gpu: GPUModel, start: Knobs | None = 
         ("unconstrained", ", ".join(unfitted) if unfitted else "none"),
     )
     return start.with_vector(full(result.x), provenance=provenance)
+
+
+def _gpu_of(gpu: GPUModel | Mapping[str, GPUModel], m: Measurement) -> GPUModel:
+    if isinstance(gpu, GPUModel):
+        return gpu
+    try:
+        return gpu[m.source]
+    except KeyError:
+        raise CalibrationError(f"{m.where}: no GPU given for file {m.source!r}") from None

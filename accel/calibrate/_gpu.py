@@ -29,7 +29,7 @@ from accel import Architecture, derive, load_architecture
 
 from ._errors import CalibrationError
 
-__all__ = ["PRECISIONS", "Precision", "GPUModel", "gpu_model", "load_gpu", "H100_SPEC"]
+__all__ = ["PRECISIONS", "Precision", "GPUModel", "gpu_model", "load_gpu", "H100_SPEC", "SPECS", "DEVICES", "device_gpu"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,10 @@ PRECISIONS: dict[str, Precision] = {
 
 #: Path of the H100 spec inside the ``accel`` package.
 H100_SPEC = "h100.yaml"
+#: The shipped GPU specs (``accel/examples``), by short name.
+SPECS: dict[str, str] = {"h100": H100_SPEC, "h200": "h200.yaml"}
+#: Device names as measurement files record them (``torch.cuda.get_device_properties(0).name``) -> spec.
+DEVICES: dict[str, str] = {"NVIDIA H100 80GB HBM3": "h100", "NVIDIA H200": "h200"}
 
 _ENERGY_NODE_NM = 7.0
 
@@ -169,7 +173,7 @@ def gpu_model(arch: Architecture) -> GPUModel:
 
 
 def load_gpu(name_or_path: str | os.PathLike[str] = "h100") -> GPUModel:
-    """Load a GPU architecture: ``'h100'`` (the shipped spec) or a path to a spec file.
+    """Load a GPU architecture: a shipped spec (``'h100'``, ``'h200'``: :data:`SPECS`) or a path to a spec file.
 
     Parameters
     ----------
@@ -184,7 +188,28 @@ def load_gpu(name_or_path: str | os.PathLike[str] = "h100") -> GPUModel:
     CalibrationError
         See :class:`GPUModel`.
     """
-    if os.fspath(name_or_path) == "h100":
-        with resources.as_file(resources.files("accel").joinpath("examples", H100_SPEC)) as path:
-            return GPUModel(load_architecture(path))
+    name = os.fspath(name_or_path)
+    if name in SPECS:
+        return _shipped(name)
     return GPUModel(load_architecture(name_or_path))
+
+
+@functools.lru_cache(maxsize=None)
+def _shipped(name: str) -> GPUModel:
+    with resources.as_file(resources.files("accel").joinpath("examples", SPECS[name])) as path:
+        return GPUModel(load_architecture(path))
+
+
+def device_gpu(device: str, source: str = "<data>") -> GPUModel:
+    """The shipped GPU model of a measurement file's ``device`` (:data:`DEVICES`).
+
+    Raises
+    ------
+    CalibrationError
+        For a device no shipped spec describes, naming the file and the device.
+    """
+    if device not in DEVICES:
+        known = ", ".join(f"{d!r} ({s})" for d, s in DEVICES.items())
+        raise CalibrationError(f"{source}: 'device' {device!r} is not a modelled GPU; known devices: {known}"
+                               " (or pass an architecture explicitly)")
+    return load_gpu(DEVICES[device])

@@ -11,6 +11,14 @@
 * ``launch_us`` -- per-kernel launch and tail overhead.
 * ``cta_fill_us`` -- per-CTA prologue/epilogue of tensor-core kernels (GEMM,
   attention) beyond the memory latency the analytical model already charges.
+* ``row_cta_gbs`` -- the bytes per second one 1024-thread block of a row-wise
+  kernel (soft-max, layer-norm: one block per row) streams by itself: the bytes
+  it keeps in flight over the memory latency (Little's law; a block of fewer
+  threads keeps proportionally fewer in flight).  Several such blocks share an SM
+  (as many as its 2048 threads hold) and together stay under ``sm_bandwidth_gbs``.
+* ``row_block_us`` -- the fixed time of one such block: its phases (load the row,
+  block-wide max or mean reduction, sum or variance reduction, store) wait on each
+  other through barriers.
 
 Wave quantization over the SMs is a property of the model, not a knob.
 Knobs files are JSON with the knobs, the attention backend that rows without
@@ -37,7 +45,7 @@ BACKENDS: tuple[str, ...] = ("cudnn", "flash")
 #: The shipped knobs file (inside ``accel/calibrate``).
 KNOBS_FILE = "h100_knobs.json"
 
-_SCALARS = ("hbm_efficiency", "sm_bandwidth_gbs", "launch_us", "cta_fill_us")
+_SCALARS = ("hbm_efficiency", "sm_bandwidth_gbs", "launch_us", "cta_fill_us", "row_cta_gbs", "row_block_us")
 _FILE_KEYS = ("fraction", *_SCALARS, "attention_default_backend", "provenance")
 
 
@@ -55,6 +63,10 @@ class Knobs:
         > 0, GB/s.
     launch_us, cta_fill_us : float
         >= 0, microseconds.
+    row_cta_gbs : float
+        > 0, GB/s.
+    row_block_us : float
+        >= 0, microseconds.
     attention_default_backend : str
         The backend of attention rows that name none (one of :data:`BACKENDS`).
     provenance : tuple of (str, str)
@@ -71,6 +83,8 @@ class Knobs:
     sm_bandwidth_gbs: float
     launch_us: float
     cta_fill_us: float
+    row_cta_gbs: float = 50.0
+    row_block_us: float = 2.0
     attention_default_backend: str = "cudnn"
     provenance: tuple[tuple[str, str], ...] = ()
 
@@ -85,9 +99,11 @@ class Knobs:
         object.__setattr__(self, "fraction", tuple(sorted(frac, key=lambda kv: FAMILIES.index(kv[0]))))
         if not (0 < self.hbm_efficiency <= 1):
             raise CalibrationError(f"knobs: hbm_efficiency must be in (0, 1], not {self.hbm_efficiency!r}")
-        if not (self.sm_bandwidth_gbs > 0) or math.isinf(self.sm_bandwidth_gbs):
-            raise CalibrationError(f"knobs: sm_bandwidth_gbs must be a positive number, not {self.sm_bandwidth_gbs!r}")
-        for name in ("launch_us", "cta_fill_us"):
+        for name in ("sm_bandwidth_gbs", "row_cta_gbs"):
+            value = getattr(self, name)
+            if not (value > 0) or math.isinf(value):
+                raise CalibrationError(f"knobs: {name} must be a positive number, not {value!r}")
+        for name in ("launch_us", "cta_fill_us", "row_block_us"):
             value = getattr(self, name)
             if not (value >= 0) or math.isinf(value):
                 raise CalibrationError(f"knobs: {name} must be a finite number >= 0, not {value!r}")
@@ -204,6 +220,6 @@ def default_knobs() -> Knobs:
     """A starting point for fitting: round physical guesses, not fitted values."""
     return Knobs(
         (("gemm_bf16", 0.8), ("gemm_fp8_e4m3", 0.7), ("attention_cudnn", 0.65), ("attention_flash", 0.4)),
-        hbm_efficiency=0.9, sm_bandwidth_gbs=100.0, launch_us=5.0, cta_fill_us=1.0,
+        hbm_efficiency=0.9, sm_bandwidth_gbs=100.0, launch_us=5.0, cta_fill_us=1.0, row_cta_gbs=50.0, row_block_us=2.0,
         provenance=(("source", "starting guesses of accel.calibrate.default_knobs, not fitted"),),
     )

@@ -28,16 +28,18 @@ from ._errors import CalibrationError
 __all__ = ["KINDS", "FILE_FIELDS", "Measurement", "MeasurementSet", "load_measurements", "parse_measurements"]
 
 #: Per kind: required shape fields (name, type) and optional fields (name, type).
+#: Every kind may also name the CUDA kernels one call launched (``kernels``: names joined by ``;``).
 KINDS: dict[str, tuple[tuple[tuple[str, type], ...], tuple[tuple[str, type], ...]]] = {
-    "gemm_bf16": ((("m", int), ("n", int), ("k", int)), (("tflops", float),)),
-    "gemm_fp8_e4m3": ((("m", int), ("n", int), ("k", int)), (("tflops", float),)),
+    "gemm_bf16": ((("m", int), ("n", int), ("k", int)), (("tflops", float), ("kernels", str))),
+    "gemm_fp8_e4m3": ((("m", int), ("n", int), ("k", int)), (("tflops", float), ("kernels", str))),
     "attention_bf16": (
         (("b", int), ("h", int), ("s", int), ("d", int), ("causal", bool)),
-        (("backend", str), ("tflops", float)),
+        (("backend", str), ("tflops", float), ("kernels", str)),
     ),
-    "softmax_bf16": ((("rows", int), ("cols", int)), (("gbps", float),)),
-    "scale_bf16": ((("rows", int), ("cols", int)), (("gbps", float),)),
-    "copy": ((("bytes", int),), (("gbps", float),)),
+    "softmax_bf16": ((("rows", int), ("cols", int)), (("gbps", float), ("kernels", str))),
+    "layernorm_bf16": ((("rows", int), ("cols", int)), (("gbps", float), ("kernels", str))),
+    "scale_bf16": ((("rows", int), ("cols", int)), (("gbps", float), ("kernels", str))),
+    "copy": ((("bytes", int),), (("gbps", float), ("kernels", str))),
 }
 
 #: Top-level keys of a measurement file (``device`` and ``rows`` required).
@@ -62,6 +64,9 @@ class Measurement:
         The file it came from.
     row : int
         Its index in the file's ``rows``.
+    kernels : str
+        The CUDA kernels the measured call launched, when the file names them (a
+        diagnostic: the model never reads it).
     """
 
     kind: str
@@ -69,6 +74,7 @@ class Measurement:
     ms: float
     source: str = "<data>"
     row: int = 0
+    kernels: str = ""
 
     def get(self, name: str, default: Any = None) -> Any:
         """The value of shape field ``name`` (``default`` when absent)."""
@@ -167,7 +173,7 @@ def _check_row(index: int, row: Any, errors: list[str]) -> Measurement | None:
         params.append(("backend", row["backend"]))
     if len(errors) > count:
         return None
-    return Measurement(kind, tuple(params), float(row[_TIME_KEY]), row=index)
+    return Measurement(kind, tuple(params), float(row[_TIME_KEY]), row=index, kernels=row.get("kernels", ""))
 
 
 def parse_measurements(data: Any, source: str = "<data>") -> MeasurementSet:
@@ -204,7 +210,7 @@ def parse_measurements(data: Any, source: str = "<data>") -> MeasurementSet:
         for index, row in enumerate(rows):
             m = _check_row(index, row, errors)
             if m is not None:
-                built.append(Measurement(m.kind, m.params, m.ms, source, index))
+                built.append(Measurement(m.kind, m.params, m.ms, source, index, m.kernels))
     if errors:
         head = f"{source}: {len(errors)} error{'s' if len(errors) > 1 else ''} in measurement file:"
         raise CalibrationError("\n  ".join([head] + errors))

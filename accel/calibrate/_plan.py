@@ -10,7 +10,9 @@ compulsory HBM traffic.
 
 * GEMM: output tiles ``tm x tn`` from the CUTLASS/cuBLAS shapes in
   :data:`GEMM_TILES`, optionally split along ``k`` (split-K), which adds a
-  reduction kernel that reads the FP32 partial sums.  All candidates are
+  reduction kernel that reads the FP32 partial sums.  As in cuBLAS, split-K
+  only serves grids whose output tiles leave SMs idle: the split grid fills
+  one wave at most.  All candidates are
   returned; the predictor keeps the fastest (as cuBLAS's heuristics aim to).
   Split-K partial sums are reduced either in the kernel (serially, through
   L2: each CTA moves its FP32 partial tile in and out) or by a second kernel
@@ -19,10 +21,16 @@ compulsory HBM traffic.
   (batch, head, 128-query block) looping over 128-key blocks; causal CTAs
   stop at the diagonal block, so their work grows with the query block.
   Launch order is query block fastest, as in FlashAttention's grid.
-* Soft-max: each CTA takes whole rows (one row, or several short rows of
-  together at least 4096 elements), each pass of the cascade over the row
-  (:func:`dataflow.count_passes`) streams it again.  Scale and copy: one CTA
-  per SM over equal chunks.
+* Soft-max and layer-norm (:func:`row_variant`): short soft-max rows run in
+  the persistent-warp kernel (several rows per CTA, one read each); longer
+  rows get one thread block each, as many blocks per SM at once as its
+  threads allow, each streaming at the rate its bytes in flight allow
+  (``row_cta_gbs``).  A block holds its row on chip when it fits (one read),
+  else streams it once per pass of the cascade (:func:`dataflow.count_passes`:
+  3 for soft-max, 2 for Welford layer-norm); re-reads hit L2 while the rows
+  in flight fit it (HBM sees each element read once and written once), and
+  miss it entirely past its capacity (an LRU cache under a cyclic stream).  Scale and copy: one CTA per SM
+  over equal chunks.
 """
 
 from __future__ import annotations
@@ -54,8 +62,18 @@ _MIN_K_SLICE = 128
 _OUT_BYTES = 2  # BF16 results (the FP8 GEMMs write BF16 too)
 _PARTIAL_BYTES = 4  # FP32 split-K partial sums
 _CTA_MIN_ELEMENTS = 4096  # a row-wise CTA takes whole rows, at least this many elements (32 per lane)
+_WARP_ROW_BYTES = 4096  # PyTorch soft-max: rows up to 2048 elements and 4096 bytes take the persistent-warp kernel
+_BLOCK_ROW_BYTES = 48 * 1024  # [CUDA] shared memory a block may use without opting in: longer rows do not stay on chip
+_ILP = 8  # BF16 elements per 16-byte vector load, one per thread per step
+_WARP = 32
+_MAX_BLOCK_THREADS = 1024  # [CUDA] threads per block
+_SM_THREADS = 2048  # [CUDA] compute capability 9.0: resident threads per SM
+_SM_BLOCKS = 32  # [CUDA] compute capability 9.0: resident blocks per SM
+_LAYERNORM_THREADS = 128  # PyTorch's vectorized layer-norm kernel: 128 threads per block (4 warps)
 
 SOFTMAX_LINES = ("GM[p] = X[m,p] :: max(m)", "SN[m,p] = exp(X[m,p] - GM[p])", "SD[p] = SN[m,p]", "Y[m,p] = SN[m,p] / SD[p]")
+LAYERNORM_LINES = ("S1[p] = X[m,p]", "SQ[m,p] = X[m,p] * X[m,p]", "S2[p] = SQ[m,p]", "XC[m,p] = X[m,p] - S1[p]",
+                   "Y[m,p] = XC[m,p] * S2[p]")  # Welford: mean and variance in one pass, then normalize
 SCALE_LINES = ("Y[m,p] = X[m,p] * 1.5",)
 COPY_LINES = ("Y[m,p] = X[m,p]",)
 _GEMM_KINDS = {"gemm_bf16": "bf16", "gemm_fp8_e4m3": "fp8_e4m3"}
@@ -70,11 +88,17 @@ class CtaClass:
     compute_cycles : float
     fill_cycles : float
     stream_bytes : float
+        Bytes the CTA moves beyond the SM (bounded by the SM's bandwidth).
+    block_bytes : float
+        For a row-wise kernel whose modelled CTA is the thread blocks one SM holds at
+        once, the bytes of one of those blocks (bounded by the per-block rate
+        ``row_cta_gbs``); 0 otherwise.
     """
 
     compute_cycles: float
     fill_cycles: float
     stream_bytes: float
+    block_bytes: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -167,8 +191,10 @@ def _gemm_plans(m: Measurement, gpu: GPUModel) -> tuple[KernelPlan, ...]:
             kslice = math.ceil(K / split)
             if split > 1 and kslice < _MIN_K_SLICE:
                 break
-            cost = gemm_tile(gpu, precision, tm, tn, kslice)
             tiles = math.ceil(M / tm) * math.ceil(N / tn)
+            if split > 1 and tiles * split > gpu.sms:
+                break  # split-K only fills SMs the output tiles leave idle (one wave at most)
+            cost = gemm_tile(gpu, precision, tm, tn, kslice)
             what = f"tile {tm}x{tn}, split-k {split}, {tiles * split} CTAs"
             if split == 1:
                 main = Kernel(f"gemm {tm}x{tn}", m.kind, (_cls(cost),), (0,), tiles, compulsory, cascade.macs(), cost.mappings)
@@ -213,19 +239,71 @@ def _attention_plan(m: Measurement, gpu: GPUModel, knobs: Knobs) -> KernelPlan:
     return KernelPlan(m, "bf16", (kernel,), f"{backend}: {nq} query blocks x {heads} heads, {blk}-key blocks")
 
 
+def _block_threads(cols: int) -> int:
+    """Threads of a one-row thread block: a power of two covering the row at 8 elements per thread, 32 to 1024."""
+    want = max(1, cols // _ILP)
+    return max(_WARP, min(_MAX_BLOCK_THREADS, 1 << (want - 1).bit_length()))
+
+
+def _l2_bytes(gpu: GPUModel) -> int:
+    """Capacity of the spec's level named ``l2`` (0 when it has none: every re-read then goes to HBM)."""
+    return next((lvl.capacity for lvl in gpu.arch.levels if lvl.name == "l2"), 0)
+
+
+def row_variant(kind: str, cols: int) -> str:
+    """The kernel a row-wise operator runs for rows of ``cols`` BF16 elements.
+
+    Soft-max (PyTorch's dispatch): rows of at most 4096 bytes go to the persistent-warp
+    kernel (a warp per row, many rows per block); longer rows get one thread block each,
+    which holds the row on chip (registers or shared memory) when it fits the 48 KB a
+    block may use without opting in, and otherwise streams it once per pass of the
+    cascade.  Layer-norm: one block per row, a Welford pass then a normalizing pass,
+    both over the row.
+    """
+    if kind == "layernorm_bf16":
+        return "welford"
+    if cols * 2 <= _WARP_ROW_BYTES:
+        return "warp"
+    return "block" if cols * 2 <= _BLOCK_ROW_BYTES else "multi-pass"
+
+
 def _rows_plan(m: Measurement, gpu: GPUModel) -> KernelPlan:
     rows, cols = m.get("rows"), m.get("cols")
     elements = rows * cols
-    if m.kind == "softmax_bf16":
-        cascade = parse_cascade(list(SOFTMAX_LINES), {"m": cols, "p": rows}, name="softmax")
-        passes = count_passes(cascade, "m")
+    hbm = 2 * elements * 2  # each element read once from HBM and written once (re-reads of a row hit L1/L2)
+    if m.kind == "scale_bf16":
+        kernel = _stream_kernel(gpu, "scale", SCALE_LINES, elements, 2, hbm)
+        return KernelPlan(m, "bf16", (kernel,), f"{kernel.ctas} CTAs over {elements} elements")
+    lines = LAYERNORM_LINES if m.kind == "layernorm_bf16" else SOFTMAX_LINES
+    variant = row_variant(m.kind, cols)
+    mappings = ()
+    if variant == "warp":
         per = max(1, min(rows, _CTA_MIN_ELEMENTS // cols))
-        cost = vector_rows(gpu, SOFTMAX_LINES, cols, passes, 2)
-        kernel = Kernel("softmax", None, (_cls(cost, per),), (0,), math.ceil(rows / per), 2 * elements * 2, 0,
-                        tuple(x for r in cost.reports for x in r.mappings))
-        return KernelPlan(m, "bf16", (kernel,), f"{per} row(s) per CTA, {passes} passes over {cols} columns")
-    kernel = _stream_kernel(gpu, "scale", SCALE_LINES, elements, 2, 2 * elements * 2)
-    return KernelPlan(m, "bf16", (kernel,), f"{kernel.ctas} CTAs over {elements} elements")
+        cost = vector_rows(gpu, lines, cols, 1, 2)
+        cls = _cls(cost, per)
+        ctas, what = math.ceil(rows / per), f"persistent-warp kernel, {per} row(s) per CTA, one read of each row"
+    else:
+        cascade = parse_cascade(list(lines), {"m": cols, "p": rows}, name=m.kind)
+        reads = 1 if variant == "block" else count_passes(cascade, "m")
+        cost = vector_rows(gpu, lines, cols, reads, 2)
+        threads = _LAYERNORM_THREADS if variant == "welford" else _block_threads(cols)
+        resident = max(1, min(_SM_BLOCKS, _SM_THREADS // threads, rows))
+        # Little's law: a block keeps bytes in flight in proportion to its threads; row_cta_gbs is a
+        # 1024-thread block's rate, so a smaller block's bytes count as if it were that much slower.
+        cls = CtaClass(cost.compute_cycles * resident, cost.fill_cycles, cost.stream_bytes * resident,
+                       cost.stream_bytes * _MAX_BLOCK_THREADS / threads)
+        ctas = math.ceil(rows / resident)
+        what = (f"{variant} kernel, one {threads}-thread block per row, {resident} blocks per SM at once, "
+                f"{reads} read(s) of each row")
+        # Re-reads of a row hit L2 while the rows in flight fit it; rows streamed cyclically through a full LRU
+        # cache evict each other before the next pass, so past its capacity every pass reads HBM again.
+        in_flight = min(rows, gpu.sms * resident) * cols * 2
+        if reads > 1 and in_flight > _l2_bytes(gpu):
+            hbm += (reads - 1) * elements * 2
+            what += f", re-reads from HBM ({in_flight / 2**20:.0f} MiB of rows in flight > L2)"
+    mappings = tuple(x for r in cost.reports for x in r.mappings)
+    kernel = Kernel(m.kind.removesuffix("_bf16"), None, (cls,), (0,), ctas, hbm, 0, mappings)
+    return KernelPlan(m, "bf16", (kernel,), what)
 
 
 def _copy_plan(m: Measurement, gpu: GPUModel) -> KernelPlan:
@@ -253,7 +331,7 @@ def candidate_plans(m: Measurement, gpu: GPUModel, knobs: Knobs) -> tuple[Kernel
         return _gemm_plans(m, gpu)
     if m.kind == "attention_bf16":
         return (_attention_plan(m, gpu, knobs),)
-    if m.kind in ("softmax_bf16", "scale_bf16"):
+    if m.kind in ("softmax_bf16", "layernorm_bf16", "scale_bf16"):
         return (_rows_plan(m, gpu),)
     if m.kind == "copy":
         return (_copy_plan(m, gpu),)

@@ -17,13 +17,14 @@ from sim import Report
 
 from ._analytical import KernelTime, plan_time
 from ._errors import CalibrationError
-from ._gpu import GPUModel, PRECISIONS
+from ._gpu import PRECISIONS, GPUModel, device_gpu
 from ._knobs import Knobs
 from ._measurements import Measurement, MeasurementSet
 from ._plan import KernelPlan, candidate_plans
 from ._simpy import simulate_plan
 
-__all__ = ["MODELS", "Prediction", "ComparisonRow", "Summary", "Comparison", "predict", "compare", "in_goal", "shape_key"]
+__all__ = ["MODELS", "Prediction", "ComparisonRow", "Summary", "Comparison", "predict", "compare", "in_goal", "shape_key",
+           "gpus_of"]
 
 #: The two models: the closed form and the SimPy event simulation.
 MODELS: tuple[str, ...] = ("analytical", "simpy")
@@ -148,11 +149,14 @@ class ComparisonRow:
         again in another file) or ``'held-out'`` (a shape the fit never saw).
     goal : bool
         In the issue's goal set (:func:`in_goal`).
+    device : str
+        The GPU model's name (``'h100'``, ``'h200'``).
     """
 
     prediction: Prediction
     split: str
     goal: bool
+    device: str = ""
 
     @property
     def measurement(self) -> Measurement:
@@ -178,6 +182,8 @@ class Summary:
     median_abs, max_abs : float
     worst : str
         Label of the row with the largest error.
+    device : str
+        ``'all'`` or one GPU model's name.
     """
 
     model: str
@@ -187,6 +193,7 @@ class Summary:
     median_abs: float
     max_abs: float
     worst: str
+    device: str = "all"
 
 
 @dataclass(frozen=True)
@@ -196,27 +203,30 @@ class Comparison:
     rows: tuple[ComparisonRow, ...]
     summaries: tuple[Summary, ...]
 
-    def summary(self, model: str, split: str = "all", scope: str = "all rows") -> Summary | None:
+    def summary(self, model: str, split: str = "all", scope: str = "all rows", device: str = "all") -> Summary | None:
         """The summary of one group (``None`` when it has no rows)."""
         for s in self.summaries:
-            if (s.model, s.split, s.scope) == (model, split, scope):
+            if (s.model, s.split, s.scope, s.device) == (model, split, scope, device):
                 return s
         return None
 
 
 def _summaries(rows: Sequence[ComparisonRow], models: Sequence[str]) -> tuple[Summary, ...]:
     out = []
-    for model in models:
-        for split in ("all", "calibration", "repeat", "held-out"):
-            for scope in ("all rows", "goal rows"):
-                group = [r for r in rows if r.prediction.model == model and split in ("all", r.split)
-                         and (scope == "all rows" or r.goal)]
-                if not group:
-                    continue
-                errs = [abs(r.rel_error) for r in group]
-                worst = max(group, key=lambda r: abs(r.rel_error))
-                out.append(Summary(model, split, scope, len(group), statistics.median(errs), max(errs),
-                                   f"{worst.measurement.where}: {worst.measurement.label}"))
+    names = sorted({r.device for r in rows})
+    devices = ["all"] + names if len(names) > 1 else ["all"]
+    for device in devices:
+        for model in models:
+            for split in ("all", "calibration", "repeat", "held-out"):
+                for scope in ("all rows", "goal rows"):
+                    group = [r for r in rows if r.prediction.model == model and split in ("all", r.split)
+                             and (scope == "all rows" or r.goal) and device in ("all", r.device)]
+                    if not group:
+                        continue
+                    errs = [abs(r.rel_error) for r in group]
+                    worst = max(group, key=lambda r: abs(r.rel_error))
+                    out.append(Summary(model, split, scope, len(group), statistics.median(errs), max(errs),
+                                       f"{worst.measurement.where}: {worst.measurement.label}", device))
     return tuple(out)
 
 
@@ -231,13 +241,25 @@ def calibration_keys(knobs: Knobs) -> set[tuple[str, int]]:
     return keys
 
 
-def compare(sets: Iterable[MeasurementSet], gpu: GPUModel, knobs: Knobs, models: Sequence[str] = MODELS) -> Comparison:
+def gpus_of(sets: Iterable[MeasurementSet], gpu: GPUModel | None = None) -> dict[str, GPUModel]:
+    """The GPU of every file: ``gpu`` for all, or (``None``) each file's own device (:func:`device_gpu`).
+
+    Raises
+    ------
+    CalibrationError
+        For a file whose device is not modelled, naming the file and the device.
+    """
+    return {s.source: gpu if gpu is not None else device_gpu(s.device, s.source) for s in sets}
+
+
+def compare(sets: Iterable[MeasurementSet], gpu: GPUModel | None, knobs: Knobs, models: Sequence[str] = MODELS) -> Comparison:
     """Predict every row of ``sets`` with every model in ``models``.
 
     Parameters
     ----------
     sets : iterable of MeasurementSet
-    gpu : GPUModel
+    gpu : GPUModel or None
+        The GPU for every file, or ``None``: each file's own device (``device`` field).
     knobs : Knobs
         Their provenance names the calibration rows (see :func:`accel.calibrate.fit_knobs`).
     models : sequence of str
@@ -245,20 +267,24 @@ def compare(sets: Iterable[MeasurementSet], gpu: GPUModel, knobs: Knobs, models:
     Raises
     ------
     CalibrationError
-        For an unknown model or a row the model lacks (naming the row).
+        For an unknown model, a file from a device that is not modelled, or a row the
+        model lacks (naming the row).
     """
     models = tuple(models)
     for model in models:
         _check_model(model)
+    sets = list(sets)
+    gpus = gpus_of(sets, gpu)
     fitted = calibration_keys(knobs)
     measurements = [m for s in sets for m in s.rows]
-    seen = {shape_key(m, knobs) for m in measurements if (m.source, m.row) in fitted}
+    # A repeat is a fitted shape measured again on the same GPU; on another GPU it is unseen.
+    seen = {(gpus[m.source].arch.name, shape_key(m, knobs)) for m in measurements if (m.source, m.row) in fitted}
     rows = []
     for model in models:
         for m in measurements:
             if (m.source, m.row) in fitted:
                 split = "calibration"
             else:
-                split = "repeat" if shape_key(m, knobs) in seen else "held-out"
-            rows.append(ComparisonRow(predict(m, gpu, knobs, model), split, in_goal(m)))
+                split = "repeat" if (gpus[m.source].arch.name, shape_key(m, knobs)) in seen else "held-out"
+            rows.append(ComparisonRow(predict(m, gpus[m.source], knobs, model), split, in_goal(m), gpus[m.source].arch.name))
     return Comparison(tuple(rows), _summaries(rows, models))

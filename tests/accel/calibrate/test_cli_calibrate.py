@@ -29,8 +29,9 @@ def test_default_files_summary(run):
     r = run("calibrate", "--summary-only")
     assert r.exit_code == 0, r.output
     lines = r.output.splitlines()
-    assert lines[0].split()[:4] == ["model", "split", "scope", "rows"]
-    assert any(line.startswith("simpy") and "held-out" in line and "goal rows" in line for line in lines)
+    assert lines[0].split()[:5] == ["device", "model", "split", "scope", "rows"]
+    for device in ("h100", "h200"):
+        assert any(line.split()[:3] == [device, "simpy", "held-out"] and "goal rows" in line for line in lines)
 
 
 def test_rows_and_json(run, tmp_path):
@@ -56,6 +57,21 @@ def test_bad_input_exits_2_naming_the_row(run, tmp_path):
     assert r.exit_code == 2 and "nope.json" in r.output
     r = run("calibrate", "--save", str(tmp_path / "k.json"))
     assert r.exit_code == 2 and "--save writes fitted knobs; give --fit too" in r.output
+    r = run("calibrate", "--joint")
+    assert r.exit_code == 2 and "--joint chooses the rows of a fit; give --fit too" in r.output
+
+
+def test_unknown_device_or_kind_exits_2(run, tmp_path):
+    path = tmp_path / "a100.json"
+    path.write_text(json.dumps({"device": "NVIDIA A100-SXM4-80GB", "rows": [{"kind": "copy", "bytes": 2097152, "ms": 0.005}]}))
+    r = run("calibrate", str(path))
+    assert r.exit_code == 2 and "a100.json: 'device' 'NVIDIA A100-SXM4-80GB' is not a modelled GPU" in r.output
+    r = run("calibrate", str(path), "--arch", "h100", "--model", "analytical", "--summary-only")
+    assert r.exit_code == 0, r.output
+    path = _file(tmp_path, [{"kind": "copy", "bytes": 2097152, "ms": 0.005},
+                            {"kind": "rmsnorm_bf16", "rows": 4, "cols": 1024, "ms": 0.01}])
+    r = run("calibrate", path)
+    assert r.exit_code == 2 and "m.json: 1 error in measurement file:" in r.output and "row 1: kind must be one of" in r.output
 
 
 def test_fit_and_save(run, tmp_path):

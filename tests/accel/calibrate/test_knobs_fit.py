@@ -1,6 +1,7 @@
 """Knobs files and the fit: validation, round trips, determinism."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +12,7 @@ from accel.calibrate import (
     default_knobs,
     default_measurement_files,
     fit_knobs,
+    gpus_of,
     load_gpu,
     load_knobs,
     load_measurements,
@@ -20,15 +22,22 @@ from accel.calibrate import (
 )
 
 
+JOINT_KNOBS = Path(__file__).resolve().parents[3] / "accel" / "calibrate" / "h100_h200_knobs.json"
+
+
 def test_stored_knobs_and_provenance():
     k = load_knobs()
     assert [f for f, _ in k.fraction] == list(FAMILIES)
     prov = dict(k.provenance)
-    assert prov["model"] == "analytical" and prov["rows"] == "24" and prov["unconstrained"] == "none"
+    assert prov["model"] == "analytical" and prov["rows"] == "26" and prov["unconstrained"] == "none"
     rows = prov["calibration_rows"].split(";")
-    assert rows[:23] == [f"h100_calibration.json#{i}" for i in range(23)] and rows[23] == "h100_measured.json#52"
+    assert rows[:23] == [f"h100_calibration.json#{i}" for i in range(23)]
+    assert rows[23:] == ["h100_measured.json#52", "h100_measured.json#74", "h100_measured.json#78"]
+    assert not any("h200" in r for r in rows)  # the shipped knobs saw no H200 row
     assert 0.5 < k.of("gemm_bf16") < 1 and 0.2 < k.of("attention_flash") < k.of("attention_cudnn") < 1
     assert k.attention_default_backend == "cudnn"
+    joint = dict(load_knobs(JOINT_KNOBS).provenance)["calibration_rows"].split(";")
+    assert joint[:26] == rows and joint[26:] and all(r.startswith("h200_measured.json#") for r in joint[26:])
 
 
 def test_round_trip(tmp_path):
@@ -85,16 +94,28 @@ def test_fit_is_deterministic_and_improves(small):
 
 def test_select_calibration_needs_rows():
     sets = [load_measurements(default_measurement_files()[1])]
-    assert [m.row for m in select_calibration(sets)] == [52]
-    with pytest.raises(CalibrationError, match=r"no calibration rows: no file named 'other.json'"):
+    assert [m.row for m in select_calibration(sets)] == [52, 74, 78]
+    with pytest.raises(CalibrationError, match=r"no calibration rows: no H100 file named 'other.json'"):
         select_calibration(sets, reference="other.json", extra=())
     with pytest.raises(CalibrationError, match=r"fit_knobs needs at least one calibration row, got none"):
         fit_knobs([], load_gpu())
 
 
+def test_joint_selection_adds_the_same_shapes_of_other_gpus():
+    sets = [load_measurements(p) for p in default_measurement_files()]
+    h100 = select_calibration(sets)
+    joint = select_calibration(sets, joint=True)
+    assert joint[:len(h100)] == h100
+    extra = joint[len(h100):]
+    assert extra and {m.source for m in extra} == {"h200_measured.json"}
+    labels = {m.label.replace(" backend=cudnn", "") for m in h100}
+    assert all(m.label.replace(" backend=cudnn", "") in labels for m in extra)
+
+
 @pytest.mark.slow
 def test_stored_knobs_are_a_fresh_fit():
     sets = [load_measurements(p) for p in default_measurement_files()]
-    stored = load_knobs()
-    fresh = fit_knobs(select_calibration(sets), load_gpu(), fitted_on=dict(stored.provenance)["fitted_on"])
-    assert fresh.vector() == pytest.approx(stored.vector(), rel=1e-6)
+    for path, joint in ((None, False), (JOINT_KNOBS, True)):
+        stored = load_knobs(path)
+        fresh = fit_knobs(select_calibration(sets, joint=joint), gpus_of(sets), fitted_on=dict(stored.provenance)["fitted_on"])
+        assert fresh.vector() == pytest.approx(stored.vector(), rel=1e-6)

@@ -26,16 +26,19 @@ GEMM = {"kind": "gemm_bf16", "m": 128, "n": 256, "k": 64, "ms": 0.01}
 
 
 def test_shipped_files_load():
-    ref, ours = (load_measurements(p) for p in default_measurement_files())
+    ref, ours, h200 = (load_measurements(p) for p in default_measurement_files())
     assert (ref.source, len(ref.rows)) == ("h100_calibration.json", 23)
     assert (ours.source, len(ours.rows)) == ("h100_measured.json", 83)
-    assert {m.kind for m in ours.rows} == set(KINDS)
+    assert (h200.source, h200.device, len(h200.rows)) == ("h200_measured.json", "NVIDIA H200", 173)
+    assert {m.kind for m in ours.rows} == set(KINDS) - {"layernorm_bf16"}
+    assert {m.kind for m in h200.rows} == set(KINDS)
     first = ours.rows[0]
     assert first.label == "gemm_bf16 m=1 n=4096 k=4096"
     assert first.where == "h100_measured.json row 0"
     assert first.seconds == pytest.approx(first.ms * 1e-3)
     assert ref.rows[19].get("backend") is None  # the reference names no attention backend
     assert dict(ref.meta)["sms"] == 132
+    assert "splitKreduce" in h200.rows[0].kernels  # our H200 rows name the kernels cuBLAS ran
 
 
 def test_row_fields_and_values():
@@ -119,6 +122,23 @@ def test_operator_or_backend_the_model_lacks_names_the_row(tmp_path):
     m = load_measurements(path).rows[1]
     with pytest.raises(CalibrationError, match=r"m\.json row 1: attention backend 'xformers' is not modelled; backends: cudnn, flash"):
         predict(m, load_gpu(), load_knobs())
-    lacking = Measurement("layernorm_bf16", (("rows", 4),), 1.0, "m.json", 7)
-    with pytest.raises(CalibrationError, match=r"m\.json row 7: no GPU model for operator 'layernorm_bf16'"):
+    lacking = Measurement("rmsnorm_bf16", (("rows", 4),), 1.0, "m.json", 7)
+    with pytest.raises(CalibrationError, match=r"m\.json row 7: no GPU model for operator 'rmsnorm_bf16'"):
         candidate_plans(lacking, load_gpu(), load_knobs())
+    row = {"kind": "rmsnorm_bf16", "rows": 4, "cols": 1024, "ms": 0.01}
+    path.write_text(json.dumps(_doc(GEMM, row)))
+    with pytest.raises(CalibrationError, match=r"m\.json: 1 error in measurement file:\n  row 1: kind must be one of"):
+        load_measurements(path)
+
+
+def test_unknown_device_names_the_file(tmp_path):
+    from accel.calibrate import compare, device_gpu
+
+    assert device_gpu("NVIDIA H200").arch.name == "h200" and device_gpu("NVIDIA H100 80GB HBM3").arch.name == "h100"
+    path = tmp_path / "a100.json"
+    path.write_text(json.dumps(dict(_doc(GEMM), device="NVIDIA A100-SXM4-80GB")))
+    s = load_measurements(path)
+    with pytest.raises(CalibrationError, match=r"a100\.json: 'device' 'NVIDIA A100-SXM4-80GB' is not a modelled GPU; "
+                                               r"known devices: 'NVIDIA H100 80GB HBM3' \(h100\), 'NVIDIA H200' \(h200\)"):
+        compare([s], None, load_knobs())
+    assert len(compare([s], load_gpu("h100"), load_knobs(), ("analytical",)).rows) == 1  # an explicit GPU overrides

@@ -6,8 +6,9 @@ import pytest
 
 from dataflow.library import attention
 from accel.calibrate import CtaClass, Kernel, Measurement, candidate_plans, load_gpu, load_knobs
-from accel.calibrate._analytical import cta_seconds, kernel_time
-from accel.calibrate._cta import gemm_tile
+from accel.calibrate._analytical import cta_seconds, kernel_fill, kernel_time
+from accel.calibrate._cta import attention_block, gemm_tile
+from accel.calibrate._plan import row_variant
 from accel.calibrate._simpy import simulate_kernel
 
 
@@ -36,26 +37,70 @@ def _uniform(n, cycles):
 
 
 def test_wave_quantization(gpu, knobs):
-    """132 equal CTAs take one wave, 133 take two: in both models."""
-    one = cta_seconds(CtaClass(1e5, 0.0, 0.0), gpu, knobs, "gemm_bf16")[0] + knobs.cta_fill_us * 1e-6
+    """132 equal CTAs take one wave, 133 take two: in both models; a persistent GEMM pays its fill once."""
+    c, _, f = cta_seconds(CtaClass(1e5, 0.0, 0.0), gpu, knobs, "gemm_bf16")
+    assert f == 0.0  # GEMM kernels are persistent: the fill is the kernel's, not the tile's
+    once = kernel_fill(_uniform(1, 1e5), gpu, knobs)
+    assert once == pytest.approx(knobs.cta_fill_us * 1e-6, rel=1e-12) and once > 0
     launch = knobs.launch_us * 1e-6
     for n, waves in ((1, 1), (132, 1), (133, 2), (264, 2), (265, 3)):
         k = _uniform(n, 1e5)
-        assert kernel_time(k, gpu, knobs).seconds == pytest.approx(launch + waves * one, rel=1e-12)
-        assert simulate_kernel(k, gpu, knobs).seconds == pytest.approx(launch + waves * one, rel=1e-12)
+        assert kernel_time(k, gpu, knobs).seconds == pytest.approx(launch + once + waves * c, rel=1e-12)
+        assert simulate_kernel(k, gpu, knobs).seconds == pytest.approx(launch + once + waves * c, rel=1e-12)
 
 
 def test_irregular_grid_tail(gpu, knobs):
-    """132 light CTAs then one heavy: dispatch puts the heavy one after a light one."""
+    """132 light CTAs then one heavy: dispatch puts the heavy one after a light one (non-persistent attention CTAs)."""
     light, heavy = CtaClass(1e4, 0.0, 0.0), CtaClass(1e5, 0.0, 0.0)
-    k = Kernel("k", "gemm_bf16", (light, heavy), tuple([0] * 132 + [1]), 1, 0.0, 0)
-    tl = sum(cta_seconds(light, gpu, knobs, "gemm_bf16")[::2])
-    th = sum(cta_seconds(heavy, gpu, knobs, "gemm_bf16")[::2])
+    k = Kernel("k", "attention_flash", (light, heavy), tuple([0] * 132 + [1]), 1, 0.0, 0)
+    tl = sum(cta_seconds(light, gpu, knobs, "attention_flash")[::2])
+    th = sum(cta_seconds(heavy, gpu, knobs, "attention_flash")[::2])
+    assert kernel_fill(k, gpu, knobs) == 0.0
     launch = knobs.launch_us * 1e-6
     assert simulate_kernel(k, gpu, knobs).seconds == pytest.approx(launch + tl + th, rel=1e-12)
     mean = (132 * tl + th) / 133
     closed = max(th, 2 * mean, (132 * tl + th) / 132 + th - mean)
     assert kernel_time(k, gpu, knobs).seconds == pytest.approx(launch + closed, rel=1e-12)
+
+
+def test_attention_softmax_runs_between_the_matmuls(gpu):
+    """A block's soft-max sits between S = QK and PV: its time adds to the tensor time, so a 64-wide head takes
+    more than half of a 128-wide one."""
+    d128, d64 = attention_block(gpu, 128, 128, 128, 100_000), attention_block(gpu, 128, 128, 64, 100_000)
+    vector = 100_000 / gpu.sm_arch("bf16").vector_unit.ops_per_cycle_total
+    tensor128 = 2 * 128 * 128 * 128 / (4 * 512)
+    assert d128.compute_cycles == pytest.approx(tensor128 + vector)
+    assert d64.compute_cycles == pytest.approx(tensor128 / 2 + vector)
+    assert 0.5 < d64.compute_cycles / d128.compute_cycles < 1
+
+
+@pytest.mark.parametrize("kind, cols, variant", [
+    ("softmax_bf16", 1024, "warp"), ("softmax_bf16", 2048, "warp"), ("softmax_bf16", 4096, "block"),
+    ("softmax_bf16", 24576, "block"), ("softmax_bf16", 32768, "multi-pass"), ("layernorm_bf16", 1024, "welford"),
+])
+def test_row_kernel_variant(kind, cols, variant):
+    assert row_variant(kind, cols) == variant
+
+
+def test_row_plans_read_long_rows_once_per_pass(gpu, knobs):
+    def plan(kind, rows, cols):
+        (p,) = candidate_plans(Measurement(kind, (("rows", rows), ("cols", cols)), 1.0), gpu, knobs)
+        return p.kernels[0], p.description
+
+    on_chip, what = plan("softmax_bf16", 1024, 16384)
+    assert "1 read(s)" in what and "2 blocks per SM" in what  # 1024-thread blocks: two fit 2048 threads
+    assert on_chip.classes[0].block_bytes == 2 * 16384 * 2 and on_chip.ctas == 512
+    multi, what = plan("softmax_bf16", 1024, 32768)
+    assert "3 read(s)" in what and multi.classes[0].block_bytes == 4 * 32768 * 2  # max, sum, normalize, then write
+    norm, what = plan("layernorm_bf16", 512, 32768)
+    assert "2 read(s)" in what and "16 blocks per SM" in what  # Welford pass + normalize, 128-thread blocks
+    assert norm.classes[0].block_bytes == 3 * 32768 * 2 * 8  # a 128-thread block keeps 1/8 of the bytes in flight
+    assert multi.hbm_bytes == 2 * 1024 * 32768 * 2 and norm.hbm_bytes == 2 * 512 * 32768 * 2  # re-reads hit L2
+    # 1024 rows of 64 KiB in flight (16 blocks on each SM) overflow the H100's 50 MB L2: the second pass reads HBM.
+    big, what = plan("layernorm_bf16", 1024, 32768)
+    assert big.hbm_bytes == 3 * 1024 * 32768 * 2 and "re-reads from HBM (64 MiB of rows in flight > L2)" in what
+    h200 = candidate_plans(Measurement("layernorm_bf16", (("rows", 1024), ("cols", 24576)), 1.0), load_gpu("h200"), knobs)
+    assert h200[0].kernels[0].hbm_bytes == 2 * 1024 * 24576 * 2  # 48 MiB fit the H200's 60 MB
 
 
 def test_hbm_roofline_and_causes(gpu, knobs):
