@@ -9,6 +9,20 @@ above them, in :mod:`mapping.search` (the per-Einsum ILP mapper) and :mod:`mappi
 """
 
 from ._errors import InfeasibleMappingError, MappingError
+from ._fusion import (
+    BINDINGS,
+    FusionError,
+    FusionGroup,
+    FusionInfeasibleError,
+    FusionPlan,
+    GroupFacts,
+    TensorRole,
+    analyse_group,
+    check_plan,
+    render_plan,
+    tile_cascade,
+    unfused_plan,
+)
 from ._file import MappingFileError, dump_mappings, load_mappings, read_mappings, write_mappings
 from ._mapping import UNITS, Mapping
 from ._problem import DRAM, RF, Problem, StorageInfo, TensorInfo, build_problem, cascade_problems
@@ -17,6 +31,18 @@ from ._result import OBJECTIVES, MapResult
 from ._validate import check_fits, check_mapping, validate_mapping
 
 __all__ = [
+    "BINDINGS",
+    "FusionError",
+    "FusionGroup",
+    "FusionInfeasibleError",
+    "FusionPlan",
+    "GroupFacts",
+    "TensorRole",
+    "analyse_group",
+    "check_plan",
+    "render_plan",
+    "tile_cascade",
+    "unfused_plan",
     "Mapping",
     "UNITS",
     "MappingError",

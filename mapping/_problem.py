@@ -249,7 +249,8 @@ def _holds(level: Any, t: TensorInfo) -> bool:
     return bool(level.can_hold(t.name, t.role))
 
 
-def build_problem(einsum: Einsum, shapes: MappingABC[str, int], arch: Architecture, weights: Collection[str] | None = None) -> Problem:
+def build_problem(einsum: Einsum, shapes: MappingABC[str, int], arch: Architecture, weights: Collection[str] | None = None,
+                  unit: str | None = None) -> Problem:
     """Flatten ``einsum`` with rank sizes ``shapes`` on ``arch`` into a :class:`Problem`.
 
     Parameters
@@ -260,11 +261,16 @@ def build_problem(einsum: Einsum, shapes: MappingABC[str, int], arch: Architectu
     arch : accel.Architecture
     weights : collection of str, optional
         Tensors that are weights (a cascade's ``weights``); see the module docstring.
+    unit : str, optional
+        ``'pe_array'`` or ``'vector'``: the unit the Einsum is bound to (a fusion plan's binding; the 2-D array
+        can do element-wise work, as FuseMax's does). Default: the vector unit for an Einsum without MACs where
+        the architecture has one, else the array.
 
     Raises
     ------
     MappingError
-        If an architecture level is called ``rf`` or ``dram`` (reserved names).
+        If an architecture level is called ``rf`` or ``dram`` (reserved names), or ``unit`` names a unit the
+        architecture lacks or cannot run the Einsum on.
     dataflow.EinsumError
         If a rank is missing from ``shapes``.
     """
@@ -273,7 +279,13 @@ def build_problem(einsum: Einsum, shapes: MappingABC[str, int], arch: Architectu
     sizes = tuple(int(space[r]) for r in ranks)
     macs = int(einsum.macs(shapes))
     ops = tuple(sorted(einsum.op_counts(shapes).items()))
-    vector = arch.vector_unit if (macs == 0 and getattr(arch, "vector_unit", None) is not None) else None
+    if unit not in (None, "pe_array", "vector"):
+        raise MappingError(f"Einsum {einsum.name!r}: unit must be 'pe_array' or 'vector', not {unit!r}")
+    if unit == "vector" and (macs or getattr(arch, "vector_unit", None) is None):
+        why = "it has MACs" if macs else f"architecture {arch.name!r} has no vector unit"
+        raise MappingError(f"Einsum {einsum.name!r} cannot be bound to the vector unit: {why}")
+    default_vector = macs == 0 and getattr(arch, "vector_unit", None) is not None
+    vector = arch.vector_unit if (unit == "vector" or (unit is None and default_vector)) else None
     out_name = einsum.output.tensor
     inputs = [a for a in einsum.inputs if a.tensor != out_name]
     if vector is not None:

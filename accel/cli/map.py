@@ -9,7 +9,7 @@ import click
 
 from accel.pipeline import Options
 from mapping import OBJECTIVES
-from mapping.search import SOLVERS
+from mapping.search import FUSION_MODES, SOLVERS
 
 from ._common import echo_json, json_option, number as _g, report_errors, table
 from .workload import parse_params, resolve
@@ -70,12 +70,15 @@ def _holds(einsum: Any, shapes: Any, arch: Any, weights: Any) -> dict[str, list[
 @click.option("--solver", type=click.Choice(SOLVERS), default=Options.solver, show_default=True, help="ILP solver.")
 @click.option("--time-limit", type=click.FloatRange(min=0.01), default=Options.time_limit, show_default=True,
               help="Seconds per ILP solve.")
+@click.option("--fusion", type=click.Choice(FUSION_MODES), default=Options.fusion, show_default=True,
+              help="auto: the fusion search groups Einsums under shared loops where it helps (tiles of the "
+                   "intermediates on chip) and prints the groups as a loop nest; none: every Einsum alone.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the mappings to this YAML file (the loop nests; `accel evaluate --mapping` reads it).")
 @json_option
 @report_errors
 def command(workload: str, arch: str, pairs: tuple[str, ...], einsums: tuple[str, ...], objective: str, solver: str,
-            time_limit: float, output: Path | None, as_json: bool) -> None:
+            time_limit: float, fusion: str, output: Path | None, as_json: bool) -> None:
     """Map every Einsum of WORKLOAD (library name or YAML file) onto ARCH (built-in name or YAML file).
 
     Prints each Einsum's mapping as a loop nest with its cycles by cause,
@@ -101,6 +104,11 @@ def command(workload: str, arch: str, pairs: tuple[str, ...], einsums: tuple[str
             click.echo(format_result(exc.best, _holds(e, cascade.shapes, hw, weights), e.iteration_space(cascade.shapes)))
         raise
     results, total = out.results, out.report
+    if fusion == "auto":
+        if einsums:
+            raise click.BadParameter("--fusion auto maps the whole cascade; leave out --einsum", param_hint="--fusion")
+        _print_fused(cascade, hw, options, out, as_json)
+        return
     if output is not None:
         from mapping import write_mappings
 
@@ -119,3 +127,37 @@ def command(workload: str, arch: str, pairs: tuple[str, ...], einsums: tuple[str
         )
     if output is not None:
         click.echo(f"wrote {len(results)} mapping(s) to {output}")
+
+
+def _print_fused(cascade: Any, hw: Any, options: Options, mapped: Any, as_json: bool) -> None:
+    """The fusion search's plan (from the Einsums mapped alone), as a loop nest with each group's figures."""
+    import dataclasses
+
+    from accel.pipeline import fuse
+    from mapping import render_plan
+
+    fused = fuse(cascade, hw, dataclasses.replace(options, fusion="auto"), mapped)
+    alone = mapped.report
+    total = fused.report.total
+    if as_json:
+        echo_json({"cascade": cascade.name, "arch": hw.name, "fusion": fused.to_dict(), "unfused": alone.to_dict()})
+        return
+    units = {}
+    for g in fused.groups:
+        for name, p in g.problems.items():
+            units[name] = p.unit
+        for name, m in g.mappings.items():
+            units.setdefault(name, m.unit)
+    click.echo(render_plan(tuple(g.facts for g in fused.groups), units))
+    click.echo("")
+    rows = [[g.report.name, _g(g.report.total_cycles), _g(g.report.energy_pj), f"{g.report.utilization:.1%}",
+             (g.pricing.bottleneck if g.pricing else "-")] for g in fused.groups]
+    click.echo("\n".join(table(["group", "cycles", "energy pJ", "util", "bottleneck"], rows, right=(1, 2, 3))))
+    click.echo("")
+    for note in fused.notes:
+        click.echo(f"note: {note}")
+    click.echo(
+        f"cascade {cascade.name!r} fused: {total.total_cycles:,.0f} cycles, {total.energy_pj / 1e6:.4g} uJ, "
+        f"utilization {total.utilization:.1%}; every Einsum alone: {alone.total_cycles:,.0f} cycles, "
+        f"{alone.energy_pj / 1e6:.4g} uJ"
+    )

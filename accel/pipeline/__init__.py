@@ -8,7 +8,7 @@ store or plot what it returns. :class:`Options` is the one frozen value of choic
 """
 
 from ._options import AUTO_SCHEDULE, NO_SCHEDULE, SCHEDULERS, Options, OptionsError
-from ._run import Evaluation, map_for, price, run, schedule_cascade, schedule_graph
+from ._run import Evaluation, fuse, map_for, price, run, schedule_cascade, schedule_graph
 
 __all__ = ["run", "Options", "OptionsError", "Evaluation", "SCHEDULERS", "NO_SCHEDULE", "AUTO_SCHEDULE",
-           "schedule_cascade", "schedule_graph", "map_for", "price"]
+           "schedule_cascade", "schedule_graph", "map_for", "price", "fuse"]

@@ -9,7 +9,7 @@ from typing import Any
 from accel.errors import BadInputError
 from mapping import OBJECTIVES
 from mapping.cosma import METHODS as SCHEDULE_METHODS
-from mapping.search import MAPPERS, SOLVERS
+from mapping.search import FUSION_MODES, MAPPERS, SOLVERS
 from sim import SIMULATORS
 
 __all__ = ["Options", "OptionsError", "SCHEDULERS", "NO_SCHEDULE", "AUTO_SCHEDULE"]
@@ -51,13 +51,19 @@ class Options:
     schedule_threads, window, lookahead : int
         Scheduler threads, and the divide-and-conquer window and look-ahead.
     scratchpad : int, optional
-        Bytes of the scheduled level instead of its capacity (a what-if size; banks and alignment follow the level).
+        Bytes of the scheduled level instead of its capacity (a what-if size; banks and alignment follow the level);
+        with fusion, the buffer a fused group's tiles must fit.
     level : str, optional
         The on-chip level the cascade is scheduled on (default: the outermost).
     bits : int, optional
         Bits of every tensor for the schedule, instead of the widths the architecture moves.
     map_for_schedule : bool
         Schedule first, then map each Einsum for the traffic the schedule leaves it.
+    fusion : str
+        ``'auto'`` (the fusion search groups Einsums under shared loops where it helps, see
+        :func:`mapping.search.fuse_cascade`) or ``'none'`` (every Einsum alone): :data:`mapping.search.FUSION_MODES`.
+        Fused groups keep their intermediates on chip as tiles; between groups tensors go through DRAM, so
+        ``'auto'`` takes scheduler ``'none'``, and it is priced by the analytical model.
     simulator : str
         ``'analytical'`` or ``'cycle'``: :data:`sim.SIMULATORS`.
     trace : bool
@@ -87,13 +93,14 @@ class Options:
     level: str | None = None
     bits: int | None = None
     map_for_schedule: bool = False
+    fusion: str = "none"
     simulator: str = "analytical"
     trace: bool = False
     max_cycles: int | None = None
 
     def __post_init__(self) -> None:
         for name, allowed in (("objective", OBJECTIVES), ("mapper", MAPPERS), ("solver", SOLVERS),
-                              ("scheduler", SCHEDULERS), ("simulator", SIMULATORS)):
+                              ("scheduler", SCHEDULERS), ("simulator", SIMULATORS), ("fusion", FUSION_MODES)):
             if getattr(self, name) not in allowed:
                 raise OptionsError(f"option {name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}")
         if self.schedule_solver is not None and self.schedule_solver not in SOLVERS:
@@ -112,10 +119,19 @@ class Options:
                 raise OptionsError(f"option {name} must be an integer >= {low}, not {v!r}")
         if self.scheduler == NO_SCHEDULE:
             for name in ("scratchpad", "level", "bits"):
+                if name == "scratchpad" and self.fusion == "auto":
+                    continue  # the buffer a fused group's tiles must fit
                 if getattr(self, name) is not None:
                     raise OptionsError(f"option {name} needs a scheduler (scheduler is 'none')")
             if self.map_for_schedule:
                 raise OptionsError("option map_for_schedule needs a scheduler (scheduler is 'none')")
+        if self.fusion == "auto" and self.scheduler != NO_SCHEDULE:
+            raise OptionsError("option fusion 'auto' keeps each fused group's intermediates on chip as tiles and "
+                               "sends the rest through DRAM: it takes scheduler 'none' (COSMA residency between "
+                               "fused groups is not modelled)")
+        if self.fusion == "auto" and self.simulator != "analytical":
+            raise OptionsError("option fusion 'auto' is priced by the analytical model; the cycle-level simulator "
+                               "does not run fused groups")
         if self.trace and self.simulator != "cycle":
             raise OptionsError("option trace needs simulator 'cycle'")
 

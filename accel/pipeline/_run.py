@@ -9,7 +9,7 @@ from accel.arch import Architecture
 from dataflow import Cascade
 from mapping import Problem, cascade_problems
 from mapping.cosma import MAX_ILP_OPERATORS, schedule as cosma_schedule
-from mapping.search import CascadeMapping, map_cascade
+from mapping.search import CascadeMapping, FusedCascade, fuse_cascade, map_cascade
 from memory import (
     CascadeSchedule,
     InfeasibleScheduleError,
@@ -26,7 +26,7 @@ from sim.cycle import SimulationResult, simulate_cascade
 
 from ._options import AUTO_SCHEDULE, NO_SCHEDULE, Options
 
-__all__ = ["Evaluation", "run", "schedule_cascade", "schedule_graph", "map_for", "price"]
+__all__ = ["Evaluation", "run", "schedule_cascade", "schedule_graph", "map_for", "price", "fuse"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,9 @@ class Evaluation:
         simulator is the analytical one), to set beside a cycle-level run.
     simulation : sim.cycle.SimulationResult or None
         The cycle-level run (events for the trace, lowered programs), when the simulator is ``'cycle'``.
+    fusion : mapping.search.FusedCascade or None
+        With ``options.fusion='auto'``: the fusion plan the search chose, its groups and their pricing; ``report``
+        is then its report (one part per group).
     """
 
     cascade: Cascade
@@ -58,6 +61,7 @@ class Evaluation:
     report: CascadeReport
     analytical: CascadeReport
     simulation: SimulationResult | None = None
+    fusion: FusedCascade | None = None
 
     def to_dict(self) -> dict[str, object]:
         """Plain data for JSON: the options, the schedule, the mappings and both reports."""
@@ -69,6 +73,7 @@ class Evaluation:
             "mappings": [r.to_dict() for r in self.mapped.results],
             "report": self.report.to_dict(),
             "analytical": self.analytical.to_dict(),
+            "fusion": None if self.fusion is None else self.fusion.to_dict(),
         }
 
 
@@ -168,5 +173,15 @@ def run(cascade: Cascade, arch: Architecture, options: Options = Options()) -> E
     problems = cascade_problems(cascade, arch)  # each Einsum's problem, built once and carried
     schedule = schedule_cascade(cascade, arch, options, problems)
     mapped = map_for(cascade, arch, options, schedule, problems=problems)
+    if options.fusion == "auto":
+        fused = fuse(cascade, arch, options, mapped)
+        return Evaluation(cascade, arch, options, schedule, mapped, fused.report, fused.report, None, fused)
     report, analytical, simulation = price(cascade, arch, options, schedule, mapped)
     return Evaluation(cascade, arch, options, schedule, mapped, report, analytical, simulation)
+
+
+def fuse(cascade: Cascade, arch: Architecture, options: Options, mapped: CascadeMapping) -> FusedCascade:
+    """The fusion search's plan for ``cascade``, starting from each Einsum mapped alone (``mapped``)."""
+    return fuse_cascade(cascade, arch, problems=mapped.problems, objective=options.objective, solver=options.solver,
+                        time_limit=options.time_limit, mapper=options.mapper, samples=options.samples, seed=options.seed,
+                        capacity=options.scratchpad, single={r.mapping.einsum: r.report for r in mapped.results})

@@ -8,7 +8,9 @@ maps every Einsum of a cascade, once per distinct problem. This layer sits above
 """
 
 from ._mapper import MAPPERS, CascadeMapping, map_cascade, map_einsum
+from ._fusion import FUSION_MODES, FusedCascade, FusedGroup, exhaustive_fusion, fuse_cascade, price_plan
 from ._search import METHODS, search_mappings
 from ._solvers import SOLVERS
 
-__all__ = ["map_einsum", "map_cascade", "search_mappings", "CascadeMapping", "SOLVERS", "METHODS", "MAPPERS"]
+__all__ = ["map_einsum", "map_cascade", "search_mappings", "CascadeMapping", "SOLVERS", "METHODS", "MAPPERS",
+           "FUSION_MODES", "FusedCascade", "FusedGroup", "fuse_cascade", "price_plan", "exhaustive_fusion"]
