@@ -70,8 +70,7 @@ def cta_seconds(c: CtaClass, gpu: GPUModel, knobs: Knobs, family: str | None) ->
     compute = c.compute_cycles / gpu.clock_hz / fraction
     stream = max(c.stream_bytes / (knobs.sm_bandwidth_gbs * 1e9), c.block_bytes / (knobs.row_cta_gbs * 1e9))
     fill = c.fill_cycles / gpu.clock_hz + (0.0 if family is None else knobs.cta_fill_us * 1e-6)
-    if c.block_bytes > 0:  # a row-wise block: its serial phases (load, block reductions, store) each wait
-        fill += knobs.row_block_us * 1e-6
+    fill += knobs.row_block_us * 1e-6 * c.block_sync  # a row-wise block's phases wait on its reductions
     if persistent(family):
         fill = 0.0
     return compute, stream, fill

@@ -93,12 +93,16 @@ class CtaClass:
         For a row-wise kernel whose modelled CTA is the thread blocks one SM holds at
         once, the bytes of one of those blocks (bounded by the per-block rate
         ``row_cta_gbs``); 0 otherwise.
+    block_sync : float
+        For such a block, the depth of its block-wide reductions relative to a
+        1024-thread block's (``row_block_us`` is that block's fixed time); 0 otherwise.
     """
 
     compute_cycles: float
     fill_cycles: float
     stream_bytes: float
     block_bytes: float = 0.0
+    block_sync: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -245,6 +249,13 @@ def _block_threads(cols: int) -> int:
     return max(_WARP, min(_MAX_BLOCK_THREADS, 1 << (want - 1).bit_length()))
 
 
+def _reduction_depth(threads: int) -> float:
+    """Steps of a block-wide reduction (shuffles within a warp, then across its warps through shared memory,
+    each behind a barrier), relative to a 1024-thread block's: ``(log2 32 + log2 warps) / 10``."""
+    warps = max(1, threads // _WARP)
+    return (math.log2(_WARP) + math.log2(warps)) / (math.log2(_WARP) + math.log2(_MAX_BLOCK_THREADS // _WARP))
+
+
 def _l2_bytes(gpu: GPUModel) -> int:
     """Capacity of the spec's level named ``l2`` (0 when it has none: every re-read then goes to HBM)."""
     return next((lvl.capacity for lvl in gpu.arch.levels if lvl.name == "l2"), 0)
@@ -291,7 +302,7 @@ def _rows_plan(m: Measurement, gpu: GPUModel) -> KernelPlan:
         # Little's law: a block keeps bytes in flight in proportion to its threads; row_cta_gbs is a
         # 1024-thread block's rate, so a smaller block's bytes count as if it were that much slower.
         cls = CtaClass(cost.compute_cycles * resident, cost.fill_cycles, cost.stream_bytes * resident,
-                       cost.stream_bytes * _MAX_BLOCK_THREADS / threads)
+                       cost.stream_bytes * _MAX_BLOCK_THREADS / threads, _reduction_depth(threads))
         ctas = math.ceil(rows / resident)
         what = (f"{variant} kernel, one {threads}-thread block per row, {resident} blocks per SM at once, "
                 f"{reads} read(s) of each row")
