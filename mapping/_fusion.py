@@ -239,6 +239,8 @@ def tile_cascade(cascade: Cascade, group: FusionGroup, depth: int | None = None)
 
     shapes = dict(cascade.shapes)
     depth = len(group.ranks) if depth is None else depth
+    if depth == 0:
+        return cascade  # nothing tiled: the Einsums see the cascade as it is
     for r, t in list(zip(group.ranks, group.tiles))[:depth]:
         if r not in shapes:
             raise FusionError(f"group {group.label}: {cascade.name!r} has no rank {r!r} to share")
