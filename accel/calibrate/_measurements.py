@@ -17,11 +17,12 @@ and reported together, each naming the file, the row index and the field.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from dataclasses import dataclass
 from typing import Any
+
+from accel.arch import LoadError, load_json, read_text
 
 from ._errors import CalibrationError
 
@@ -123,10 +124,10 @@ class MeasurementSet:
 def _type_ok(value: Any, kind: type) -> bool:
     if kind is bool:
         return isinstance(value, bool)
-    if kind is int:
-        return isinstance(value, int) and not isinstance(value, bool)
+    if kind is int:  # at most 2**53: what the models compute exactly
+        return isinstance(value, int) and not isinstance(value, bool) and abs(value) <= 2**53
     if kind is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) <= 2**53 and math.isfinite(value)
     return isinstance(value, kind)
 
 
@@ -139,7 +140,7 @@ def _check_row(index: int, row: Any, errors: list[str]) -> Measurement | None:
         errors.append(f"{where}: a row must be a mapping, not {row!r}")
         return None
     kind = row.get("kind")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         errors.append(f"{where}: kind must be one of {tuple(KINDS)!r}, not {kind!r}")
         return None
     where = f"row {index} ({kind})"
@@ -233,10 +234,8 @@ def load_measurements(path: str | os.PathLike[str]) -> MeasurementSet:
         If it is not JSON or does not follow the schema (see :func:`parse_measurements`).
     """
     name = os.fspath(path)
-    with open(name, encoding="utf-8") as fh:
-        text = fh.read()
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CalibrationError(f"{name}: not valid JSON: {exc}") from None
+    try:  # no duplicate keys, NaN or out-of-range integers; the line of a fault and a file's encoding named
+        data = load_json(read_text(name), name)
+    except LoadError as exc:
+        raise CalibrationError(f"{exc.source}: {exc.problem}" + (f" ({exc.where})" if exc.where else "")) from None
     return parse_measurements(data, source=os.path.basename(name))
