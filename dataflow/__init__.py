@@ -15,7 +15,8 @@ The notation, one Einsum per line (``#`` starts a comment)::
 
 A :class:`Cascade` is an ordered list of Einsums with the size of every rank
 (:func:`parse_cascade`, :func:`build_cascade`, :func:`load_cascade` for YAML
-files, or the builders of :mod:`dataflow.library`).  It answers questions about
+files, :func:`load_timeloop_problem` for Timeloop v4 problem files, or the builders of
+:mod:`dataflow.library`).  It answers questions about
 its dependency graph, op counts, tensor sizes and reuse; :func:`execute`
 evaluates it with numpy; :func:`count_passes` / :func:`analyze_passes` give the
 FuseMax number of passes over a rank's fibres.
@@ -48,6 +49,7 @@ from ._parser import parse_einsum
 from ._passes import Pass, PassAnalysis, PassBoundary, analyze_passes, count_passes, fibre_ranks
 from ._tensor import Tensor, TensorDecl
 from ._yaml import dump_cascade, load_cascade, loads_cascade
+from ._timeloop import load_timeloop_problem, loads_timeloop_problem
 
 __all__ = [
     # notation and IR
@@ -57,6 +59,8 @@ __all__ = [
     "load_cascade",
     "loads_cascade",
     "dump_cascade",
+    "load_timeloop_problem",
+    "loads_timeloop_problem",
     "Rank",
     "Term",
     "AffineIndex",

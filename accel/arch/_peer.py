@@ -79,8 +79,25 @@ class _LastKeyWins(_Loader):
         return yaml.SafeLoader.construct_mapping(self, node, deep=deep)
 
 
+def _tagged(loader: _LastKeyWins, suffix: str, node: Any) -> Any:
+    """A node tagged ``!Name`` (Timeloop v4's ``!Container``, ``!Component``, ``!Parallel``): its value, the tag kept under ``'!'``."""
+    if isinstance(node, yaml.MappingNode):
+        value = loader.construct_mapping(node, deep=True)
+        if "!" in value:
+            raise _Fault(f"a mapping tagged !{suffix} has a key '!', which the tag's name takes", node.start_mark)
+        return {"!": suffix, **value}
+    if isinstance(node, yaml.SequenceNode):
+        return {"!": suffix, "nodes": loader.construct_sequence(node, deep=True)}
+    return {"!": suffix, "value": loader.construct_scalar(node)}
+
+
+_LastKeyWins.add_multi_constructor("!", _tagged)
+
+
 def load_peer_yaml(text: str, source: str) -> tuple[Any, list[str]]:
     """The data of a peer's YAML file and a note per duplicate key (the last value kept).
+
+    Local tags (``!Container``) become mappings with the tag's name under the key ``'!'``.
 
     Raises
     ------
