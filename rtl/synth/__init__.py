@@ -6,10 +6,14 @@
   with the documented gate-to-energy calibration and the L-Mul / FP8
   multiplier ratio;
 - :func:`run_fpga`: ``synth_ice40`` plus nextpnr-ice40, with Fmax;
+- :func:`run_ecp5`: ``synth_ecp5`` plus nextpnr-ecp5 (yowasp, from PyPI) behind a
+  three-pin scan harness: LUTs, FFs, DSP blocks, block RAM, Fmax, or what a
+  design that does not fit needs;
 - :class:`RTLSynthesisEstimator` / :func:`rtl_registry`: the table as an
   estimator of the architecture model (``accel``).
 """
 
+from ._ecp5 import ECP5_DEVICES, Ecp5Result, run_ecp5
 from ._estimator import RTLSynthesisEstimator, rtl_registry
 from ._fpga import ICE40_DEVICES, NEXTPNR_INSTALL, FpgaResult, require_nextpnr, run_fpga
 from ._gates import GE_WEIGHTS, NAND2_UM2, gate_equivalents
@@ -32,6 +36,9 @@ __all__ = [
     "NEXTPNR_INSTALL",
     "require_nextpnr",
     "run_fpga",
+    "ECP5_DEVICES",
+    "Ecp5Result",
+    "run_ecp5",
     "RTLSynthesisEstimator",
     "rtl_registry",
 ]
