@@ -76,6 +76,12 @@ def cta_seconds(c: CtaClass, gpu: GPUModel, knobs: Knobs, family: str | None) ->
     return compute, stream, fill
 
 
+def hbm_efficiency(kernel: Kernel, knobs: Knobs) -> float:
+    """The achievable fraction of peak HBM bandwidth for a kernel: GEMM operands stream as TMA tiles (rows of
+    128 bytes strided across the matrix), other kernels as long contiguous runs."""
+    return knobs.gemm_hbm_efficiency if persistent(kernel.family) else knobs.hbm_efficiency
+
+
 def kernel_fill(kernel: Kernel, gpu: GPUModel, knobs: Knobs) -> float:
     """Seconds of fill a :func:`persistent` kernel pays once (its longest CTA class's); 0 for others."""
     if not persistent(kernel.family):
@@ -109,7 +115,7 @@ def kernel_time(kernel: Kernel, gpu: GPUModel, knobs: Knobs) -> KernelTime:
         longest = max(longest, t)
     mean = total / n
     makespan = max(longest, mean * math.ceil(n / p), total / p + longest - mean)
-    hbm = kernel.hbm_bytes / (gpu.hbm_bytes_per_second * knobs.hbm_efficiency)
+    hbm = kernel.hbm_bytes / (gpu.hbm_bytes_per_second * hbm_efficiency(kernel, knobs))
     return split_causes(makespan, (comp, strm, fil), knobs.launch_us * 1e-6 + kernel_fill(kernel, gpu, knobs), hbm)
 
 

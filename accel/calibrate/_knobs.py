@@ -4,7 +4,10 @@
   for one kernel family: a GEMM datatype (``gemm_bf16``, ``gemm_fp8_e4m3``)
   or an attention backend (``attention_cudnn``, ``attention_flash``: each
   backend is its own kernel implementation).
-* ``hbm_efficiency`` -- the achievable fraction of peak HBM bandwidth.
+* ``hbm_efficiency`` -- the achievable fraction of peak HBM bandwidth for long
+  contiguous streams (copies, element-wise and row-wise kernels).
+* ``gemm_hbm_efficiency`` -- the same for a GEMM's operands, which stream as
+  tiles (128-byte rows strided across the matrix), not as contiguous runs.
 * ``sm_bandwidth_gbs`` -- the bytes per second one SM can stream from L2/HBM
   (bounds CTAs that move much data for little arithmetic, and kernels that
   occupy few SMs).
@@ -45,7 +48,8 @@ BACKENDS: tuple[str, ...] = ("cudnn", "flash")
 #: The shipped knobs file (inside ``accel/calibrate``).
 KNOBS_FILE = "h100_knobs.json"
 
-_SCALARS = ("hbm_efficiency", "sm_bandwidth_gbs", "launch_us", "cta_fill_us", "row_cta_gbs", "row_block_us")
+_SCALARS = ("hbm_efficiency", "sm_bandwidth_gbs", "launch_us", "cta_fill_us", "row_cta_gbs", "row_block_us",
+            "gemm_hbm_efficiency")
 _FILE_KEYS = ("fraction", *_SCALARS, "attention_default_backend", "provenance")
 
 
@@ -67,6 +71,8 @@ class Knobs:
         > 0, GB/s.
     row_block_us : float
         >= 0, microseconds.
+    gemm_hbm_efficiency : float
+        In (0, 1].
     attention_default_backend : str
         The backend of attention rows that name none (one of :data:`BACKENDS`).
     provenance : tuple of (str, str)
@@ -85,6 +91,7 @@ class Knobs:
     cta_fill_us: float
     row_cta_gbs: float = 50.0
     row_block_us: float = 2.0
+    gemm_hbm_efficiency: float = 0.9
     attention_default_backend: str = "cudnn"
     provenance: tuple[tuple[str, str], ...] = ()
 
@@ -97,8 +104,10 @@ class Knobs:
             if not (0 < value <= 1):
                 raise CalibrationError(f"knobs: fraction[{name!r}] must be in (0, 1], not {value!r}")
         object.__setattr__(self, "fraction", tuple(sorted(frac, key=lambda kv: FAMILIES.index(kv[0]))))
-        if not (0 < self.hbm_efficiency <= 1):
-            raise CalibrationError(f"knobs: hbm_efficiency must be in (0, 1], not {self.hbm_efficiency!r}")
+        for name in ("hbm_efficiency", "gemm_hbm_efficiency"):
+            value = getattr(self, name)
+            if not (0 < value <= 1):
+                raise CalibrationError(f"knobs: {name} must be in (0, 1], not {value!r}")
         for name in ("sm_bandwidth_gbs", "row_cta_gbs"):
             value = getattr(self, name)
             if not (value > 0) or math.isinf(value):
@@ -220,6 +229,6 @@ def default_knobs() -> Knobs:
     """A starting point for fitting: round physical guesses, not fitted values."""
     return Knobs(
         (("gemm_bf16", 0.8), ("gemm_fp8_e4m3", 0.7), ("attention_cudnn", 0.65), ("attention_flash", 0.4)),
-        hbm_efficiency=0.9, sm_bandwidth_gbs=100.0, launch_us=5.0, cta_fill_us=1.0, row_cta_gbs=50.0, row_block_us=2.0,
+        hbm_efficiency=0.9, sm_bandwidth_gbs=100.0, launch_us=5.0, cta_fill_us=1.0, row_cta_gbs=50.0, row_block_us=2.0, gemm_hbm_efficiency=0.9,
         provenance=(("source", "starting guesses of accel.calibrate.default_knobs, not fitted"),),
     )

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import simpy
 
-from ._analytical import KernelTime, combine_times, cta_seconds, kernel_fill, split_causes
+from ._analytical import KernelTime, combine_times, cta_seconds, hbm_efficiency, kernel_fill, split_causes
 from ._gpu import GPUModel
 from ._knobs import Knobs
 from ._plan import Kernel, KernelPlan
@@ -32,7 +32,7 @@ def simulate_kernel(kernel: Kernel, gpu: GPUModel, knobs: Knobs) -> KernelTime:
     order = iter(kernel.pattern * kernel.repeats)
     parts = [0.0, 0.0, 0.0]
     launch = knobs.launch_us * 1e-6 + kernel_fill(kernel, gpu, knobs)
-    hbm = kernel.hbm_bytes / (gpu.hbm_bytes_per_second * knobs.hbm_efficiency)
+    hbm = kernel.hbm_bytes / (gpu.hbm_bytes_per_second * hbm_efficiency(kernel, knobs))
     state: dict[str, float] = {}
 
     def sm(env: simpy.Environment):
