@@ -14,6 +14,7 @@ from ._energy import AreaEntry, AreaTable, EnergyEntry, EnergyTable, area_table,
 from ._estimator import Action, Component, Estimate, Estimator, EstimatorRegistry, NoEstimateError
 from ._horowitz import HorowitzEstimator
 from ._user_table import UserTableEstimator
+from ._cacti import CactiEstimator
 from ._errors import SpecError
 from ._safeload import LoadError, load_json, load_json_file, load_yaml, load_yaml_file, read_text
 from ._factory import to_dict
@@ -51,6 +52,7 @@ __all__ = [
     "NoEstimateError",
     "HorowitzEstimator",
     "UserTableEstimator",
+    "CactiEstimator",
     "default_registry",
     "energy_table",
     "EnergyTable",

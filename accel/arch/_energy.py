@@ -126,7 +126,8 @@ def _actions(arch: Architecture) -> list[tuple[str, str, int, Action]]:
         out.append((f"rf.{op}", "word", rf.word_bits, Action.of("regfile", op, capacity=rf.capacity, word_bits=rf.word_bits, technology_nm=node)))
     for lvl in arch.levels:
         for op in ("read", "write"):
-            act = Action.of("sram", op, capacity=lvl.capacity, word_bits=lvl.word_bits, level=lvl.name, technology_nm=node)
+            act = Action.of("sram", op, capacity=lvl.capacity, word_bits=lvl.word_bits, level=lvl.name, ports=lvl.ports,
+                            banks=lvl.banks, technology_nm=node)
             out.append((f"{lvl.name}.{op}", "word", lvl.word_bits, act))
     for op in ("read", "write"):
         out.append((f"dram.{op}", "byte", 8, Action.of("dram", op, technology_nm=node)))
@@ -244,7 +245,8 @@ def area_table(arch: Architecture, registry: EstimatorRegistry | None = None) ->
         ("rf", arch.num_pes, Component.of("regfile", capacity=rf.capacity, word_bits=rf.word_bits, technology_nm=node)),
     ]
     for lvl in arch.levels:
-        comp = Component.of("sram", capacity=lvl.capacity, word_bits=lvl.word_bits, level=lvl.name, technology_nm=node)
+        comp = Component.of("sram", capacity=lvl.capacity, word_bits=lvl.word_bits, level=lvl.name, ports=lvl.ports,
+                            banks=lvl.banks, technology_nm=node)
         wanted.append((lvl.name, 1, comp))
     if arch.vector_unit is not None:
         wanted.append(("vector", arch.vector_unit.lanes, Component.of("vector", format=arch.vector_unit.format, technology_nm=node)))

@@ -80,9 +80,12 @@ def list_command(as_json: bool) -> None:
               help="Change a field by dotted path before showing, e.g. --set pe_array.rows=32 --set levels.scratchpad.capacity=131072.")
 @click.option("--table", "tables", multiple=True, type=click.Path(dir_okay=False),
               help="A user energy/area table (YAML) to register next to the built-in Horowitz estimator.")
+@click.option("--cacti", "use_cacti", is_flag=True,
+              help="Also register CACTI 7 for SRAM / register-file energy and area, where one is found ($ACCEL_CACTI, "
+                   "PATH, an installed zigzag); without one the built-in table answers.")
 @json_option
 @report_errors
-def show_command(file_or_name: str, sets: tuple[str, ...], tables: tuple[str, ...], as_json: bool) -> None:
+def show_command(file_or_name: str, sets: tuple[str, ...], tables: tuple[str, ...], use_cacti: bool, as_json: bool) -> None:
     """Show an architecture: memory hierarchy, PE array, peak ops/s, DRAM and energy per action.
 
     FILE_OR_NAME is a YAML spec file or a built-in name (see `accel arch list`).
@@ -105,6 +108,16 @@ def show_command(file_or_name: str, sets: tuple[str, ...], tables: tuple[str, ..
     registry = default_registry()
     for path in tables:
         registry.register(UserTableEstimator.from_yaml(path))
+    cacti_note = None
+    if use_cacti:
+        from accel.arch import CactiEstimator
+
+        cacti = CactiEstimator.find()
+        if cacti is None:
+            cacti_note = "CACTI not found ($ACCEL_CACTI, PATH, zigzag): the built-in table answers instead"
+        else:
+            registry.register(cacti)
+            cacti_note = f"CACTI: {cacti.executable}"
     # An architecture no registered estimator covers (e.g. a node outside the built-in
     # table's range) is still shown; the missing estimates are named instead of numbers.
     energy = area = None
@@ -131,7 +144,7 @@ def show_command(file_or_name: str, sets: tuple[str, ...], tables: tuple[str, ..
         echo_json({"architecture": to_dict(arch), "summary": summary,
                    "energy": energy.as_dict() if energy is not None else None,
                    "area": area.as_dict() if area is not None else None,
-                   "unavailable": missing})
+                   "unavailable": missing, "cacti": cacti_note})
         return
 
     pe, a = arch.pe_array, arch.arith
@@ -177,6 +190,8 @@ def show_command(file_or_name: str, sets: tuple[str, ...], tables: tuple[str, ..
         click.echo(f"area (logic and storage): {area.total_mm2:.4g} mm^2")
     for note in missing:
         click.echo(f"{note}\n  (register a table that covers this architecture with --table FILE)")
+    if cacti_note:
+        click.echo(cacti_note)
 
 
 @group.command(name="import")
