@@ -171,6 +171,19 @@ class _Parser:
         self.check_depth(expr)
         return Einsum(self.label if self.named else (name or output.tensor), output, expr, tuple(reductions), text=self.text)
 
+    def count(self, chain: int, token: _Token) -> int:
+        """One more operation in a chain; a chain past :data:`MAX_EXPRESSION_DEPTH` fails at once (not after parsing)."""
+        if chain + 1 >= MAX_EXPRESSION_DEPTH:
+            self.too_deep(token.column)
+        return chain + 1
+
+    def too_deep(self, column: int | None) -> None:
+        raise EinsumSyntaxError(
+            f"expression too long: more than {MAX_EXPRESSION_DEPTH} operations in a chain or nesting",
+            einsum=self.label, column=column if column is not None else 1, text=self.text if len(self.text) <= 400 else None,
+            expected=f"at most {MAX_EXPRESSION_DEPTH}; split it over several Einsums (partial sums or products)",
+        )
+
     def check_depth(self, expr: Expr) -> None:
         """Refuse an expression deeper than :data:`MAX_EXPRESSION_DEPTH` (walked without recursion)."""
         stack: list[tuple[Expr, int]] = [(expr, 0)]
@@ -179,12 +192,7 @@ class _Parser:
             if not isinstance(node, Call):
                 continue
             if depth >= MAX_EXPRESSION_DEPTH:
-                column = node.column if node.column is not None else 1
-                raise EinsumSyntaxError(
-                    f"expression too long: more than {MAX_EXPRESSION_DEPTH} operations in a chain or nesting",
-                    einsum=self.label, column=column, text=self.text if len(self.text) <= 400 else None,
-                    expected=f"at most {MAX_EXPRESSION_DEPTH}; split it over several Einsums (partial sums or products)",
-                )
+                self.too_deep(node.column)
             stack.extend((arg, depth + 1) for arg in node.args)
 
     def access(self, name: _Token) -> TensorAccess:
@@ -251,16 +259,20 @@ class _Parser:
         if self.depth > _MAX_DEPTH:
             raise self.fail(self.peek(), f"at most {_MAX_DEPTH} nested levels", "expression nested too deeply")
         node = self.product()
+        chain = 0
         while self.peek().kind in ("+", "-"):
             token = self.next()
+            chain = self.count(chain, token)
             node = Call("add" if token.kind == "+" else "sub", (node, self.product()), column=token.column)
         self.depth -= 1
         return node
 
     def product(self) -> Expr:
         node = self.unary()
+        chain = 0
         while self.peek().kind in ("*", "/"):
             token = self.next()
+            chain = self.count(chain, token)
             node = Call("mul" if token.kind == "*" else "div", (node, self.unary()), column=token.column)
         return node
 

@@ -192,6 +192,27 @@ def _construct_int(loader: _Loader, node: Any) -> int:
 _Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
+def _check_depth(text: str) -> None:
+    """Refuse nesting past :data:`MAX_DEPTH` before the pure-Python scanner sees it (its cost grows with the square of
+    the flow depth): libyaml's event stream when it is there, which is linear and stops at 1,000 levels itself."""
+    c_loader = getattr(yaml, "CSafeLoader", None)
+    if c_loader is None or "[" not in text and "{" not in text:
+        return
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=c_loader):
+            if isinstance(event, (MappingStartEvent, SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise _Fault(f"nested more than {MAX_DEPTH} levels deep", event.start_mark)
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.MarkedYAMLError as exc:
+        if "nesting depth" in str(exc.problem or ""):
+            raise _Fault(f"nested more than {MAX_DEPTH} levels deep", exc.problem_mark) from None
+        # any other fault: the pure-Python loader reports it, in its own words
+
+
 def _expanded_size(root: Any) -> int:
     """Nodes of the document with every alias expanded (shared nodes counted each time they are reached)."""
     memo: dict[int, int] = {}
@@ -238,6 +259,7 @@ def load_yaml(text: str, source: str = "<string>") -> Any:
         raise TypeError(f"load_yaml takes text, not {type(text).__name__}")
     loader = _Loader(text)
     try:
+        _check_depth(text)
         node = loader.get_single_node()
         if node is None:
             return None

@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from accel.errors import BadInputError
+
 __all__ = ["MappingOptions", "WorkloadSpec", "mapping_options", "build_workload", "MAPPERS", "MAP_OBJECTIVES", "SOLVERS",
            "SCHEDULES"]
 
@@ -19,6 +21,13 @@ SOLVERS: tuple[str, ...] = ("cbc", "highs")
 #: How the cascade is scheduled on the outermost on-chip level (``mapping.cosma``), or ``'none'``.
 SCHEDULES: tuple[str, ...] = ("none", "greedy-belady", "greedy-lru", "divide", "ilp")
 _KEYS = ("mapper", "objective", "solver", "time_limit", "samples", "seed", "schedule")
+#: Most mappings the search may draw per Einsum, and the longest ILP time limit (seconds).
+MAX_SAMPLES = 1_000_000
+MAX_TIME_LIMIT = 86_400.0
+
+
+class SweepSpecValueError(BadInputError):
+    """One bad value in a part of a sweep spec (the spec's collector names where)."""
 
 
 @dataclass(frozen=True)
@@ -72,21 +81,21 @@ def mapping_options(raw: Any) -> MappingOptions:
     if raw is None:
         return MappingOptions()
     if not isinstance(raw, Mapping):
-        raise ValueError(f"must be a mapping of options ({', '.join(_KEYS)}), not {raw!r}")
+        raise SweepSpecValueError(f"must be a mapping of options ({', '.join(_KEYS)}), not {raw!r}")
     bad = [k for k in raw if k not in _KEYS]
     if bad:
-        raise ValueError(f"unknown key {bad[0]!r}; allowed: {', '.join(_KEYS)}")
+        raise SweepSpecValueError(f"unknown key {bad[0]!r}; allowed: {', '.join(_KEYS)}")
     opts = {**MappingOptions().to_dict(), **raw}
     for key, allowed in (("mapper", MAPPERS), ("objective", MAP_OBJECTIVES), ("solver", SOLVERS), ("schedule", SCHEDULES)):
-        if opts[key] not in allowed:
-            raise ValueError(f"{key} must be one of {', '.join(allowed)}, not {opts[key]!r}")
-    for key in ("samples", "seed"):
+        if not isinstance(opts[key], str) or opts[key] not in allowed:
+            raise SweepSpecValueError(f"{key} must be one of {', '.join(allowed)}, not {opts[key]!r}")
+    for key, low, high in (("samples", 1, MAX_SAMPLES), ("seed", 0, 2**63 - 1)):
         v = opts[key]
-        if isinstance(v, bool) or not isinstance(v, int) or v < (1 if key == "samples" else 0):
-            raise ValueError(f"{key} must be an integer >= {1 if key == 'samples' else 0}, not {v!r}")
+        if isinstance(v, bool) or not isinstance(v, int) or not low <= v <= high:
+            raise SweepSpecValueError(f"{key} must be an integer from {low} to {high:,}, not {v!r}")
     t = opts["time_limit"]
-    if isinstance(t, bool) or not isinstance(t, (int, float)) or not t > 0:
-        raise ValueError(f"time_limit must be a number of seconds > 0, not {t!r}")
+    if isinstance(t, bool) or not isinstance(t, (int, float)) or not 0 < t <= MAX_TIME_LIMIT:
+        raise SweepSpecValueError(f"time_limit must be a number of seconds > 0 and at most {MAX_TIME_LIMIT:,} (a day), not {t!r}")
     opts["time_limit"] = float(t)
     return MappingOptions(**opts)
 
@@ -138,15 +147,15 @@ def build_workload(item: Any, base_dir: Path) -> WorkloadSpec:
     if isinstance(item, str):
         item = {"name": item}
     if not isinstance(item, Mapping):
-        raise ValueError(f"a workload is a built-in name, {{name: ..., params: {{...}}}} or {{file: path}}, not {item!r}")
+        raise SweepSpecValueError(f"a workload is a built-in name, {{name: ..., params: {{...}}}} or {{file: path}}, not {item!r}")
     bad = [k for k in item if k not in ("name", "params", "file", "label")]
     if bad or ("name" in item) == ("file" in item):
-        raise ValueError(f"a workload needs exactly one of 'name' or 'file' (and optionally params, label), not {dict(item)!r}")
+        raise SweepSpecValueError(f"a workload needs exactly one of 'name' or 'file' (and optionally params, label), not {dict(item)!r}")
     if "file" in item:
         path = base_dir / str(item["file"])
         is_onnx = path.suffix.lower() == ".onnx"
         if "params" in item and not is_onnx:
-            raise ValueError(f"params apply only to built-in workloads and ONNX models, not to file {item['file']!r}")
+            raise SweepSpecValueError(f"params apply only to built-in workloads and ONNX models, not to file {item['file']!r}")
         if not path.is_file():
             raise FileNotFoundError(f"no {'ONNX model' if is_onnx else 'cascade file'} {str(path)!r}")
         if is_onnx:
@@ -154,7 +163,7 @@ def build_workload(item: Any, base_dir: Path) -> WorkloadSpec:
 
             dims = item.get("params") or None
             if dims is not None and not isinstance(dims, Mapping):
-                raise ValueError(f"params of ONNX workload {item['file']!r} must be a mapping, not {dims!r}")
+                raise SweepSpecValueError(f"params of ONNX workload {item['file']!r} must be a mapping, not {dims!r}")
             cascade = load_onnx_cascade(path, dims=dict(dims) if dims else None)
         else:
             cascade = load_cascade(path)
@@ -162,7 +171,7 @@ def build_workload(item: Any, base_dir: Path) -> WorkloadSpec:
     else:
         params = item.get("params") or {}
         if not isinstance(params, Mapping):
-            raise ValueError(f"params of workload {item['name']!r} must be a mapping, not {params!r}")
+            raise SweepSpecValueError(f"params of workload {item['name']!r} must be a mapping, not {params!r}")
         cascade = library.build(str(item["name"]), **params)
         args = ",".join(f"{k}={v}" for k, v in params.items())
         label = str(item.get("label", f"{item['name']}({args})" if args else item["name"]))
