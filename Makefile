@@ -99,3 +99,9 @@ $(ZIGZAG):
 .PHONY: peers
 peers: setup $(SCALESIM) $(ZIGZAG)
 	$(PY) -m benchmarks.peers
+
+# The fuzz suite (tests/fuzz, also part of `make test`) wider: FUZZ_SCALE times its examples, still derandomized.
+FUZZ_SCALE ?= 20
+.PHONY: fuzz
+fuzz: $(STAMP)
+	ACCEL_FUZZ_SCALE=$(FUZZ_SCALE) $(PY) -m pytest -q -p no:cacheprovider tests/fuzz
