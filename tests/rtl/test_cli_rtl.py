@@ -74,3 +74,76 @@ def test_fpga_reports_luts_and_fmax(tmp_path):
     assert result.exit_code == 0, result.output
     (r,) = json.loads(result.output)["results"]
     assert r["fits"] and r["fmax_mhz"] > 5 and r["luts"] > 0 and r["ffs"] == 24
+
+
+SMALL_ARCH = """
+name: cli_small
+description: 2x3 INT8 output-stationary array
+clock_mhz: 100
+technology_nm: 22
+pe_array: {rows: 2, cols: 3, row_ranks: [m], col_ranks: [n], network: systolic, hop_latency: 1,
+           dataflow: output_stationary}
+register_file: {capacity: 4, word_bits: 32, holds: [output]}
+levels:
+  - {name: scratchpad, capacity: 65536, word_bits: 64, read_bandwidth: 64, write_bandwidth: 64, ports: 2, banks: 8,
+     holds: [any], latency: 1}
+dram: {bandwidth: 16, latency: 10}
+arith: {kind: int8_mac, input_format: int8, accumulate_format: int32, pipeline_depth: 2, macs_per_cycle: 1}
+"""
+
+
+def test_generate_from_arch_builds_the_array_and_the_accelerator(tmp_path):
+    spec = tmp_path / "small.yaml"
+    spec.write_text(SMALL_ARCH)
+    result = _run("rtl", "generate", "--arch", str(spec), "-o", str(tmp_path / "a"), "--json")
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.output)
+    assert (info["unit"], info["rows"], info["cols"], info["depth"]) == ("array", 2, 3, 2)
+    assert "module cli_small_array(" in (tmp_path / "a" / "cli_small_array.v").read_text()
+    mapping = tmp_path / "map.yaml"
+    mapped = _run("map", "gemm", str(spec), "-p", "M=4", "-p", "N=3", "-p", "K=3", "-o", str(mapping))
+    assert mapped.exit_code == 0, mapped.output
+    result = _run("rtl", "generate", "--arch", str(spec), "--workload", "gemm", "-p", "M=4", "-p", "N=3", "-p", "K=3",
+                  "--mapping", str(mapping), "-o", str(tmp_path / "b"), "--json")
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.output)
+    assert info["unit"] == "accelerator" and (info["row_operand"], info["col_operand"]) == ("A", "B")
+    # 2 x 3 PEs, T = 3 beats, depth 2: every fold takes T + R + C - 2 + 1 cycles.
+    assert info["beats_per_fold"] == 3 and info["fold_interval"] == 3 + 2 + 3 - 2 + 1
+    assert info["array_cycles"] == info["folds"] * info["fold_interval"]
+    text = _run("rtl", "generate", "--arch", str(spec), "--workload", "gemm", "-p", "M=4", "-p", "N=3", "-p", "K=3",
+                "--mapping", str(mapping), "-o", str(tmp_path / "c"))
+    assert text.exit_code == 0 and "A along the rows, B down the columns" in text.output
+
+
+def test_generate_refuses_what_it_cannot_build(tmp_path):
+    result = _run("rtl", "generate", "--arch", "fusemax_like", "-o", str(tmp_path))
+    assert result.exit_code == 2
+    assert "pe_array.dataflow 'flexible' has no generator" in result.output
+    result = _run("rtl", "generate", "--arch", "eyeriss_like", "-o", str(tmp_path))
+    assert result.exit_code == 2 and "pe_array.dataflow 'row_stationary'" in result.output
+    result = _run("rtl", "generate", "int8_mac", "--arch", "edge", "-o", str(tmp_path))
+    assert result.exit_code == 2 and "give either UNIT or --arch" in result.output
+    result = _run("rtl", "generate", "int8_mac", "--params", "depth=4", "-o", str(tmp_path))
+    assert result.exit_code == 2 and "depth must be in [1, 3], not 4" in result.output
+    result = _run("rtl", "fpga", "int8_mac", "--target", "ecp5", "--device", "hx8k")
+    assert result.exit_code == 2 and "'hx8k' is not a ecp5 device" in result.output
+
+
+def test_ecp5_place_and_route_reports_resources(tmp_path):
+    result = _run("rtl", "fpga", "int8_mac", "--params", "depth=3", "--target", "ecp5", "--device", "25k",
+                  "--workdir", str(tmp_path), "--json")
+    assert result.exit_code == 0, result.output
+    (r,) = json.loads(result.output)["results"]
+    assert r["fits"] and r["fmax_mhz"] > 0 and r["device"] == "25k"
+    assert r["dsps"] == 1 and r["luts"] > 0 and r["ffs"] >= 8 + 8 + 32  # operands and accumulator registered
+
+
+def test_ecp5_design_that_does_not_fit_says_what_it_needs(tmp_path):
+    from rtl.hdl import build_unit
+    from rtl.synth import run_ecp5
+
+    design = build_unit("array", {"kind": "int8", "rows": 6, "cols": 5, "dataflow": "weight_stationary"})
+    r = run_ecp5(design.component, design.label, tmp_path, device="25k")
+    assert not r.fits and r.dsps == 30
+    assert r.message == "does not fit the LFE5U-25F: needs 18x18 multipliers 30 of 28"
