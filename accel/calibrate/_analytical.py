@@ -2,12 +2,14 @@
 
 Per CTA (on one SM): ``max(compute / fraction, streamed bytes / SM bandwidth,
 bytes of one thread block / row_cta_gbs)`` (the last for the row-wise kernels, whose
-blocks stream at the rate their bytes in flight allow)
-plus its fill: the analytical model's memory latency, plus ``cta_fill_us``
-for tensor-core CTAs (their prologue stages operand slabs through shared
-memory and their epilogue writes the output tile; streaming CTAs have neither),
-plus ``row_block_us`` for the blocks of row-wise kernels (load, block-wide
-reductions and store, one after another).
+blocks stream at the rate their bytes in flight allow) plus its fill: the
+analytical model's memory latency, plus ``attention_cta_us`` for attention CTAs
+(load the query block, write the output block and its statistics), plus
+``row_block_us`` (scaled by the block's reduction depth) for the blocks of
+row-wise kernels (load, block-wide reductions and store, one after another).
+GEMM kernels are persistent (:func:`persistent`): their fill, the memory latency
+plus ``cta_fill_us`` (operand pipeline prologue and output epilogue), is paid
+once per kernel, with the launch, instead of once per tile.
 Over the grid of ``N`` CTAs on ``P`` SMs, with per-CTA times ``t_i``::
 
     makespan = max(max t,  mean t * ceil(N / P),  sum t / P + max t - mean t)
@@ -15,10 +17,9 @@ Over the grid of ``N`` CTAs on ``P`` SMs, with per-CTA times ``t_i``::
 The second term is wave quantization (exact when all CTAs are equal); the
 third is the tail of dynamic dispatch in launch order when CTAs differ (a
 heavy CTA dispatched last ends up to ``max - mean`` after the average SM).
-The kernel takes ``launch_us + max(makespan, HBM bytes / (peak HBM bandwidth
-x hbm_efficiency))``; a plan's kernels run one after another.  GEMM kernels are
-persistent (:func:`persistent`): their CTAs' fill is paid once per kernel, with
-the launch, instead of once per tile.
+The kernel takes ``launch_us + fill + max(makespan, HBM bytes / (peak HBM
+bandwidth x efficiency))`` (:func:`hbm_efficiency`: GEMM operands or contiguous
+streams); a plan's kernels run one after another.
 """
 
 from __future__ import annotations
@@ -69,7 +70,9 @@ def cta_seconds(c: CtaClass, gpu: GPUModel, knobs: Knobs, family: str | None) ->
     fraction = 1.0 if family is None else knobs.of(family)
     compute = c.compute_cycles / gpu.clock_hz / fraction
     stream = max(c.stream_bytes / (knobs.sm_bandwidth_gbs * 1e9), c.block_bytes / (knobs.row_cta_gbs * 1e9))
-    fill = c.fill_cycles / gpu.clock_hz + (0.0 if family is None else knobs.cta_fill_us * 1e-6)
+    fill = c.fill_cycles / gpu.clock_hz
+    if family is not None and family.startswith("attention_"):
+        fill += knobs.attention_cta_us * 1e-6  # load the query block, write the output block and statistics
     fill += knobs.row_block_us * 1e-6 * c.block_sync  # a row-wise block's phases wait on its reductions
     if persistent(family):
         fill = 0.0

@@ -41,8 +41,8 @@ EXTRA_CALIBRATION: tuple[tuple[str, tuple[tuple[str, object], ...]], ...] = (
     ("copy", (("bytes", 2097152),)),
 )
 
-_LOW = [0.05] * len(FAMILIES) + [0.3, 5.0, 0.0, 0.0, 1.0, 0.0, 0.2]
-_HIGH = [1.0] * len(FAMILIES) + [1.0, 5000.0, 50.0, 50.0, 1000.0, 100.0, 1.0]
+_LOW = [0.05] * len(FAMILIES) + [0.3, 5.0, 0.0, 0.0, 1.0, 0.0, 0.2, 0.0]
+_HIGH = [1.0] * len(FAMILIES) + [1.0, 5000.0, 50.0, 50.0, 1000.0, 100.0, 1.0, 50.0]
 _F_SCALE = 0.1  # soft-L1 loss: residuals beyond ~10% count linearly, so one odd row cannot drag every knob
 
 

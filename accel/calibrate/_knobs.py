@@ -12,8 +12,11 @@
   (bounds CTAs that move much data for little arithmetic, and kernels that
   occupy few SMs).
 * ``launch_us`` -- per-kernel launch and tail overhead.
-* ``cta_fill_us`` -- per-CTA prologue/epilogue of tensor-core kernels (GEMM,
-  attention) beyond the memory latency the analytical model already charges.
+* ``cta_fill_us`` -- a GEMM kernel's operand-pipeline prologue and output
+  epilogue beyond the memory latency the analytical model already charges, paid
+  once per kernel (the kernels are persistent).
+* ``attention_cta_us`` -- the same for one attention CTA (load its query block,
+  write its output block and statistics), paid per CTA.
 * ``row_cta_gbs`` -- the bytes per second one 1024-thread block of a row-wise
   kernel (soft-max, layer-norm: one block per row) streams by itself: the bytes
   it keeps in flight over the memory latency (Little's law; a block of fewer
@@ -49,7 +52,7 @@ BACKENDS: tuple[str, ...] = ("cudnn", "flash")
 KNOBS_FILE = "h100_knobs.json"
 
 _SCALARS = ("hbm_efficiency", "sm_bandwidth_gbs", "launch_us", "cta_fill_us", "row_cta_gbs", "row_block_us",
-            "gemm_hbm_efficiency")
+            "gemm_hbm_efficiency", "attention_cta_us")
 _FILE_KEYS = ("fraction", *_SCALARS, "attention_default_backend", "provenance")
 
 
@@ -73,6 +76,8 @@ class Knobs:
         >= 0, microseconds.
     gemm_hbm_efficiency : float
         In (0, 1].
+    attention_cta_us : float
+        >= 0, microseconds.
     attention_default_backend : str
         The backend of attention rows that name none (one of :data:`BACKENDS`).
     provenance : tuple of (str, str)
@@ -92,6 +97,7 @@ class Knobs:
     row_cta_gbs: float = 50.0
     row_block_us: float = 2.0
     gemm_hbm_efficiency: float = 0.9
+    attention_cta_us: float = 1.0
     attention_default_backend: str = "cudnn"
     provenance: tuple[tuple[str, str], ...] = ()
 
@@ -112,7 +118,7 @@ class Knobs:
             value = getattr(self, name)
             if not (value > 0) or math.isinf(value):
                 raise CalibrationError(f"knobs: {name} must be a positive number, not {value!r}")
-        for name in ("launch_us", "cta_fill_us", "row_block_us"):
+        for name in ("launch_us", "cta_fill_us", "row_block_us", "attention_cta_us"):
             value = getattr(self, name)
             if not (value >= 0) or math.isinf(value):
                 raise CalibrationError(f"knobs: {name} must be a finite number >= 0, not {value!r}")
@@ -230,5 +236,6 @@ def default_knobs() -> Knobs:
     return Knobs(
         (("gemm_bf16", 0.8), ("gemm_fp8_e4m3", 0.7), ("attention_cudnn", 0.65), ("attention_flash", 0.4)),
         hbm_efficiency=0.9, sm_bandwidth_gbs=100.0, launch_us=5.0, cta_fill_us=1.0, row_cta_gbs=50.0, row_block_us=2.0, gemm_hbm_efficiency=0.9,
+        attention_cta_us=1.0,
         provenance=(("source", "starting guesses of accel.calibrate.default_knobs, not fitted"),),
     )

@@ -102,4 +102,4 @@ def command(measurements: tuple[str, ...], arch_name: str | None, model: str, kn
                    + f", hbm_efficiency={knobs.hbm_efficiency:.4g}, sm_bandwidth_gbs={knobs.sm_bandwidth_gbs:.4g}"
                    + f", launch_us={knobs.launch_us:.4g}, cta_fill_us={knobs.cta_fill_us:.4g}"
                    + f", row_cta_gbs={knobs.row_cta_gbs:.4g}, row_block_us={knobs.row_block_us:.4g}"
-                   + f", gemm_hbm_efficiency={knobs.gemm_hbm_efficiency:.4g}")
+                   + f", gemm_hbm_efficiency={knobs.gemm_hbm_efficiency:.4g}, attention_cta_us={knobs.attention_cta_us:.4g}")

@@ -51,6 +51,9 @@ def test_round_trip(tmp_path):
     [
         ({"hbm_efficiency": 1.5}, r"k\.json: knobs: hbm_efficiency must be in \(0, 1\], not 1.5"),
         ({"launch_us": -1}, r"launch_us must be a finite number >= 0, not -1.0"),
+        ({"attention_cta_us": -0.5}, r"attention_cta_us must be a finite number >= 0, not -0.5"),
+        ({"gemm_hbm_efficiency": 0}, r"gemm_hbm_efficiency must be in \(0, 1\], not 0.0"),
+        ({"row_cta_gbs": 0}, r"row_cta_gbs must be a positive number, not 0.0"),
         ({"sm_bandwidth_gbs": "fast"}, r"'sm_bandwidth_gbs' must be a number, not 'fast'"),
         ({"attention_default_backend": "xformers"}, r"attention_default_backend must be one of \('cudnn', 'flash'\), not 'xformers'"),
         ({"clock_boost": 1.1}, r"unknown knobs \['clock_boost'\], missing knobs \[\]"),
