@@ -24,7 +24,8 @@ class RTLSynthesisEstimator(Estimator):
     (``technology_nm`` 45 or absent) for the arithmetic units the table
     holds: ``int8_mac`` (INT32 accumulator), ``fp8_mac`` (E4M3/E5M2 into
     FP32/FP16/BF16) and ``lmul`` (E4M3/E5M2, ``mantissa_bits`` equal to the
-    format's). Also ``fp_mult`` / ``compute`` of an FP8 format (the FP8
+    format's), at the ``pipeline_depth`` the attributes give (default 1)
+    when the table holds that depth. Also ``fp_mult`` / ``compute`` of an FP8 format (the FP8
     multiplier). Anything else: ``None``, so the next estimator answers.
 
     Energy = gate equivalents x pJ per gate equivalent, calibrated on an 8x8
@@ -56,17 +57,19 @@ class RTLSynthesisEstimator(Estimator):
         if attrs.get("technology_nm", _NODE_NM) != _NODE_NM:
             return None
         kind, inp, acc = attrs.get("kind"), attrs.get("input_format"), attrs.get("accumulate_format")
+        # A pipelined MAC (``arith.pipeline_depth``) is its own row: its stage registers are area too.
+        depth = attrs.get("pipeline_depth", 1)
         if kind == "int8_mac" and inp in (None, "int8") and acc in (None, "int32"):
-            return self.table.find("int8_mac", acc_bits=32)
+            return self.table.find("int8_mac", acc_bits=32, depth=depth)
         if inp not in ("e4m3", "e5m2") or acc not in ("fp32", "fp16", "bf16"):
             return None
         if kind == "fp8_mac":
-            return self.table.find("fp8_mac", fmt=inp, accumulator=acc)
+            return self.table.find("fp8_mac", fmt=inp, accumulator=acc, depth=depth)
         if kind == "lmul":
             mant = attrs.get("mantissa_bits")
             if mant is not None and mant != {"e4m3": 3, "e5m2": 2}[inp]:
                 return None
-            return self.table.find("lmul_mac", fmt=inp, accumulator=acc)
+            return self.table.find("lmul_mac", fmt=inp, accumulator=acc, depth=depth)
         return None
 
     def energy(self, action: Action) -> Estimate | None:
