@@ -13,7 +13,7 @@ write PNGs.
 """
 
 from ._axes import Axis
-from ._errors import SchedulerError, StoreError, SweepArgumentError, SweepSpecError
+from ._errors import ResultsError, SchedulerError, StoreError, SweepArgumentError, SweepSpecError
 from ._evaluate import METRICS, STATUSES, PointResult, PointTask, evaluate_point
 from ._export import export, results_frame
 from ._hash import canonical_json, content_hash, source_digest, tool_version
@@ -40,6 +40,7 @@ __all__ = [
     "SweepSpecError",
     "StoreError",
     "SchedulerError",
+    "ResultsError",
     "SweepArgumentError",
     "OBJECTIVES",
     "METRICS",

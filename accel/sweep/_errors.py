@@ -6,7 +6,7 @@ from accel.errors import BadInputError
 
 from collections.abc import Iterable
 
-__all__ = ["SweepSpecError", "StoreError", "SchedulerError", "SweepArgumentError"]
+__all__ = ["SweepSpecError", "StoreError", "SchedulerError", "SweepArgumentError", "ResultsError"]
 
 
 class SweepSpecError(BadInputError):
@@ -43,3 +43,7 @@ class SchedulerError(BadInputError):
 
 class SweepArgumentError(BadInputError):
     """An argument of a sweep call out of range (a negative number of workers)."""
+
+
+class ResultsError(BadInputError):
+    """A request the stored results cannot answer: nothing evaluated to plot, an unknown column or format."""

@@ -7,6 +7,7 @@ from typing import Any
 
 from ._evaluate import METRICS
 from ._store import ResultStore
+from ._errors import ResultsError
 
 __all__ = ["results_frame", "export", "FORMATS"]
 
@@ -76,7 +77,7 @@ def export(store_path: str | Path, out_path: str | Path, fmt: str | None = None)
     out = Path(out_path)
     fmt = fmt or FORMATS.get(out.suffix.lower())
     if fmt not in FORMATS.values():
-        raise ValueError(f"export format must be one of {sorted(FORMATS.values())!r} (or a .parquet/.csv path), not {fmt or str(out_path)!r}")
+        raise ResultsError(f"export format must be one of {sorted(FORMATS.values())!r} (or a .parquet/.csv path), not {fmt or str(out_path)!r}")
     frame = results_frame(store_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "parquet":

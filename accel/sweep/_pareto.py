@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from ._errors import ResultsError
+
 __all__ = ["pareto_mask", "pareto_front", "OBJECTIVE_COLUMNS"]
 
 #: Objective name -> result column.
@@ -64,7 +66,7 @@ def pareto_front(frame: Any, objectives: Sequence[str] = ("latency", "energy", "
 
     bad = [o for o in objectives if o not in OBJECTIVE_COLUMNS]
     if bad or len(objectives) < 1:
-        raise ValueError(f"objectives must be drawn from {tuple(OBJECTIVE_COLUMNS)!r}, not {list(objectives)!r}")
+        raise ResultsError(f"objectives must be drawn from {tuple(OBJECTIVE_COLUMNS)!r}, not {list(objectives)!r}")
     cols = [OBJECTIVE_COLUMNS[o] for o in objectives]
     ok = frame[frame["status"] == "ok"]
     if ok.empty:

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ._pareto import OBJECTIVE_COLUMNS, pareto_mask
+from ._errors import ResultsError
 
 __all__ = ["plot_pareto", "plot_energy_breakdown", "plot_roofline", "default_colour_axis"]
 
@@ -38,7 +39,7 @@ def _figure(ncols: int = 1, width: float = 6.4, height: float = 4.8) -> tuple[An
 def _ok(frame: Any) -> Any:
     ok = frame[frame["status"] == "ok"]
     if ok.empty:
-        raise ValueError("no evaluated ('ok') points to plot yet; run or resume the sweep first")
+        raise ResultsError("no evaluated ('ok') points to plot yet; run or resume the sweep first")
     return ok
 
 
@@ -89,7 +90,7 @@ def plot_pareto(frame: Any, out_path: str | Path, colour: str | None = None,
     ok = _ok(frame)
     colour = colour or default_colour_axis(ok)
     if colour is not None and colour not in ok.columns:
-        raise ValueError(f"no column {colour!r} to colour by; columns: {', '.join(ok.columns)}")
+        raise ResultsError(f"no column {colour!r} to colour by; columns: {', '.join(ok.columns)}")
     workloads = list(dict.fromkeys(ok["workload"]))
     fig, axes = _figure(len(workloads))
     cols = [OBJECTIVE_COLUMNS[o] for o in objectives]
@@ -142,7 +143,7 @@ def plot_energy_breakdown(frame: Any, out_path: str | Path, workload: str | None
     workload = workload or ok["workload"].iloc[0]
     part = ok[ok["workload"] == workload]
     if part.empty:
-        raise ValueError(f"no evaluated points of workload {workload!r}; workloads: {', '.join(dict.fromkeys(ok['workload']))}")
+        raise ResultsError(f"no evaluated points of workload {workload!r}; workloads: {', '.join(dict.fromkeys(ok['workload']))}")
     part = part.sort_values("energy_pj").head(limit)
     comps = [c for c in part.columns if c.startswith("energy.")]
     labels = [_design_label(row, part.columns) for _, row in part.iterrows()]
@@ -184,7 +185,7 @@ def plot_roofline(frame: Any, out_path: str | Path, colour: str | None = None) -
     ok = _ok(frame)
     ok = ok[ok["dram_bytes"] > 0]
     if ok.empty:
-        raise ValueError("no evaluated point moves DRAM bytes; a roofline needs operational intensity")
+        raise ResultsError("no evaluated point moves DRAM bytes; a roofline needs operational intensity")
     colour = colour or default_colour_axis(ok)
     fig, axes = _figure(1)
     ax = axes[0]
