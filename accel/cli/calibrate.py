@@ -33,7 +33,8 @@ def _summary_dict(s: Any) -> dict[str, Any]:
 @click.option("--model", "model", type=click.Choice(["analytical", "simpy", "both"]), default="both", show_default=True,
               help="Closed-form model, SimPy event model, or both.")
 @click.option("--knobs", "knobs_path", type=click.Path(dir_okay=False), default=None,
-              help="Knobs file (default: the fitted accel/calibrate/h100_knobs.json).")
+              help="Knobs file (default: accel/calibrate/h100_knobs.json, fitted on H100 rows only; "
+                   "accel/calibrate/h100_h200_knobs.json is the joint fit).")
 @click.option("--fit", "do_fit", is_flag=True, help="Refit the knobs on the calibration rows before comparing.")
 @click.option("--joint", is_flag=True,
               help="With --fit: fit on the H100 calibration rows and the rows of other GPUs with the same shapes.")
