@@ -97,7 +97,7 @@ def main() -> None:
         "Both columns through `accel.pipeline.run` with the same options (objective EDP, seeded random search of "
         "300 mappings per Einsum, no COSMA schedule): alone = every Einsum mapped alone, every tensor through "
         "DRAM; fused = the fusion search (`mapping.search.fuse_cascade`: consecutive groups sharing an outer and "
-        "optionally an inner loop, up to 4 tile sizes per rank, element-wise Einsums on the vector unit, on the "
+        "optionally an inner loop, up to 3 tile sizes per rank, element-wise Einsums on the vector unit, on the "
         "2-D array or balanced, groups priced by the analytical model with the units overlapped per tile step) "
         "with its groups' tiles fitting the buffer (the outermost on-chip level, set to the size listed for both). Fusion search seconds exclude mapping every Einsum "
         "alone (which the search starts from). Fusion shares ranks by name, so layers that name their ranks "

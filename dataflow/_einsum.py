@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from functools import cached_property
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -204,12 +205,12 @@ class Einsum:
                 seen.setdefault(rank, None)
         return list(seen)
 
-    @property
+    @cached_property
     def accesses(self) -> tuple[TensorAccess, ...]:
         """Every tensor access of the right-hand side, in order of appearance."""
         return tuple(node for node in walk(self.expr) if isinstance(node, TensorAccess))
 
-    @property
+    @cached_property
     def inputs(self) -> tuple[TensorAccess, ...]:
         """Accesses of the right-hand side, in order of appearance, the first one per tensor."""
         seen: dict[str, TensorAccess] = {}
@@ -232,7 +233,7 @@ class Einsum:
         """Reduction operator per reduced rank."""
         return {reduction.rank: reduction.op for reduction in self.reductions}
 
-    @property
+    @cached_property
     def ranks(self) -> tuple[str, ...]:
         """All iteration ranks: the output's first, then the reduced ones."""
         output = self.output_ranks

@@ -208,26 +208,26 @@ class GroupFacts:
 
 
 def _einsum_ranks(cascade: Cascade, name: str) -> frozenset[str]:
-    return frozenset(cascade.einsum(name).iteration_space(cascade.shapes))
+    return frozenset(cascade.einsum(name).ranks)
 
 
-def _tensor_ranks(cascade: Cascade, tensor: str, einsums: tuple[str, ...]) -> frozenset[str]:
-    """Ranks that index ``tensor`` in any access by the group's Einsums (direct or through affine indices)."""
-    out: set[str] = set()
+def _tensor_ranks(cascade: Cascade, einsums: tuple[str, ...]) -> dict[str, frozenset[str]]:
+    """Per tensor, the ranks that index it in any access by the group's Einsums (direct or through affine indices)."""
+    out: dict[str, set[str]] = {}
     for name in einsums:
         e = cascade.einsum(name)
         for access in (e.output, *e.inputs):
-            if access.tensor == tensor:
-                out |= access.ranks
-    return frozenset(out)
+            out.setdefault(access.tensor, set()).update(access.ranks)
+    return {t: frozenset(r) for t, r in out.items()}
 
 
 def tile_cascade(cascade: Cascade, group: FusionGroup, depth: int | None = None) -> Cascade:
     """The cascade as the group's tile at ``depth`` sees it: the first ``depth`` shared ranks (default all) at their
     tile size, every other rank whole.
 
-    It holds the Einsums before the group (so every tensor the group reads keeps its producer's indexing, a
-    shifted ``RM[m1+1, p]`` included) and the group's Einsums at that depth or deeper; an Einsum the tile does not
+    It holds the producers of what the group reads (so every such tensor keeps its producer's indexing, a
+    shifted ``RM[m1+1, p]`` included; all Einsums before the group where that is not enough) and the group's
+    Einsums at that depth or deeper; an Einsum the tile does not
     enclose (one that runs after an inner loop, such as 1-pass attention's final division) is left out.
 
     Raises
@@ -235,8 +235,6 @@ def tile_cascade(cascade: Cascade, group: FusionGroup, depth: int | None = None)
     FusionError
         If a tile does not divide its rank, or the Einsums cannot be tiled this way (an index that no longer fits).
     """
-    from dataflow import EinsumError, TensorDecl, build_cascade
-
     shapes = dict(cascade.shapes)
     depth = len(group.ranks) if depth is None else depth
     if depth == 0:
@@ -250,7 +248,21 @@ def tile_cascade(cascade: Cascade, group: FusionGroup, depth: int | None = None)
     names = [e.name for e in cascade.einsums]
     first = names.index(group.einsums[0])
     depth_of = _depths(cascade, group)
-    keep = list(cascade.einsums[:first]) + [cascade.einsum(n) for n in group.einsums if depth_of[n] >= depth]
+    here = [cascade.einsum(n) for n in group.einsums if depth_of[n] >= depth]
+    made = {e.output.tensor for e in here}
+    reads = {a.tensor for e in here for a in e.inputs} - made
+    # the producers of what the tile reads keep those tensors' indexing (a shifted RM[m1+1, p]); if that is not
+    # enough for the shapes to come out alike, every Einsum before the group is taken along
+    producers = [e for e in cascade.einsums[:first] if e.output.tensor in reads]
+    try:
+        return _build_tile(cascade, group, depth, producers + here, shapes)
+    except FusionError:
+        return _build_tile(cascade, group, depth, list(cascade.einsums[:first]) + here, shapes)
+
+
+def _build_tile(cascade: Cascade, group: FusionGroup, depth: int, keep: list, shapes: dict[str, int]) -> Cascade:
+    from dataflow import EinsumError, TensorDecl, build_cascade
+
     iterated = {r for e in keep for r in e.iteration_space(cascade.shapes)}
     touched = {a.tensor for e in keep for a in (e.output, *e.inputs)}
     decls = {}
@@ -326,6 +338,7 @@ def analyse_group(cascade: Cascade, group: FusionGroup, bits: MappingABC[str, in
     produced = {cascade.einsum(e).output.tensor: e for e in group.einsums}
     outside = set(cascade.outputs) | {a.tensor for e in cascade.einsums if e.name not in group.einsums for a in e.inputs}
     roles = []
+    indexing = _tensor_ranks(cascade, group.einsums)
     touched = {a.tensor for e in group.einsums for a in (cascade.einsum(e).output, *cascade.einsum(e).inputs)}
     for t in (t for t in cascade.tensor_list if t.name in touched):
         if t.name in produced:
@@ -336,7 +349,7 @@ def analyse_group(cascade: Cascade, group: FusionGroup, bits: MappingABC[str, in
         nbits = int(bits.get(t.name, t.bits or 8))
         tile_bytes = math.ceil(home.tensor_elements(t.name) * nbits / 8)
         whole = math.ceil(cascade.tensor_elements(t.name) * nbits / 8)
-        indexed = _tensor_ranks(cascade, t.name, group.einsums)
+        indexed = indexing[t.name]
         if t.name not in produced:
             readers = [e for e in group.einsums if any(a.tensor == t.name for a in cascade.einsum(e).inputs)]
             d = max(depth[e] for e in readers)

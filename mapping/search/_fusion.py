@@ -326,7 +326,7 @@ def price_plan(cascade: Cascade, arch: Architecture, plan: FusionPlan, *, proble
 
 def fuse_cascade(cascade: Cascade, arch: Architecture, *, problems: MappingABC[str, Problem], objective: str = "edp",
                  solver: str = "highs", time_limit: float = 1.2, mapper: str = "ilp", samples: int = 2000, seed: int = 0,
-                 capacity: int | None = None, max_group: int = 12, tiles_per_rank: int = 4,
+                 capacity: int | None = None, max_group: int = 12, tiles_per_rank: int = 3,
                  search_samples: int = 300, front: int = 6,
                  single: MappingABC[str, Report] | None = None) -> FusedCascade:
     """The best fusion plan of ``cascade`` on ``arch`` for ``objective``, priced (see the module docstring).
