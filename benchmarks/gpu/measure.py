@@ -6,7 +6,7 @@ and Triton (for ``triton.testing.do_bench``); it is not imported by the package.
 
 Usage::
 
-    python3 benchmarks/gpu/measure.py --out results.json [--sections gemm,attention,rows,copy]
+    python3 benchmarks/gpu/measure.py --out results.json [--sections gemm,attention,rows,copy] [--repeat N]
     python3 benchmarks/gpu/measure.py --list          # the planned rows, no GPU needed
     python3 benchmarks/gpu/measure.py --merge OUT IN [IN ...]   # per row, the lowest of several runs
 
@@ -14,7 +14,7 @@ Method: every row is the median of ``triton.testing.do_bench`` (warm-up 25 ms,
 repetitions 100 ms, L2 flushed between repetitions by do_bench) on random data
 drawn from a seeded generator.  BF16 GEMMs use ``torch.matmul``; FP8 GEMMs use
 ``torch._scaled_mm`` with E4M3 inputs, unit scales and BF16 output; attention uses
-``scaled_dot_product_attention`` restricted to one backend per row
+``scaled_dot_product_attention`` restricted to one backend per row, chosen outside the timed call
 (``flash``: FlashAttention-2 kernels; ``cudnn``: cuDNN fused attention, the default on H100); soft-max is
 ``torch.softmax`` over the last axis of a BF16 matrix; layer-norm is ``torch.nn.functional.layer_norm``
 over the last axis with BF16 weight and bias; copy is a device-to-device
