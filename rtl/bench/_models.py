@@ -13,7 +13,7 @@ from rtl.hdl import Arith
 
 from ._stimulus import to_signed
 
-__all__ = ["mac_model", "gemm_model", "acc_from_bus", "random_acc_values"]
+__all__ = ["mac_model", "gemm_model", "acc_from_bus", "random_acc_values", "fold_model"]
 
 
 def mac_model(spec: Arith, a: np.ndarray, b: np.ndarray, acc: np.ndarray) -> np.ndarray:
@@ -55,3 +55,21 @@ def random_acc_values(spec: Arith, rng: np.random.Generator, n: int) -> np.ndarr
         raw[pick] = rng.choice(specials, int(pick.sum()))
         return raw
     return to_signed(raw, width)
+
+
+def fold_model(spec: Arith, plan, row_banks: np.ndarray, col_banks: np.ndarray) -> np.ndarray:
+    """The result words a :class:`rtl.hdl.FoldPlan` run gives: one MAC step per beat, in beat order.
+
+    PE ``(i, j)`` of fold ``f`` sums ``row_banks[i, a] * col_banks[j, b]`` over
+    the fold's beats (``plan.addresses``), starting from zero, as the golden
+    model computes it; returns an array ``(cols, folds, rows)`` like the
+    result banks.
+    """
+    ra, ca = plan.addresses("row"), plan.addresses("col")
+    acc = np.zeros((plan.cols, plan.folds, plan.rows), dtype=np.int64)
+    for t in range(plan.steady):
+        a = row_banks[:, ra[:, t]].T[None, :, :]  # (1, folds, rows)
+        b = col_banks[:, ca[:, t]][:, :, None]  # (cols, folds, 1)
+        a, b = np.broadcast_arrays(a, b)
+        acc = mac_model(spec, a, b, acc)
+    return acc

@@ -1,12 +1,15 @@
 """cocotb bench of a generated accelerator (:class:`rtl.hdl.MappedAccelerator`): one mapped Einsum end to end.
 
-Driver: seeded operands (INT8 codes), laid into the banks by the plan
-(:meth:`rtl.hdl.FoldPlan.layout`) and written through the load port; one
-``start`` pulse. Monitor: waits for ``done``, reads ``cycles`` and every result
-word through the read port. Model: the ``dataflow`` executor on the same
-operands (float64, exact for INT8 products summed in an INT32 accumulator
-that does not overflow: the bench checks the bound), compared bit for bit
-with the gathered output. The run's figures (cycles, values checked) go to
+Driver: seeded operands (INT8 values, or every code of an FP8 format), laid
+into the banks by the plan (:meth:`rtl.hdl.FoldPlan.layout`) and written
+through the load port; one ``start`` pulse. Monitor: waits for ``done``,
+reads ``cycles`` and every result word through the read port. Model: for
+INT8, the ``dataflow`` executor on the same operands (float64, exact for INT8
+products summed in an INT32 accumulator that does not overflow: the bench
+checks the bound), compared bit for bit with the gathered output; for FP8
+and L-Mul, :func:`rtl.bench._models.fold_model` (the golden MAC of
+:mod:`rtl.numerics`, one step per beat in the plan's order) against every
+result word. The run's figures (cycles, values checked) go to
 the JSON file named in the config for the caller to compare with ``sim.cycle``.
 """
 
@@ -45,12 +48,12 @@ async def mapped_einsum(dut):
     rng = np.random.default_rng(int(cfg["seed"]))
     log.info("accelerator %s: einsum %s, seed %d, %d folds of %d beats, interval %d",
              design.top, plan.einsum, cfg["seed"], plan.folds, plan.steady, plan.interval)
-    if spec.kind != "int8":
-        raise AssertionError(f"bench_accel compares with the float64 executor, exact for int8 only, not {spec.kind!r}")
-    values = {n: rng.integers(-128, 128, cascade.tensors[n].shape) for n in cascade.inputs}
-    reduction = int(np.prod([plan.sizes[plan.ranks.index(r)] for r in plan.ranks if r not in plan.out.ranks]))
-    assert reduction * 128 * 128 < 2**31, f"{reduction} terms could overflow the INT32 accumulator"
-    expected = execute(cascade, values)[plan.out.tensor]
+    exact = spec.kind == "int8"
+    low = -128 if exact else 0
+    values = {n: rng.integers(low, low + 256, cascade.tensors[n].shape) for n in cascade.inputs}
+    if exact:
+        reduction = int(np.prod([plan.sizes[plan.ranks.index(r)] for r in plan.ranks if r not in plan.out.ranks]))
+        assert reduction * 128 * 128 < 2**31, f"{reduction} terms could overflow the INT32 accumulator"
 
     for name in ("start", "ld_en", "ld_sel", "ld_bank", "ld_addr", "ld_data", "rd_bank", "rd_addr"):
         getattr(dut, name).value = 0
@@ -91,10 +94,17 @@ async def mapped_einsum(dut):
             word = dut.rd_data.value.to_unsigned()
             for i in range(plan.rows):
                 v = (word >> (i * width)) & ((1 << width) - 1)
-                words[j, f, i] = v - (1 << width) if v >> (width - 1) else v
+                words[j, f, i] = v - (1 << width) if spec.acc_signed and v >> (width - 1) else v
             await FallingEdge(dut.clk)
-    got = plan.gather(words)
-    checked = check_equal(log, f"{design.top} {plan.out.tensor}", got, expected.astype(np.int64), {})
+    if exact:
+        expected = execute(cascade, values)[plan.out.tensor]
+        checked = check_equal(log, f"{design.top} {plan.out.tensor}", plan.gather(words), expected.astype(np.int64), {})
+    else:
+        from rtl.bench._models import fold_model
+
+        model = fold_model(spec, plan, plan.layout("row", values[plan.row.tensor]),
+                           plan.layout("col", values[plan.col.tensor]))
+        checked = check_equal(log, f"{design.top} result words", words, model, {})
     log.info("%s: %d array cycles (schedule %d)", design.top, cycles, plan.array_cycles)
     with open(cfg["result"], "w", encoding="utf-8") as f:
         json.dump({"cycles": cycles, "values": checked, "schedule_cycles": plan.array_cycles}, f)

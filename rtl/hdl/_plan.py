@@ -176,6 +176,16 @@ class FoldPlan:
         """Words in each bank of the ``'row'`` or ``'col'`` operand."""
         return self._strides(self._operand(which))[2]
 
+    def addresses(self, which: str) -> np.ndarray:
+        """The ``'row'`` or ``'col'`` operand's bank address at every beat: an array ``(folds, steady)``."""
+        outer_s, inner_s = self.strides(which)
+        out = np.zeros((self.folds, self.steady), dtype=np.int64)
+        for f, oc in enumerate(self._counter_sets(self.outer)):
+            base = sum(s * oc[(lp.level, lp.rank)] for s, lp in zip(outer_s, self.outer))
+            for t, ic in enumerate(self._counter_sets(self.inner)):
+                out[f, t] = base + sum(s * ic[(lp.level, lp.rank)] for s, lp in zip(inner_s, self.inner))
+        return out
+
     def _operand(self, which: str) -> _Operand:
         if which not in ("row", "col"):
             raise ValueError(f"FoldPlan: operand must be 'row' or 'col', not {which!r}")

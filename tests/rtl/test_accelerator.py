@@ -76,7 +76,7 @@ SCHEDULES = [
 
 
 def _simulate(design, values):
-    """Load, run and read the accelerator in Amaranth's simulator; returns (cycles, gathered output)."""
+    """Load, run and read the accelerator in Amaranth's simulator; returns (cycles, gathered output, words)."""
     plan, dut = design.plan, design.component
     banks = {w: plan.layout(w, values[getattr(plan, w).tensor]) for w in ("row", "col")}
     out = {}
@@ -110,14 +110,15 @@ def _simulate(design, values):
                 word = ctx.get(dut.rd_data)
                 for i in range(plan.rows):
                     v = (word >> (32 * i)) & 0xFFFFFFFF
-                    words[j, f, i] = v - (1 << 32) if v >> 31 else v
+                    signed = design.arch.spec.acc_signed
+                    words[j, f, i] = v - (1 << 32) if signed and v >> 31 else v
         out["words"] = words
 
     sim = Simulator(dut)
     sim.add_clock(1e-8)
     sim.add_testbench(bench)
     sim.run()
-    return out["cycles"], plan.gather(out["words"])
+    return out["cycles"], plan.gather(out["words"]), out["words"]
 
 
 @pytest.mark.parametrize("changes", SCHEDULES)
@@ -130,11 +131,28 @@ def test_generated_accelerator_matches_executor_and_sim_cycle(case, changes):
     rng = np.random.default_rng(2026)
     values = {n: rng.integers(-128, 128, cascade.tensors[n].shape) for n in cascade.inputs}
     expected = execute(cascade, values)[design.plan.out.tensor].astype(np.int64)
-    cycles, got = _simulate(design, values)
+    cycles, got, _ = _simulate(design, values)
     np.testing.assert_array_equal(got, expected)
     program = lower(design.problem, design.mapping, dataflow="output_stationary")
     assert cycles == program.ideal_cycles == design.plan.array_cycles
     assert design.plan.capture == (arch.register_file.capacity == 8)
+
+
+def test_fp8_accelerator_matches_the_golden_model_in_beat_order():
+    from rtl.bench._models import fold_model
+
+    cascade = _conv()
+    arch = _arch(**{"arith.kind": "fp8_mac", "arith.input_format": "e4m3", "arith.accumulate_format": "fp32",
+                    "arith.pipeline_depth": 4, "pe_array.fold_pipelining": True})
+    design = build_accelerator(arch, cascade, _mapping(cascade, **CASES["conv"][1]))
+    rng = np.random.default_rng(7)
+    values = {n: rng.integers(0, 256, cascade.tensors[n].shape) for n in cascade.inputs}  # every E4M3 code
+    cycles, _, words = _simulate(design, values)
+    plan = design.plan
+    model = fold_model(design.arch.spec, plan, plan.layout("row", values[plan.row.tensor]),
+                       plan.layout("col", values[plan.col.tensor]))
+    np.testing.assert_array_equal(words, model)
+    assert cycles == lower(design.problem, design.mapping, dataflow="output_stationary").ideal_cycles
 
 
 def test_fold_schedule_closed_forms():
