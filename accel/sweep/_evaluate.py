@@ -152,7 +152,7 @@ def pipeline_options(options: MappingOptions, simulator: str) -> Any:
     return Options(objective=options.objective, mapper=options.mapper, solver=options.solver,
                    time_limit=options.time_limit, samples=options.samples, seed=options.seed,
                    scheduler=options.schedule, schedule_time_limit=options.time_limit,
-                   map_for_schedule=options.schedule != "none", simulator=simulator)
+                   map_for_schedule=options.schedule != "none", simulator=simulator, fusion=options.fusion)
 
 
 def _map_report(cascade: Any, arch: Any, options: MappingOptions, simulator: str) -> Any:

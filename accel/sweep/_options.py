@@ -9,18 +9,17 @@ from typing import Any
 
 from accel.errors import BadInputError
 
+# The vocabularies come from the packages that own them (one definition each).
+from mapping import OBJECTIVES as MAP_OBJECTIVES  # what the mapper minimises per Einsum
+from mapping.cosma import METHODS as _SCHEDULE_METHODS
+from mapping.search import FUSION_MODES, MAPPERS, SOLVERS
+
 __all__ = ["MappingOptions", "WorkloadSpec", "mapping_options", "build_workload", "MAPPERS", "MAP_OBJECTIVES", "SOLVERS",
            "SCHEDULES"]
 
-#: How each Einsum is mapped: the ILP (CoSA-style) or a seeded random search scored by the analytical model.
-MAPPERS: tuple[str, ...] = ("search", "ilp")
-#: What the mapper minimises per Einsum.
-MAP_OBJECTIVES: tuple[str, ...] = ("edp", "latency", "energy")
-#: ILP solvers.
-SOLVERS: tuple[str, ...] = ("cbc", "highs")
 #: How the cascade is scheduled on the outermost on-chip level (``mapping.cosma``), or ``'none'``.
-SCHEDULES: tuple[str, ...] = ("none", "greedy-belady", "greedy-lru", "divide", "ilp")
-_KEYS = ("mapper", "objective", "solver", "time_limit", "samples", "seed", "schedule")
+SCHEDULES: tuple[str, ...] = ("none", *_SCHEDULE_METHODS)
+_KEYS = ("mapper", "objective", "solver", "time_limit", "samples", "seed", "schedule", "fusion")
 #: Most mappings the search may draw per Einsum, and the longest ILP time limit (seconds).
 MAX_SAMPLES = 1_000_000
 MAX_TIME_LIMIT = 86_400.0
@@ -55,6 +54,9 @@ class MappingOptions:
         ``solver`` and ``time_limit``) scheduling the cascade on the
         outermost on-chip level; both simulators then price what it keeps
         on chip, loads, stores and spills.
+    fusion : str
+        ``'none'`` or ``'auto'``: the fusion search groups Einsums under shared loops with tiles on chip
+        (:func:`accel.pipeline.run` with ``fusion='auto'``; it takes ``schedule: none`` and the analytical model).
     """
 
     mapper: str = "search"
@@ -64,6 +66,7 @@ class MappingOptions:
     samples: int = 2000
     seed: int = 0
     schedule: str = "none"
+    fusion: str = "none"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (JSON-ready)."""
@@ -86,7 +89,8 @@ def mapping_options(raw: Any) -> MappingOptions:
     if bad:
         raise SweepSpecValueError(f"unknown key {bad[0]!r}; allowed: {', '.join(_KEYS)}")
     opts = {**MappingOptions().to_dict(), **raw}
-    for key, allowed in (("mapper", MAPPERS), ("objective", MAP_OBJECTIVES), ("solver", SOLVERS), ("schedule", SCHEDULES)):
+    for key, allowed in (("mapper", MAPPERS), ("objective", MAP_OBJECTIVES), ("solver", SOLVERS), ("schedule", SCHEDULES),
+                         ("fusion", FUSION_MODES)):
         if not isinstance(opts[key], str) or opts[key] not in allowed:
             raise SweepSpecValueError(f"{key} must be one of {', '.join(allowed)}, not {opts[key]!r}")
     for key, low, high in (("samples", 1, MAX_SAMPLES), ("seed", 0, 2**63 - 1)):
@@ -97,6 +101,9 @@ def mapping_options(raw: Any) -> MappingOptions:
     if isinstance(t, bool) or not isinstance(t, (int, float)) or not 0 < t <= MAX_TIME_LIMIT:
         raise SweepSpecValueError(f"time_limit must be a number of seconds > 0 and at most {MAX_TIME_LIMIT:,} (a day), not {t!r}")
     opts["time_limit"] = float(t)
+    if opts["fusion"] == "auto" and opts["schedule"] != "none":
+        raise SweepSpecValueError("fusion 'auto' keeps each fused group's tiles on chip and takes schedule 'none', "
+                                  f"not {opts['schedule']!r}")
     return MappingOptions(**opts)
 
 

@@ -229,8 +229,26 @@ simulator: SIM
 def test_unknown_schedule_is_a_spec_error():
     from accel.sweep import SweepSpecError
 
-    with pytest.raises(SweepSpecError, match=r"mapping: schedule must be one of none, greedy-belady, greedy-lru, divide, ilp, not 'lru'"):
+    with pytest.raises(SweepSpecError, match=r"mapping: schedule must be one of none, ilp, divide, greedy-lru, greedy-belady, not 'lru'"):
         parse_spec("name: x\nbase: edge\nworkloads: [gemm]\nmapping: {schedule: lru}\n")
+    with pytest.raises(SweepSpecError, match=r"mapping: fusion 'auto' keeps each fused group's tiles on chip and takes schedule 'none'"):
+        parse_spec("name: x\nbase: edge\nworkloads: [gemm]\nmapping: {schedule: greedy-belady, fusion: auto}\n")
+
+
+def test_a_fused_sweep_point_goes_through_the_fusion_search():
+    from accel.sweep._evaluate import _map_report, pipeline_options
+    from accel.sweep._options import mapping_options
+    from accel import load_architecture
+    from dataflow import library
+
+    opts = mapping_options({"fusion": "auto", "samples": 200})
+    assert pipeline_options(opts, "analytical").fusion == "auto"
+    hw = load_architecture("fusemax_like")
+    cascade = library.build("attention_1pass", M=256, P=256)
+    fused = _map_report(cascade, hw, opts, "analytical")
+    alone = _map_report(cascade, hw, mapping_options({"samples": 200}), "analytical")
+    dram = lambda r: sum(e.count for e in r.energy if e.component == "dram")  # noqa: E731
+    assert dram(fused) < dram(alone)
 
 
 def test_spec_from_store_round_trips(tmp_path, small_spec_path):
