@@ -137,11 +137,16 @@ class _Loader(yaml.SafeLoader):
         super().__init__(stream)
         self._depth = 0
         self._open_anchors: list[str] = []
+        self.aliases: list[tuple[str, Any, Any]] = []  # (anchor, mark, node) of every alias, in order
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         event = self.peek_event()
         if isinstance(event, AliasEvent) and event.anchor in self._open_anchors:
             raise _Fault(f"recursive alias *{event.anchor}: it refers to the node &{event.anchor} that holds it", event.start_mark)
+        if isinstance(event, AliasEvent):
+            node = super().compose_node(parent, index)
+            self.aliases.append((event.anchor, event.start_mark, node))
+            return node
         collection = isinstance(event, (MappingStartEvent, SequenceStartEvent))
         if collection:
             self._depth += 1
@@ -213,9 +218,9 @@ def _check_depth(text: str) -> None:
         # any other fault: the pure-Python loader reports it, in its own words
 
 
-def _expanded_size(root: Any) -> int:
+def _expanded_size(root: Any, memo: dict[int, int] | None = None) -> int:
     """Nodes of the document with every alias expanded (shared nodes counted each time they are reached)."""
-    memo: dict[int, int] = {}
+    memo = {} if memo is None else memo
     stack: list[tuple[Any, bool]] = [(root, False)]
     while stack:
         node, done = stack.pop()
@@ -263,9 +268,17 @@ def load_yaml(text: str, source: str = "<string>") -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
-        if _expanded_size(node) > MAX_NODES:
-            raise LoadError(source, f"aliases expand the document past {MAX_NODES:,} nodes; write the values out "
-                                    "or use fewer nested aliases")
+        memo: dict[int, int] = {}
+        if _expanded_size(node, memo) > MAX_NODES:
+            # The place: the first alias past the bound by itself, else the largest (a "billion laughs" level).
+            sized = [(memo.get(id(target), 0), anchor, mark) for anchor, mark, target in loader.aliases]
+            over = [a for a in sized if a[0] > MAX_NODES] or sorted(sized, key=lambda a: -a[0])[:1]
+            if not over:
+                raise LoadError(source, f"the document holds more than {MAX_NODES:,} nodes")
+            size, anchor, mark = over[0]
+            what = f"more than {MAX_NODES:,}" if size > MAX_NODES else f"{size:,}"
+            raise _mark(source, f"alias *{anchor} expands to {what} nodes, and the document past {MAX_NODES:,}; "
+                                "write the values out or use fewer nested aliases", mark)
         return loader.construct_document(node)
     except _Fault as fault:
         raise _mark(source, fault.problem, fault.mark) from None

@@ -286,7 +286,9 @@ def parse_spec(data: Any, source: str = "<string>", base_dir: str | Path = ".") 
         except LoadError as exc:
             raise SweepSpecError([(exc.where, exc.problem.replace("malformed YAML:", "not valid YAML:", 1))], source) from None
     if not isinstance(data, Mapping):
-        raise SweepSpecError([("", f"a sweep spec must be a mapping, not {data!r}")], source)
+        what = "the file is empty" if data is None else f"a sweep spec must be a mapping, not {data!r}"
+        raise SweepSpecError([("<top>", f"{what}; a sweep spec is a mapping with {', '.join(_KEYS[:1] + _KEYS[2:6])}, ...")],
+                             source)
     c = _Collector()
     _unknown(c, "", data, _KEYS)
     name = data.get("name")

@@ -15,7 +15,7 @@ _BOMB = "l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
     ("a: 1\nb: 2\na: 3\n", r"^f\.yaml, line 3, column 1: duplicate key 'a' \(first given on line 1\)"),
     ("a:\n  b: 1\n  b: 2\n", r"^f\.yaml, line 3, column 3: duplicate key 'b'"),
     ("a: &x [1, *x]\n", r"^f\.yaml, line 1, column 11: recursive alias \*x"),
-    (_BOMB, r"^f\.yaml: aliases expand the document past 1,000,000 nodes"),
+    (_BOMB, r"^f\.yaml, line 7, column 10: alias \*l5 expands to more than 1,000,000 nodes"),
     ("a: " + "[" * 150 + "]" * 150 + "\n", r"^f\.yaml, line 1, column \d+: nested more than 100 levels deep"),
     ("a: " + "[" * 5000 + "]" * 5000 + "\n", r"^f\.yaml, line 1, column \d+: nested more than 100 levels deep"),
     ("a: " + "9" * 40 + "\n", r"^f\.yaml, line 1, column 4: integer of 40 digits is out of range"),

@@ -111,6 +111,13 @@ def damaged_text(draw, text: str, fmt: str = "yaml"):
     return text
 
 
+def keys(*trees) -> tuple[str, ...]:
+    """Every key of ``trees`` in the forms a message uses for a place (``name:``, ``pe_array.``, ``'ms'``, ``rows[``)."""
+    found = {k for tree in trees for path in _paths(tree) for k in path if isinstance(k, str)}
+    found |= {"zz", "Name", "1"}  # the keys mutations add
+    return tuple(f for k in sorted(found) for f in (f"{k}:", f"{k}.", f"'{k}'", f"{k}[")) + ("<top>", "unknown key")
+
+
 def _dump_yaml(data) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
@@ -125,7 +132,7 @@ def test_architecture_specs(cli, data):
     text = data.draw(mutated_tree(_ARCH).map(_dump_yaml) | st.just(_dump_yaml(_ARCH)))
     cli.reset()
     cli.write("arch.yaml", data.draw(damaged_text(text)))
-    cli("arch", "show", "arch.yaml", "--json", names=("arch.yaml",))
+    cli("arch", "show", "arch.yaml", "--json", names=("arch.yaml",), places=keys(_ARCH))
 
 
 # -- cascade files and Einsum text ----------------------------------------------------------------------------
@@ -139,7 +146,7 @@ def test_cascade_files(cli, data):
     text = data.draw(mutated_tree(base).map(_dump_yaml))
     cli.reset()
     cli.write("c.yaml", data.draw(damaged_text(text)))
-    cli("workload", "show", "c.yaml", "--json", names=("c.yaml",))
+    cli("workload", "show", "c.yaml", "--json", names=("c.yaml",), places=keys(*_CASCADES))
 
 
 _TOKENS = ("A[m,k]", "B[k,n]", "Z[m,n]", "A[m]", "A[m+1]", "A[m*2+k]", "A[m*99999999999999999999]", "A[-m]", "A[]",
@@ -194,7 +201,7 @@ def test_sweep_specs(cli, data):
     text = data.draw(mutated_tree(_SWEEP).map(_dump_yaml))
     cli.reset()
     cli.write("s.yaml", data.draw(damaged_text(text)))
-    cli("sweep", "run", "s.yaml", "--store", "s.sqlite", "--workers", "0", "--json", names=("s.yaml",))
+    cli("sweep", "run", "s.yaml", "--store", "s.sqlite", "--workers", "0", "--json", names=("s.yaml",), places=keys(_SWEEP))
 
 
 @settings(max_examples=examples(12))
@@ -238,7 +245,7 @@ def test_measurement_files(cli, data):
     cli.reset()
     cli.write("m.json", data.draw(damaged_text(text, "json")))
     cli("calibrate", "m.json", "--model", "analytical", "--summary-only", "--json", names=("m.json",),
-        places=("device", "rows", "'ms'"))
+        places=keys(_MEASUREMENTS))
 
 
 # -- ONNX models ----------------------------------------------------------------------------------------------
