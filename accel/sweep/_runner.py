@@ -79,23 +79,37 @@ def _serial(tasks: Iterable[PointTask]) -> Iterable[tuple[PointTask, PointResult
         yield task, evaluate_point(task)
 
 
-def _dask(tasks: list[PointTask], scheduler: str | None, workers: int,
-          connect_timeout: float) -> Iterable[tuple[PointTask, PointResult | None]]:
+@contextlib.contextmanager
+def _connected(scheduler: str | None, connect_timeout: float) -> Iterator[Any]:
+    """A client of the Dask scheduler at ``scheduler`` (``None`` without one), connected before anything is written."""
+    if scheduler is None:
+        yield None
+        return
+    from distributed import Client
+
+    try:
+        client = Client(scheduler, timeout=f"{connect_timeout}s")
+    except (OSError, ValueError, TypeError) as exc:
+        raise SchedulerError(f"--scheduler: cannot reach the Dask scheduler at {scheduler!r}: {exc} "
+                             "(an address such as tcp://host:8786)") from None
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def _dask(tasks: list[PointTask], remote: Any, workers: int) -> Iterable[tuple[PointTask, PointResult | None]]:
     from distributed import Client, LocalCluster, as_completed
 
     cluster = None
-    if scheduler is None:
+    if remote is None:
         # Loopback only: the scheduler and its dashboard answer on this machine, never on its external address.
         with _workers_ignore_sigint():
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
                                    dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
         client = Client(cluster)
     else:
-        try:
-            client = Client(scheduler, timeout=f"{connect_timeout}s")
-        except (OSError, ValueError, TypeError) as exc:
-            raise SchedulerError(f"--scheduler: cannot reach the Dask scheduler at {scheduler!r}: {exc} "
-                                 "(an address such as tcp://host:8786)") from None
+        client = remote
     try:
         threads = max(1, sum(client.nthreads().values()))
         pending = iter(tasks)
@@ -119,8 +133,8 @@ def _dask(tasks: list[PointTask], scheduler: str | None, workers: int,
             yield task, result
             submit(1)
     finally:
-        client.close()
         if cluster is not None:
+            client.close()
             cluster.close()
 
 
@@ -159,24 +173,20 @@ def _exclusive(store_path: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _execute(store: ResultStore, sweep: str, reused: int, scheduler: str | None, workers: int,
-             progress: Progress | None, start: float, connect_timeout: float) -> RunSummary:
-    return _execute_locked(store, sweep, reused, scheduler, workers, progress, start, connect_timeout)
-
-
 def _check_workers(workers: Any) -> None:
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
         raise SweepArgumentError(f"workers must be an integer >= 0 (0 runs in this process), not {workers!r}")
 
 
-def _execute_locked(store: ResultStore, sweep: str, reused: int, scheduler: str | None, workers: int,
-                    progress: Progress | None, start: float, connect_timeout: float) -> RunSummary:
+def _execute(store: ResultStore, sweep: str, remote: Any, workers: int, progress: Progress | None,
+             start: float) -> RunSummary:
+    """Evaluate the store's pending points (the caller holds the run lock); ``remote``: a Dask client or ``None``."""
     tasks = list(store.pending())
     total = store.counts()["total"]
     reused = total - len(tasks)
     evaluated = lost = 0
     if tasks:
-        stream = _serial(tasks) if workers == 0 and scheduler is None else _dask(tasks, scheduler, workers or 1, connect_timeout)
+        stream = _serial(tasks) if workers == 0 and remote is None else _dask(tasks, remote, workers or 1)
         for task, result in stream:
             if result is None:
                 lost += 1
@@ -227,13 +237,13 @@ def run_sweep(spec: SweepSpec, store_path: str | Path, scheduler: str | None = N
     tasks = plan(spec)
     if Path(store_path).exists():
         ResultStore(store_path).close()  # a file that is not a store is refused before anything is written beside it
-    # The lock first: of two runs started at once on a new store, one creates it, the other is told it is busy.
-    with _exclusive(Path(store_path)), ResultStore(store_path, create=True) as store:
+    # The scheduler, then the lock: of two runs started at once on a new store, one creates it, the other is told it
+    # is busy; an unreachable scheduler leaves no file behind.
+    with _connected(scheduler, connect_timeout) as remote, _exclusive(Path(store_path)), \
+            ResultStore(store_path, create=True) as store:
         store.bind(spec.name, {"spec": spec.data, "base": _base_dict(spec)})
         store.add_tasks(tasks)
-        counts = store.counts()
-        return _execute(store, spec.name, counts["total"] - counts["pending"], scheduler, workers, progress, start,
-                        connect_timeout)
+        return _execute(store, spec.name, remote, workers, progress, start)
 
 
 def _base_dict(spec: SweepSpec) -> Any:
@@ -268,15 +278,13 @@ def resume_sweep(store_path: str | Path, scheduler: str | None = None, workers: 
     start = time.perf_counter()
     _check_workers(workers)
     ResultStore(store_path).close()  # refused (missing, not a store) before the lock file is written beside it
-    with _exclusive(Path(store_path)), ResultStore(store_path) as store:
+    with _connected(scheduler, connect_timeout) as remote, _exclusive(Path(store_path)), ResultStore(store_path) as store:
         sweep = store.meta().get("sweep")
         if sweep is None:
             raise StoreError(f"sweep store {str(store_path)!r} was never started by `accel sweep run`; nothing to resume")
         if retry_errors:
             store.reset_errors()
-        counts = store.counts()
-        return _execute(store, sweep, counts["total"] - counts["pending"], scheduler, workers, progress, start,
-                        connect_timeout)
+        return _execute(store, sweep, remote, workers, progress, start)
 
 
 def store_status(store_path: str | Path) -> dict[str, Any]:
