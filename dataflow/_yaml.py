@@ -148,6 +148,7 @@ def loads_cascade(text: str, source: str = "<string>") -> Cascade:
     if problems:
         raise CascadeFileError("; ".join(problems), where=source)
     einsums = []
+    named: dict[str, int] = {}
     for i, line in enumerate(data["einsums"]):
         try:
             einsums.append(parse_einsum(line, line=i + 1))
@@ -155,6 +156,10 @@ def loads_cascade(text: str, source: str = "<string>") -> Cascade:
             error.where = f"{source}: einsums[{i}]"
             error.args = (error._format(),)
             raise
+        first = named.setdefault(einsums[-1].name, i)
+        if first != i:
+            raise CascadeFileError(f"two Einsums are named {einsums[-1].name!r} (einsums[{first}] and einsums[{i}]); "
+                                   "name one with a 'NAME: ...' label", where=f"{source}: einsums[{i}]")
     tensors = {}
     for name, decl in (data.get("tensors") or {}).items():
         decl = dict(decl)

@@ -4,7 +4,7 @@ Every run, whatever the input, must
 
 * exit 0 (accepted), 2 (bad input) or 3 (infeasible): never 1 (a bug) and never a traceback;
 * on exit 2, say where: the message names the input file (or the option) and a place in it (a line, a key path,
-  a row, a column);
+  a row, a column; or the file as a whole, when its top level has the wrong type or its encoding is wrong);
 * on exit 2, write nothing: the working folder holds exactly what it held before;
 * stay within :data:`PEAK_BYTES` of Python-level memory (``tracemalloc``'s peak over the run).
 
@@ -30,7 +30,7 @@ from accel.cli import main
 PEAK_BYTES = 256 * 1024 * 1024
 #: A place in a message: a line or column, an indexed entry, a dotted key path, a row, the top of the file.
 PLACE = re.compile(r"line \d+|column \d+|\[\d+\]|\b[A-Za-z_]\w*\.[A-Za-z_]\w*|\brow \d+|<top>|top-level|"
-                   r"byte-order mark|the file")
+                   r"byte-order mark|the file|must be a (JSON object|mapping)")
 
 
 @dataclass(frozen=True)
