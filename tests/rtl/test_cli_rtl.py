@@ -146,4 +146,4 @@ def test_ecp5_design_that_does_not_fit_says_what_it_needs(tmp_path):
     design = build_unit("array", {"kind": "int8", "rows": 6, "cols": 5, "dataflow": "weight_stationary"})
     r = run_ecp5(design.component, design.label, tmp_path, device="25k")
     assert not r.fits and r.dsps == 30
-    assert r.message == "does not fit the LFE5U-25F: needs 18x18 multipliers 30 of 28"
+    assert r.message == "does not fit the LFE5U-25F: needs 18x18 multipliers 30 of 28; multipliers can go to LUTs (--no-dsp)"
