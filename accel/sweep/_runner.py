@@ -308,10 +308,14 @@ def spec_from_store(store_path: str | Path) -> SweepSpec:
     FileNotFoundError, StoreError
         As :class:`ResultStore`, or when the store holds no spec.
     """
-    import json
+    from accel.arch import LoadError, load_json
 
     with ResultStore(store_path) as store:
         meta = store.meta()
     if "spec" not in meta:
         raise StoreError(f"sweep store {str(store_path)!r} holds no spec")
-    return parse_spec(json.loads(meta["spec"])["spec"], source=str(store_path), base_dir=Path(store_path).parent)
+    try:
+        spec = load_json(meta["spec"], f"{store_path} (meta.spec)")["spec"]
+    except (LoadError, KeyError, TypeError) as exc:
+        raise StoreError(f"sweep store {str(store_path)!r} holds a malformed spec: {exc}; left untouched") from None
+    return parse_spec(spec, source=str(store_path), base_dir=Path(store_path).parent)

@@ -23,6 +23,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from accel.arch import load_json
+
 from ._errors import StoreError
 from ._evaluate import METRICS, STATUSES, PointResult, PointTask
 from ._options import MappingOptions
@@ -56,7 +58,7 @@ def _task_json(task: PointTask) -> str:
 
 
 def _task_from_json(text: str) -> PointTask:
-    d = json.loads(text)
+    d = load_json(text, "task")
     return PointTask(
         d["key"], int(d["design"]), d["workload"], tuple((p, v) for p, v in d["changes"]),
         tuple((n, v) for n, v in d["labels"]), d["arch"], d["workload_text"], MappingOptions(**d["mapping"]),
@@ -216,7 +218,7 @@ class ResultStore:
         rows = self._db.execute("SELECT task FROM points WHERE status = 'pending' ORDER BY seq").fetchall()
         try:
             return tuple(_task_from_json(r[0]) for r in rows)
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, IndexError) as exc:  # LoadError is a ValueError
             raise StoreError(f"sweep store {str(self.path)!r} has a malformed task: {exc!r}; left untouched") from None
 
     def record(self, result: PointResult) -> None:
