@@ -7,6 +7,8 @@ from typing import Any
 import click
 import yaml
 
+from accel.arch import LoadError, load_yaml
+
 from ._common import echo_json, json_option, report_errors, table_text
 
 
@@ -36,9 +38,9 @@ def _parse_sets(values: tuple[str, ...]) -> dict[str, Any]:
         if not sep or not path.strip():
             raise click.BadParameter(f"expected PATH=VALUE (e.g. pe_array.rows=32), got {item!r}", param_hint="--set")
         try:
-            changes[path.strip()] = yaml.safe_load(raw)
-        except yaml.YAMLError as exc:
-            raise click.BadParameter(f"value of {item!r} is not valid YAML: {exc}", param_hint="--set") from None
+            changes[path.strip()] = load_yaml(raw, f"--set {path.strip()}")
+        except LoadError as exc:
+            raise click.BadParameter(f"value of {item!r} is not valid YAML: {exc.problem}", param_hint="--set") from None
     return changes
 
 

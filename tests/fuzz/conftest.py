@@ -87,8 +87,9 @@ class Cli:
             if names:
                 assert any(n in message for n in names), f"the message names none of {names}\n{shown}"
             rest = message
-            for n in names:  # the file's own name is not a place in it
-                rest = rest.replace(n, "")
+            for n in names:  # a file's own name is not a place in it (an option's name is)
+                if re.search(r"\.(yaml|json|onnx|sqlite)$", n):
+                    rest = rest.replace(n, "")
             assert PLACE.search(rest) or any(p in rest for p in places), f"the message names no place\n{shown}"
         return Outcome(result.exit_code, result.stdout, stderr, peak)
 

@@ -135,6 +135,16 @@ def test_architecture_specs(cli, data):
     cli("arch", "show", "arch.yaml", "--json", names=("arch.yaml",), places=keys(_ARCH))
 
 
+@settings(max_examples=examples(30))
+@given(st.sampled_from(("clock_mhz", "pe_array.rows", "levels.scratchpad.capacity", "levels[1].banks", "dram.bandwidth",
+                        "arith.kind", "arith.mantissa_bits", "levels[9].capacity", "nope", "pe_array")),
+       st.sampled_from(("&a [*a]", "9" * 40, "1e999", ".nan", "-1", "0", "[[[[", "{a: 1, a: 2}", "lmul", "", "2**40",
+                        "0x7fffffffffffffff", "1:30", "~", "[1, 2]", "7")))
+def test_architecture_set_values(cli, path, value):
+    cli.reset()
+    cli("arch", "show", "edge", "--set", f"{path}={value}", "--json", places=("--set", path))
+
+
 # -- cascade files and Einsum text ----------------------------------------------------------------------------
 _CASCADES = [yaml.safe_load((ROOT / "dataflow" / "examples" / f).read_text()) for f in ("gemm.yaml", "layernorm.yaml")]
 
