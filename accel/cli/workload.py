@@ -56,8 +56,20 @@ def parse_params(pairs: tuple[str, ...] | list[str]) -> dict[str, Any]:
     return params
 
 
+def _is_timeloop_problem(path: Path) -> bool:
+    """Whether a YAML file is a Timeloop v4 problem (a top-level ``problem`` key) rather than a cascade file."""
+    from accel.arch import LoadError, load_yaml_file
+
+    try:
+        data = load_yaml_file(path)
+    except LoadError:
+        return False  # the cascade loader reports the malformed file
+    return isinstance(data, dict) and "problem" in data and "einsums" not in data
+
+
 def resolve(name_or_path: str, params: dict[str, Any] | None = None):
-    """A cascade from a YAML file path, an ONNX model (``.onnx``) or a library name (built with ``params``).
+    """A cascade from a YAML file path (a cascade file or a Timeloop v4 problem), an ONNX model (``.onnx``) or a
+    library name (built with ``params``).
 
     Raises
     ------
@@ -81,6 +93,10 @@ def resolve(name_or_path: str, params: dict[str, Any] | None = None):
                                      f"{name_or_path!r}", param_hint="-p/--param")
         if not path.is_file():
             raise FileNotFoundError(f"no cascade file {name_or_path!r}")
+        if _is_timeloop_problem(path):  # a Timeloop v4 problem file: its one Einsum
+            from dataflow import load_timeloop_problem
+
+            return load_timeloop_problem(path)
         return load_cascade(path)
     return library.build(name_or_path, **(params or {}))
 

@@ -52,3 +52,21 @@ def test_bad_problems(old, new, message):
     with pytest.raises(CascadeFileError) as info:
         loads_timeloop_problem(PROBLEM.replace(old, new, 1), "p.yaml")
     assert str(info.value).startswith(message), str(info.value)
+
+
+def test_commands_take_a_timeloop_problem_file(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from accel.cli import main
+
+    path = tmp_path / "problem.yaml"
+    path.write_text(PROBLEM)
+    result = CliRunner().invoke(main, ["map", str(path), "edge", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["cascade"] == "conv" and data["total"]["macs"] == 1 * 8 * 5 * 6 * 4 * 3 * 3
+    path.write_text(PROBLEM.replace("M: 8", "M: -1"))
+    result = CliRunner().invoke(main, ["map", str(path), "edge"])
+    assert result.exit_code == 2 and "problem.instance.M: a dimension's size is a positive integer, not -1" in result.output
