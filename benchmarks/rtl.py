@@ -48,6 +48,8 @@ MACS = (
     ("int8_mac", {"acc_bits": 32}, 3),
     ("fp8_mac", {"fmt": "e4m3", "accumulator": "fp32"}, 4),
     ("lmul_mac", {"fmt": "e4m3", "accumulator": "fp32"}, 4),
+    # A wide fixed-point accumulator (every E4M3 product exact in Q19.20): the loop is an integer adder.
+    ("fp8_mac", {"fmt": "e4m3", "accumulator": "fixed", "width": 40, "frac_bits": 20}, 4),
 )
 
 

@@ -72,10 +72,8 @@ RANDOM = [
                "accumulator": "fixed", "width": 24, "frac_bits": 16}, 6),
     # Pipelined MACs: every depth the generator builds, in the units, the PEs and the arrays.
     ("int8_mac", {"acc_bits": 32, "depth": 3}, 1500),
-    ("fp8_mac", {"fmt": "e4m3", "accumulator": "fp32", "depth": 2}, 1500),
     ("lmul_mac", {"fmt": "e5m2", "accumulator": "fixed", "width": 24, "frac_bits": 12, "depth": 4}, 1500),
     ("pe", {"kind": "fp8", "dataflow": "output_stationary", "depth": 3}, 1500),
-    ("pe", {"kind": "int8", "dataflow": "weight_stationary", "depth": 3}, 1500),
     ("pe", {"kind": "lmul", "dataflow": "weight_stationary", "accumulator": "bf16", "depth": 4}, 1500),
     ("array", {"kind": "int8", "rows": 3, "cols": 2, "dataflow": "output_stationary", "depth": 3}, 6),
     ("array", {"kind": "fp8", "rows": 2, "cols": 3, "dataflow": "weight_stationary", "depth": 4}, 6),
