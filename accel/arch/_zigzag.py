@@ -227,7 +227,7 @@ def from_zigzag(data: Any, source: str, notes: list[str] | None = None, *, clock
             errors.append(("operational_array.dimensions",
                            f"one or two distinct dimensions (accel's PE array has rows and columns), not {dims!r}"))
             dims = []
-        if not isinstance(sizes, list) or len(sizes) != len(dims) or not all(_int(s) and s >= 1 for s in sizes):
+        if dims and (not isinstance(sizes, list) or len(sizes) != len(dims) or not all(_int(s) and s >= 1 for s in sizes)):
             errors.append(("operational_array.sizes", f"a positive size per dimension, not {sizes!r}"))
             sizes = []
         systolic = oa.get("systolic_dimensions") or []
