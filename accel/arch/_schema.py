@@ -32,6 +32,8 @@ class Field:
         Value when absent (``None`` means "not set").
     minimum : float or None
         Inclusive lower bound for numbers.
+    maximum : float or None
+        Inclusive upper bound for numbers (every number is at most 2**53 besides).
     positive : bool
         Numbers must be strictly greater than zero.
     choices : tuple of str
@@ -45,10 +47,14 @@ class Field:
     required: bool = True
     default: Any = None
     minimum: float | None = None
+    maximum: float | None = None
     positive: bool = False
     choices: tuple[str, ...] = ()
     noun: str = "value"
 
+
+#: Largest side of a PE array: 65,536 (the simulators and RTL generators lay out every PE).
+MAX_ARRAY_SIDE = 65_536
 
 TOP_FIELDS: tuple[Field, ...] = (
     Field("name", "ident"),
@@ -58,8 +64,8 @@ TOP_FIELDS: tuple[Field, ...] = (
 )
 
 _PE_ARRAY = (
-    Field("rows", "int", minimum=1),
-    Field("cols", "int", minimum=1),
+    Field("rows", "int", minimum=1, maximum=MAX_ARRAY_SIDE),
+    Field("cols", "int", minimum=1, maximum=MAX_ARRAY_SIDE),
     Field("row_ranks", "idents", required=False, default=()),
     Field("col_ranks", "idents", required=False, default=()),
     Field("network", "enum", choices=NETWORKS, noun="network"),

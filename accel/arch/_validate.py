@@ -60,6 +60,8 @@ class _Checker:
                 return self.err(path, f"must be > 0, got {v!r}")
             if f.minimum is not None and v < f.minimum:
                 return self.err(path, f"must be >= {f.minimum:g}, got {v!r}")
+            if f.maximum is not None and v > f.maximum:
+                return self.err(path, f"must be <= {f.maximum:,g}, got {v!r}")
             return v if f.kind == "int" else float(v)
         if f.kind == "bool":
             if not isinstance(v, bool):
