@@ -276,9 +276,10 @@ def load_yaml(text: str, source: str = "<string>") -> Any:
             if not over:
                 raise LoadError(source, f"the document holds more than {MAX_NODES:,} nodes")
             size, anchor, mark = over[0]
-            what = f"more than {MAX_NODES:,}" if size > MAX_NODES else f"{size:,}"
-            raise _mark(source, f"alias *{anchor} expands to {what} nodes, and the document past {MAX_NODES:,}; "
-                                "write the values out or use fewer nested aliases", mark)
+            what = (f"alias *{anchor} expands to more than {MAX_NODES:,} nodes" if size > MAX_NODES else
+                    f"aliases expand the document past {MAX_NODES:,} nodes (the largest, *{anchor}, to {size:,})")
+            raise _mark(source, f"{what}; a document holds at most {MAX_NODES:,} once its aliases are expanded: write "
+                                "the values out or nest fewer aliases", mark)
         return loader.construct_document(node)
     except _Fault as fault:
         raise _mark(source, fault.problem, fault.mark) from None
