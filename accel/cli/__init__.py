@@ -9,7 +9,7 @@ Command groups are registered explicitly below, one module per group.
 Exit codes scripts can rely on:
 
 * 0 -- success
-* 1 -- an unexpected internal failure (a bug: please report it)
+* 1 -- an unexpected internal failure (a bug: please report it; ``accel --debug ...`` shows its traceback)
 * 2 -- bad input: a malformed file, an unknown name, an invalid option
 * 3 -- the request is well formed but infeasible (does not fit, solver found nothing)
 * 130 -- interrupted (Ctrl-C); a sweep keeps every result it stored (`accel sweep resume`)
