@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ._errors import SizeError
 from ._sizes import parse_size
 
 
@@ -40,11 +41,11 @@ class Scratchpad:
         for field in ("banks", "alignment"):
             value = getattr(self, field)
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ValueError(f"Scratchpad.{field} must be a positive integer, not {value!r}")
+                raise SizeError(f"Scratchpad.{field} must be a positive integer, not {value!r}")
         if self.capacity % self.banks:
-            raise ValueError(f"Scratchpad capacity {self.capacity!r} does not split into {self.banks!r} equal banks")
+            raise SizeError(f"Scratchpad capacity {self.capacity!r} does not split into {self.banks!r} equal banks")
         if self.bank_size % self.alignment:
-            raise ValueError(
+            raise SizeError(
                 f"Scratchpad bank size {self.bank_size!r} is not a multiple of the alignment {self.alignment!r}"
             )
 

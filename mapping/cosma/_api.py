@@ -27,11 +27,11 @@ MAX_ILP_OPERATORS = 40
 
 def _check_common(solver: str, time_limit: float, threads: int) -> None:
     if solver not in SOLVERS:
-        raise ValueError(f"solver must be one of {SOLVERS}, not {solver!r}")
+        raise ScheduleError(f"solver must be one of {SOLVERS}, not {solver!r}")
     if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)) or not time_limit > 0:
-        raise ValueError(f"time limit must be a positive number of seconds, not {time_limit!r}")
+        raise ScheduleError(f"time limit must be a positive number of seconds, not {time_limit!r}")
     if isinstance(threads, bool) or not isinstance(threads, int) or threads <= 0:
-        raise ValueError(f"threads must be a positive integer, not {threads!r}")
+        raise ScheduleError(f"threads must be a positive integer, not {threads!r}")
 
 
 def schedule_ilp(
@@ -80,7 +80,7 @@ def schedule_ilp(
     """
     _check_common(solver, time_limit, threads)
     if len(graph.operators) > max_operators:
-        raise ValueError(
+        raise ScheduleError(
             f"the graph has {len(graph.operators)} operators, more than the {max_operators} one ILP "
             f"handles; use method 'divide'"
         )
@@ -129,11 +129,11 @@ def schedule_divide(
     """
     _check_common(solver, time_limit, threads)
     if isinstance(window, bool) or not isinstance(window, int) or window < 1:
-        raise ValueError(f"window must be a positive number of operators, not {window!r}")
+        raise ScheduleError(f"window must be a positive number of operators, not {window!r}")
     if not end_penalty >= 0:
-        raise ValueError(f"end_penalty must be non-negative, not {end_penalty!r}")
+        raise ScheduleError(f"end_penalty must be non-negative, not {end_penalty!r}")
     if isinstance(lookahead, bool) or not isinstance(lookahead, int) or lookahead < 0:
-        raise ValueError(f"lookahead must be a non-negative number of operators, not {lookahead!r}")
+        raise ScheduleError(f"lookahead must be a non-negative number of operators, not {lookahead!r}")
     return _windowed(graph, scratchpad, "divide", window, lookahead, solver, time_limit, threads, end_penalty)
 
 
@@ -250,7 +250,7 @@ def schedule(
         If the graph cannot be scheduled on the scratchpad.
     """
     if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+        raise ScheduleError(f"method must be one of {METHODS}, not {method!r}")
     if method.startswith("greedy-"):
         return schedule_greedy(graph, scratchpad, method.removeprefix("greedy-"))
     if method == "ilp":
