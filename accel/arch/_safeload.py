@@ -393,6 +393,43 @@ def _decoder(text: str) -> json.JSONDecoder:
     return decoder
 
 
+class _Refused(Exception):
+    """The fast path met something :func:`load_json` refuses; the slow path finds where."""
+
+
+def _refuse(*_: Any) -> Any:
+    raise _Refused
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise _Refused
+    return out
+
+
+def _fast_json(text: str) -> Any:
+    """``json.loads`` (its C scanner) with the checks as a hook and one walk; :class:`_Refused` on any fault."""
+    try:
+        data = json.loads(text, object_pairs_hook=_pairs, parse_constant=_refuse)
+    except (ValueError, RecursionError):  # malformed, or an integer too long for int()
+        raise _Refused from None
+    low, high = INT_RANGE
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:  # depth (which the C scanner bounds only by the recursion limit), integer range, overflow
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            if depth > MAX_DEPTH:
+                raise _Refused
+            stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+        elif isinstance(node, float):
+            if not math.isfinite(node):
+                raise _Refused
+        elif isinstance(node, int) and not low <= node < high:
+            raise _Refused
+    return data
+
+
 def load_json(text: str, source: str = "<string>") -> Any:
     """The data of a JSON document, as ``json.loads`` reads it, with the checks of this module.
 
@@ -404,6 +441,10 @@ def load_json(text: str, source: str = "<string>") -> Any:
     """
     if not isinstance(text, str):
         raise TypeError(f"load_json takes text, not {type(text).__name__}")
+    try:
+        return _fast_json(text)
+    except _Refused:
+        pass  # a fault somewhere: read again with the decoder that knows where
     try:
         return _decoder(text).decode(text)
     except _JsonFault as fault:
