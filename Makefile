@@ -104,4 +104,4 @@ peers: setup $(SCALESIM) $(ZIGZAG)
 FUZZ_SCALE ?= 20
 .PHONY: fuzz
 fuzz: $(STAMP)
-	ACCEL_FUZZ_SCALE=$(FUZZ_SCALE) $(PY) -m pytest -q -p no:cacheprovider tests/fuzz
+	ACCEL_FUZZ_SCALE=$(FUZZ_SCALE) $(PY) -m pytest -n 2 -q -p no:cacheprovider tests/fuzz
