@@ -208,13 +208,16 @@ def load_knobs(path: str | os.PathLike[str] | None = None) -> Knobs:
         text = resources.files("accel.calibrate").joinpath(KNOBS_FILE).read_text(encoding="utf-8")
         source = KNOBS_FILE
     else:
-        with open(os.fspath(path), encoding="utf-8") as fh:
-            text = fh.read()
-        source = os.path.basename(os.fspath(path))
+        from accel.arch import read_text
+
+        source = os.fspath(path)
+        text = read_text(path, source)  # encodings, size and NUL bytes named with the file
+    from accel.arch import LoadError, load_json
+
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CalibrationError(f"{source}: not valid JSON: {exc}") from None
+        data = load_json(text, source)  # duplicate keys, NaN and out-of-range numbers refused, with the line
+    except LoadError as exc:
+        raise CalibrationError(str(exc)) from None
     return _from_dict(data, source)
 
 
