@@ -179,7 +179,10 @@ def main(argv: list[str] | None = None) -> None:
                 "significand or integer product, then after the operands, the accumulate staying one cycle) on an "
                 "LFE5U-85F (yowasp synth_ecp5 + nextpnr-ecp5, seed 1, every port behind the scan harness, so Fmax is "
                 "register to register), and each depth run in cocotb on all 65,536 operand pairs against "
-                "`rtl.numerics`.\n\n" + "\n".join(rows) + "\n"
+                "`rtl.numerics`. The accumulate stays one cycle at every depth (a sum's next term needs the rounded "
+                "previous sum, bit for bit), so the cuts lift the MACs whose loop is an integer adder (INT8, the "
+                "fixed-point accumulator) and leave an FP32 accumulator's align-add-normalize-round loop as the "
+                "critical path.\n\n" + "\n".join(rows) + "\n"
             )
             if not args.no_write:
                 write_section("## RTL: pipelined MACs", body)
@@ -194,7 +197,9 @@ def main(argv: list[str] | None = None) -> None:
             body = (
                 f"\n{stamp}: each Einsum mapped by the mapper (`accel map`, EDP, HiGHS, seed 1) onto a generated "
                 "accelerator (`accel rtl generate --arch --workload`: banked buffers, the array, the controller), "
-                "INT8 operands drawn with seed 5, run in cocotb. *RTL cycles* is the hardware's own counter, from the "
+                "operands drawn with seed 5 (INT8 values; for FP8 every E4M3 code, NaN included), run in cocotb; INT8 "
+                "outputs against the `dataflow` executor, FP8 result words against the golden MAC of `rtl.numerics` in "
+                "the controller's beat order. *RTL cycles* is the hardware's own counter, from the "
                 "first beat at the array's corner to the last result written; *sim.cycle array cycles* is "
                 "`sim.cycle.lower(...).ideal_cycles` for the same mapping (the PE array alone, no stalls); *sim.cycle "
                 "total* adds the DMA loads, bandwidth stalls and write-back, which the RTL leaves to its load port "
