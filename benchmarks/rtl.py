@@ -82,7 +82,7 @@ def array_rows(work: Path) -> list[str]:
     """The 16 x 16 INT8 and 8 x 8 FP8 arrays, and a generated accelerator, on ECP5."""
     from accel import derive, load_architecture
     from rtl.hdl import SystolicArray, arch_design
-    from rtl.synth import run_ecp5
+    from rtl.synth import SynthesisError, run_ecp5
 
     lines = ["| design | LUT4 | FF | CCU2C | DSP | DP16KD | Fmax (MHz) | fits the LFE5U-85F |",
              "|---|---:|---:|---:|---:|---:|---:|---|"]
@@ -97,8 +97,13 @@ def array_rows(work: Path) -> list[str]:
         d = arch_design(arch)
         # With DSP blocks first; an array with more multipliers than the part has DSPs again with them in LUTs.
         for dsp in (True, False):
-            r = run_ecp5(SystolicArray(d.spec, d.rows, d.cols, d.dataflow, d.depth), label,
-                         work / f"array_{d.rows}_{dsp}", dsp=dsp, generic=False)
+            try:
+                r = run_ecp5(SystolicArray(d.spec, d.rows, d.cols, d.dataflow, d.depth), label,
+                             work / f"array_{d.rows}_{dsp}", dsp=dsp, generic=False)
+            except SynthesisError as exc:  # a run past the time limit is a figure too
+                lines.append(f"| {label} | - | - | - | - | - | - | {str(exc).splitlines()[0]} |")
+                print(lines[-1], flush=True)
+                break
             fmax = "-" if r.fmax_mhz is None else f"{r.fmax_mhz:.1f}"
             lines.append(f"| {label}{'' if dsp else ', multipliers in LUTs (--no-dsp)'} | {r.luts} | {r.ffs} | "
                          f"{r.carries} | {r.dsps} | {r.brams} | {fmax} | {'yes' if r.fits else r.message} |")

