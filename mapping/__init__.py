@@ -4,7 +4,7 @@ A :class:`Mapping` gives, per storage level, tiling factors and a loop order, an
 PE array (ranks may be padded to factor products; the padding is costed as idle PEs). A :class:`Problem` is one
 Einsum on one architecture, built once by :func:`build_problem`. :func:`validate_mapping` checks a mapping,
 :func:`render_loop_nest` prints it, :func:`dump_mappings` / :func:`read_mappings` write and read it as YAML
-in that loop-nest form. These types sit below the simulators; the searches that produce mappings sit
+in that loop-nest form; :func:`read_constraints` reads mapspace constraints the searches honour. These types sit below the simulators; the searches that produce mappings sit
 above them, in :mod:`mapping.search` (the per-Einsum ILP mapper) and :mod:`mapping.cosma` (the COSMA scheduler).
 """
 
@@ -24,6 +24,7 @@ from ._fusion import (
     unfused_plan,
 )
 from ._file import MappingFileError, dump_mappings, load_mappings, read_mappings, write_mappings
+from ._constraints import Constraints, ConstraintsError, EinsumConstraints, LevelConstraints, load_constraints, read_constraints
 from ._mapping import UNITS, Mapping
 from ._problem import DRAM, RF, Problem, StorageInfo, TensorInfo, build_problem, cascade_problems
 from ._render import render_loop_nest
@@ -63,6 +64,12 @@ __all__ = [
     "load_mappings",
     "read_mappings",
     "write_mappings",
+    "Constraints",
+    "EinsumConstraints",
+    "LevelConstraints",
+    "ConstraintsError",
+    "read_constraints",
+    "load_constraints",
     "MapResult",
     "OBJECTIVES",
 ]

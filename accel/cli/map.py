@@ -75,10 +75,14 @@ def _holds(einsum: Any, shapes: Any, arch: Any, weights: Any) -> dict[str, list[
                    "intermediates on chip) and prints the groups as a loop nest; none: every Einsum alone.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the mappings to this YAML file (the loop nests; `accel evaluate --mapping` reads it).")
+@click.option("--constraints", "constraints_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Mapspace constraints (YAML: spatial ranks per array axis, fixed loop orders, factors per level) "
+                   "the mapper keeps (with --fusion none).")
 @json_option
 @report_errors
 def command(workload: str, arch: str, pairs: tuple[str, ...], einsums: tuple[str, ...], objective: str, solver: str,
-            time_limit: float, fusion: str, output: Path | None, as_json: bool) -> None:
+            time_limit: float, fusion: str, output: Path | None, constraints_path: Path | None,
+            as_json: bool) -> None:
     """Map every Einsum of WORKLOAD (library name or YAML file) onto ARCH (built-in name or YAML file).
 
     Prints each Einsum's mapping as a loop nest with its cycles by cause,
@@ -88,7 +92,7 @@ def command(workload: str, arch: str, pairs: tuple[str, ...], einsums: tuple[str
     """
     from accel import load_architecture
     from accel.pipeline import map_for
-    from mapping import InfeasibleMappingError
+    from mapping import InfeasibleMappingError, read_constraints
 
     cascade = resolve(workload, parse_params(pairs))
     hw = load_architecture(arch)
@@ -96,7 +100,11 @@ def command(workload: str, arch: str, pairs: tuple[str, ...], einsums: tuple[str
     weights = tuple(cascade.weights) or None
     try:
         options = Options(objective=objective, solver=solver, time_limit=time_limit, scheduler="none")
-        out = map_for(cascade, hw, options, einsums=[e.name for e in chosen], fallback=False)
+        constraints = read_constraints(constraints_path) if constraints_path is not None else None
+        if constraints is not None and fusion == "auto":
+            raise click.BadParameter("mapspace constraints apply to Einsums mapped alone; use --fusion none",
+                                     param_hint="--constraints")
+        out = map_for(cascade, hw, options, einsums=[e.name for e in chosen], fallback=False, constraints=constraints)
     except InfeasibleMappingError as exc:
         if exc.best is not None and not as_json:
             e = cascade.einsum(exc.best.mapping.einsum)

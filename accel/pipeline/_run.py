@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from accel.arch import Architecture
 from dataflow import Cascade
-from mapping import Problem, cascade_problems
+from mapping import Constraints, Problem, cascade_problems
 from mapping.cosma import MAX_ILP_OPERATORS, schedule as cosma_schedule
 from mapping.search import CascadeMapping, FusedCascade, fuse_cascade, map_cascade
 from memory import (
@@ -126,15 +126,17 @@ def schedule_cascade(cascade: Cascade, arch: Architecture, options: Options,
 
 def map_for(cascade: Cascade, arch: Architecture, options: Options, schedule: CascadeSchedule | None = None,
             einsums: Collection[str] | None = None, fallback: bool = True,
-            problems: Mapping[str, Problem] | None = None) -> CascadeMapping:
+            problems: Mapping[str, Problem] | None = None, constraints: Constraints | None = None) -> CascadeMapping:
     """Map every Einsum (or those in ``einsums``), for ``schedule``'s residency where ``options.map_for_schedule``.
 
-    The result carries the Einsums' problems (``problems`` where given), so pricing builds none again.
+    The result carries the Einsums' problems (``problems`` where given), so pricing builds none again;
+    ``constraints`` (:func:`mapping.read_constraints`) bound each Einsum's mapspace.
     """
     return map_cascade(cascade, arch, objective=options.objective, solver=options.solver, time_limit=options.time_limit,
                        einsums=einsums, fallback=fallback,
                        schedule=schedule if options.map_for_schedule else None,
-                       mapper=options.mapper, samples=options.samples, seed=options.seed, problems=problems)
+                       mapper=options.mapper, samples=options.samples, seed=options.seed, problems=problems,
+                       constraints=constraints)
 
 
 def price(cascade: Cascade, arch: Architecture, options: Options, schedule: CascadeSchedule | None,

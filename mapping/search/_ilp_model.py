@@ -39,6 +39,7 @@ from typing import Any
 
 import pulp
 
+from .._constraints import EinsumConstraints
 from .._problem import Problem
 from ._space import order_family, padded_sizes, prime_factors
 
@@ -145,11 +146,15 @@ def _free_ranks(problem: Problem, family: Any) -> list[list[set[int]]]:
     return out
 
 
-def build_ilp(problem: Problem, energies: Any, objective: str, order: int | None = None) -> IlpModel:
+def build_ilp(problem: Problem, energies: Any, objective: str, order: int | None = None,
+              constraints: EinsumConstraints | None = None) -> IlpModel:
     """Formulate the mapping ILP of ``problem`` for ``objective`` (``'edp'``, ``'latency'`` or ``'energy'``).
 
     With ``order`` (an index into the stationarity family) every level uses
-    that loop order; otherwise the ILP chooses one per level.
+    that loop order; otherwise the ILP chooses one per level.  With
+    ``constraints`` each level's exact and maximum factors bound its loops
+    (in the log domain), and a fixed order keeps the ranks it leaves out at
+    factor 1 there; the spatial ranks are the problem's (narrow it first).
     """
     p = problem
     nl, nr = len(p.storage), len(p.ranks)
@@ -177,6 +182,16 @@ def build_ilp(problem: Problem, energies: Any, objective: str, order: int | None
         log_sizes.append(pulp.lpSum(v * w for v, w in zs))
     L = {k: pulp.lpSum(v * w for v, w in terms) for k, terms in lf.items()}
     bound = {r: math.log2(max(options[r])) for r in range(nr)}
+    for level, lc in (constraints.levels.items() if constraints is not None else ()):
+        s_ = p.level_names.index(level)
+        for r in range(nr):
+            name = p.ranks[r]
+            if name in lc.factors:
+                prob += L[r, s_] == math.log2(lc.factors[name]), f"fix_{r}_{s_}"
+            elif lc.order is not None and name not in lc.order:
+                prob += L[r, s_] == 0, f"fix_{r}_{s_}"
+            elif name in lc.max_factors:
+                prob += L[r, s_] <= math.log2(lc.max_factors[name]) + 1e-6, f"max_{r}_{s_}"
     prob += pulp.lpSum(L[r, row_s] for r in range(nr)) <= math.log2(p.rows) + 1e-6, "rows"
     prob += pulp.lpSum(L[r, col_s] for r in range(nr)) <= math.log2(p.cols) + 1e-6, "cols"
 

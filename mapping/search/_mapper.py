@@ -27,6 +27,7 @@ from memory import CascadeSchedule, Residency
 from sim import Report, combine
 from sim.analytical import cost_model, report_for
 
+from .._constraints import Constraints, EinsumConstraints
 from .._errors import InfeasibleMappingError, MappingError
 from .._problem import Problem, cascade_problems
 from .._result import OBJECTIVES, MapResult, objective_of
@@ -136,6 +137,38 @@ def _ilp_mapping(ilp: IlpModel, model: Any) -> Any:
     return batch_from_factors(np.array(fm)[None], orders[None]).mapping(0, model.problem)
 
 
+class _Constrained:
+    """A cost model whose scores call a mapping that breaks a mapspace constraint illegal (its problem narrowed).
+
+    The searches (order refinement, polish) keep only legal mappings, so they stay within the constraints.
+    """
+
+    def __init__(self, model: Any, constraints: EinsumConstraints) -> None:
+        self._model, self.constraints = model, constraints
+        self.problem = constraints.narrow(model.problem)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._model, name)
+
+    def score(self, batch: Any) -> Any:
+        res = self._model.score(batch)
+        p = self.problem
+        ok = self.constraints.allows(p.ranks, p.level_names, np.asarray(batch.temporal), np.asarray(batch.spatial_rows),
+                                     np.asarray(batch.spatial_cols), np.asarray(batch.orders))
+        return dataclasses.replace(res, valid=res.valid & ok)
+
+
+def _fixed_orders(mapping: Any, constraints: EinsumConstraints | None) -> Any:
+    """``mapping`` with each fixed order of ``constraints`` at its level (the listed ranks first, then the others)."""
+    if constraints is None:
+        return mapping
+    orders = list(mapping.orders)
+    for level, lc in constraints.levels.items():
+        if lc.order is not None:
+            orders[mapping.levels.index(level)] = tuple(lc.order) + tuple(r for r in mapping.ranks if r not in lc.order)
+    return dataclasses.replace(mapping, orders=tuple(orders))
+
+
 def map_einsum(
     einsum: Einsum,
     shapes: MappingABC[str, int],
@@ -148,6 +181,7 @@ def map_einsum(
     fallback: bool = False,
     residency: Residency | None = None,
     problem: Problem | None = None,
+    constraints: EinsumConstraints | None = None,
 ) -> MapResult:
     """Map one Einsum with the CoSA-style ILP and the exact analytical model.
 
@@ -177,6 +211,10 @@ def map_einsum(
         proxy still streams every tensor through DRAM; the exact re-scoring,
         order refinement and polish use the traffic the schedule leaves, so
         the mapping is chosen for it.
+    constraints : mapping.EinsumConstraints, optional
+        Mapspace constraints the mapping must keep (spatial ranks, fixed
+        orders, factors per level): the ILP is built within them and the
+        exact re-scoring treats any mapping that breaks one as illegal.
 
     Raises
     ------
@@ -184,15 +222,18 @@ def map_einsum(
         For an unknown objective or solver, or a bad time limit.
     InfeasibleMappingError
         If nothing fits, or the ILP is infeasible or times out without a
-        solution (its ``best`` holds a random-search mapping when one was found).
+        solution (its ``best`` holds a random-search mapping when one was found),
+        or no mapping keeps the constraints.
     """
 
     start = time.perf_counter()
     _check(objective, solver, time_limit)
     model = cost_model(einsum, shapes, arch, weights, residency=residency, problem=problem)
+    if constraints is not None and not constraints.empty:
+        model = _Constrained(model, constraints)
     p = model.problem
     check_fits(p)
-    ilp = build_ilp(p, model.energies, objective)
+    ilp = build_ilp(p, model.energies, objective, constraints=constraints)
     seed = _start(ilp, model, objective)
     if solver == "cbc":  # CBC takes a MIP start; HiGHS through PuLP's API does not
         ilp.warm_start(*(seed or (None, None)))
@@ -200,7 +241,7 @@ def map_einsum(
     notes = [f"ILP: {len(ilp.prob.variables())} variables, {ilp.prob.numConstraints()} constraints, {solver} {status}"]
     best, evaluated = None, 0
     if status in ("optimal", "feasible"):
-        cand = _ilp_mapping(ilp, model)
+        cand = _fixed_orders(_ilp_mapping(ilp, model), constraints)
         score = model.score(batch_from_factors(*[a[None] for a in factors_of(cand)]))
         evaluated += 1
         if bool(score.valid[0]):
@@ -219,6 +260,8 @@ def map_einsum(
                                     weights=weights, residency=residency, problem=model.problem)
         except InfeasibleMappingError:
             found = None
+        if found is not None and constraints is not None and constraints.violations(found.mapping):
+            found = None  # the random search does not know the constraints: its mapping breaks one
         if found is not None and fallback:
             return MapResult(found.mapping, found.report, "fallback", None, objective, found.objective_value, solver,
                              time.perf_counter() - start, found.evaluated, tuple(notes) + (message, "returned a random-search mapping (seed 0)"))
@@ -227,7 +270,10 @@ def map_einsum(
         # refine the ILP's mapping and the heuristic start alike; keep the better (the ILP's on ties)
         starts = [best]
         if seed is not None:
-            starts.append(batch_from_factors(np.array(seed[0])[None], ilp.family[np.array(seed[1])][None]).mapping(0, p))
+            heuristic = _fixed_orders(batch_from_factors(np.array(seed[0])[None], ilp.family[np.array(seed[1])][None]).mapping(0, p),
+                                      constraints)
+            if constraints is None or not constraints.violations(heuristic):
+                starts.append(heuristic)
         finals = []
         for cand in starts:
             for step in (refine_orders, polish):
@@ -238,6 +284,12 @@ def map_einsum(
         best = finals[int(np.argmin(values))]
         if int(np.argmin(values)) > 0:
             notes.append("the refined heuristic start beat the refined ILP mapping")
+    broken = constraints.violations(best) if constraints is not None else []
+    if broken:
+        raise InfeasibleMappingError(f"no mapping of Einsum {p.einsum!r} on {p.arch!r} found within the constraints "
+                                     f"({constraints.source}): {'; '.join(broken)}")
+    if constraints is not None and not constraints.empty:
+        notes.append(f"within the constraints of {constraints.source}")
     report = report_for(model, best)
     return MapResult(
         mapping=best, report=report, status=status, gap=gap, objective=objective,
@@ -284,6 +336,7 @@ def map_cascade(
     samples: int = 2000,
     seed: int = 0,
     problems: MappingABC[str, Problem] | None = None,
+    constraints: Constraints | None = None,
 ) -> CascadeMapping:
     """Map every Einsum of ``cascade`` (or those named in ``einsums``) on ``arch``.
 
@@ -313,6 +366,9 @@ def map_cascade(
     problems : mapping of str to mapping.Problem, optional
         The Einsums' problems where already built (:func:`mapping.cascade_problems`); built once here otherwise,
         and carried in the result.
+    constraints : mapping.Constraints, optional
+        Mapspace constraints (:func:`mapping.read_constraints`): each Einsum is mapped within its own
+        (by the ILP mapper; ``mapper='search'`` with constraints is refused).
 
     Einsums that pose the same problem up to tensor names (the repeated
     layers of a network) are solved once; the others reuse that mapping with
@@ -327,6 +383,8 @@ def map_cascade(
     """
     if mapper not in MAPPERS:
         raise MappingError(f"mapper must be one of {MAPPERS!r}, not {mapper!r}")
+    if constraints is not None and mapper != "ilp":
+        raise MappingError(f"mapspace constraints are honoured by the ILP mapper, not by mapper {mapper!r}")
     if schedule is not None and not isinstance(schedule, CascadeSchedule):
         raise MappingError(f"map_cascade: schedule must be a memory.CascadeSchedule, not {schedule!r}")
     facts = schedule.residency if schedule is not None else {}
@@ -340,12 +398,14 @@ def map_cascade(
         residency = facts.get(e.name)
         model = cost_model(e, cascade.shapes, arch, weights, residency=residency, problem=problems[e.name])
         # the same problem under the same treatment of its tensors by the schedule
-        key = (problem_signature(model.problem), None if residency is None else tuple(model.pipeline.via_dram))
+        own = constraints.for_problem(model.problem) if constraints is not None else None
+        key = (problem_signature(model.problem), None if residency is None else tuple(model.pipeline.via_dram),
+               None if own is None else repr(own))  # and under the same constraints
         first = solved.get(key)
         if first is None:
             if mapper == "ilp":
                 res = map_einsum(e, cascade.shapes, arch, objective, solver, time_limit, weights=weights,
-                                 fallback=fallback, residency=residency, problem=model.problem)
+                                 fallback=fallback, residency=residency, problem=model.problem, constraints=own)
             else:
                 res = search_mappings(e, cascade.shapes, arch, method="random", objective=objective, samples=samples,
                                       seed=seed, weights=weights, residency=residency, problem=model.problem)

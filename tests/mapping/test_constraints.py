@@ -89,3 +89,53 @@ def test_bad_files(text, expected):
     with pytest.raises(ConstraintsError) as info:
         load_constraints(text, "c.yaml")
     assert expected in str(info.value)
+
+
+def test_the_mapper_keeps_the_constraints():
+    from mapping.search import map_einsum
+
+    c = dataflow.library.gemm(M=64, N=64, K=64)
+    e = c.einsums[0]
+    free = map_einsum(e, c.shapes, ARCH, "edp", time_limit=2.0)
+    text = ("constraints:\n  - einsum: Z\n    spatial: {rows: [k], cols: [n]}\n"
+            "    levels:\n      rf: {order: [m, k], factors: {k: 4}}\n      dram: {max_factors: {m: 1, n: 1, k: 1}}\n")
+    cons = load_constraints(text, "c.yaml").for_problem(build_problem(e, c.shapes, ARCH))
+    assert cons.violations(free.mapping)  # the free optimum breaks them: the test is not vacuous
+    kept = map_einsum(e, c.shapes, ARCH, "edp", time_limit=2.0, constraints=cons)
+    assert cons.violations(kept.mapping) == []
+    assert kept.mapping.factor("rf", "k") == 4 and kept.mapping.spatial_rows[1] == 1
+    assert kept.objective_value >= free.objective_value * (1 - 1e-9)  # a smaller space cannot do better
+    assert "within the constraints of c.yaml" in kept.notes
+
+
+def test_constraints_no_mapping_keeps_are_infeasible():
+    from mapping import InfeasibleMappingError
+    from mapping.search import map_einsum
+
+    c = dataflow.library.gemm(M=16, N=16, K=16)
+    e = c.einsums[0]
+    text = "constraints:\n  - levels:\n      rf: {factors: {k: 1024}}\n"
+    cons = load_constraints(text, "c.yaml").for_problem(build_problem(e, c.shapes, ARCH))
+    with pytest.raises(InfeasibleMappingError):
+        map_einsum(e, c.shapes, ARCH, "edp", time_limit=2.0, constraints=cons)
+
+
+def test_cli_map_takes_constraints(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from accel.cli import main
+
+    path = tmp_path / "c.yaml"
+    path.write_text("constraints:\n  - spatial: {rows: [k], cols: [n]}\n    levels:\n      rf: {factors: {k: 4}}\n")
+    args = ["map", "gemm", "edge", "-p", "M=32", "-p", "N=32", "-p", "K=32", "--constraints", str(path)]
+    result = CliRunner().invoke(main, args + ["--json"])
+    assert result.exit_code == 0, result.output
+    m = json.loads(result.output)["results"][0]["mapping"]
+    assert m["levels"]["rf"]["factors"]["k"] == 4
+    result = CliRunner().invoke(main, args + ["--fusion", "auto"])
+    assert result.exit_code == 2 and "use --fusion none" in result.output
+    path.write_text("constraints:\n  - levels: {rf: {factors: {k: 0}}}\n")
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and "constraints[0].levels.rf.factors.k: a factor is a positive integer, not 0" in result.output
