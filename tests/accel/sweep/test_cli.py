@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from accel.cli import main
 from accel.cli.demo import DEMO_SPEC
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def invoke(*args: str):
