@@ -107,7 +107,9 @@ def _solve(ilp: IlpModel, solver: str, time_limit: float, objective: str = "edp"
             cmd = pulp.HiGHS(msg=False, timeLimit=time_limit, threads=1, **gaps)
         try:
             ilp.prob.solve(cmd)
-        except pulp.PulpSolverError:
+        except (pulp.PulpSolverError, IndexError, ArithmeticError):
+            # the solver (or PuLP reading its answer back, e.g. on a model with huge coefficients) failed: the
+            # ILP gives no mapping, and the caller falls back to the seeded search or reports it
             return "error", None
         sol = ilp.prob.sol_status
         gap = None
