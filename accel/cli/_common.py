@@ -52,6 +52,10 @@ def _debug() -> bool:
     return bool(root is not None and root.params.get("debug")) or os.environ.get("ACCEL_DEBUG", "") not in ("", "0")
 
 
+#: Exit status when stdout's reader closed the pipe (128 + SIGPIPE, as a shell reports a tool killed by it).
+EXIT_BROKEN_PIPE = 141
+
+
 def report_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     """Turn library exceptions into a one-paragraph message and a stable exit code (see :func:`exit_code_of`).
 
@@ -72,6 +76,11 @@ def report_errors(func: Callable[..., Any]) -> Callable[..., Any]:
                 raise
             click.echo("\ninterrupted", err=True)
             sys.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            # the reader of stdout went away (`accel ... | head`): stop quietly, as Unix tools do on SIGPIPE
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(EXIT_BROKEN_PIPE)
         except Exception as exc:  # noqa: BLE001 - classified below
             code = exit_code_of(exc)
             if code is None:
