@@ -318,17 +318,13 @@ def analyse_group(cascade: Cascade, group: FusionGroup, bits: MappingABC[str, in
     first = names.index(group.einsums[0])
     if tuple(names[first:first + len(group.einsums)]) != group.einsums:
         raise FusionError(f"group {group.label}: the Einsums must be consecutive in {cascade.name!r}'s order")
-    depth: dict[str, int] = {}
-    for e in group.einsums:
+    depth = _depths(cascade, group)
+    for e, d in depth.items():
         ranks = _einsum_ranks(cascade, e)
-        d = 0
-        while d < len(group.ranks) and group.ranks[d] in ranks:
-            d += 1
         if any(r in ranks for r in group.ranks[d:]):
             inner = next(r for r in group.ranks[d:] if r in ranks)
             raise FusionError(f"group {group.label}: Einsum {e!r} is indexed by shared rank {inner!r} but not by the "
                               f"outer shared rank {group.ranks[d]!r}: the ranks cannot be shared in this order")
-        depth[e] = d
     if group.ranks and depth[group.einsums[0]] == 0:
         raise FusionError(f"group {group.label}: Einsum {group.einsums[0]!r} is not indexed by shared rank {group.ranks[0]!r}")
     sizes = cascade.shapes

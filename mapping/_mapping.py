@@ -18,6 +18,7 @@ is the architecture's choice (each level's ``holds``), not the mapping's.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -140,6 +141,13 @@ class Mapping:
     def cols_used(self) -> int:
         """PE columns the mapping occupies."""
         return math.prod(self.spatial_cols)
+
+    def renamed(self, einsum: str, ranks: tuple[str, ...]) -> "Mapping":
+        """The same mapping for another Einsum posing the same problem under other names (``ranks`` in this
+        mapping's rank order): loop orders follow the new rank names."""
+        rename = dict(zip(self.ranks, ranks))
+        return dataclasses.replace(self, einsum=einsum, ranks=tuple(ranks),
+                                   orders=tuple(tuple(rename[r] for r in o) for o in self.orders))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (JSON-ready); :meth:`from_dict` inverts it."""

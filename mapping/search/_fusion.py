@@ -18,6 +18,7 @@ enumerates every plan of a small cascade within the same candidate space, to che
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import time
@@ -99,8 +100,6 @@ class _Tiles:
             hit = self._facts[key] = (facts, depth_cascades(cascade, bare, facts.depth))
         facts, tiles = hit
         if facts.group != group:
-            import dataclasses
-
             facts = dataclasses.replace(facts, group=group)
         return facts, tiles
 
@@ -120,12 +119,8 @@ class _Tiles:
                                   residency=tile_residency(problem), problem=problem)
             hit = self._maps[key] = (res.mapping, res.report)
         mapping, report = hit
-        if mapping.einsum != name:  # the same problem under other names: rename the mapping
-            import dataclasses
-
-            rename = dict(zip(mapping.ranks, problem.ranks))
-            mapping = dataclasses.replace(mapping, einsum=name, ranks=problem.ranks,
-                                          orders=tuple(tuple(rename[r] for r in o) for o in mapping.orders))
+        if mapping.einsum != name:  # the same problem under other names
+            mapping = mapping.renamed(name, problem.ranks)
         return mapping, report
 
 
@@ -141,12 +136,10 @@ def _bits(cascade: Cascade, problems: MappingABC[str, Problem]) -> dict[str, int
 
 def _price_group(cascade: Cascade, arch: Architecture, group: FusionGroup, bits: MappingABC[str, int], tiles: _Tiles,
                  capacity: int, single: MappingABC[str, Report], final: MappingABC[str, Mapping] | None = None) -> FusedGroup:
-    if not group.fused and not group.bindings:
-        (name,) = group.einsums if len(group.einsums) == 1 else (None,)
-        if name is not None:  # alone: the per-Einsum model, every tensor through DRAM
-            facts = analyse_group(cascade, group, bits)
-            r = single[name]
-            return FusedGroup(facts, {}, {name: r.mappings[0]}, r)
+    if len(group.einsums) == 1 and not group.ranks and not group.bindings:  # alone: the per-Einsum model
+        (name,) = group.einsums
+        r = single[name]
+        return FusedGroup(tiles.facts(cascade, group, bits)[0], {}, {name: r.mappings[0]}, r)
     facts, by_depth = tiles.facts(cascade, group, bits)
     if facts.footprint_bytes > capacity:
         raise FusionInfeasibleError(f"group {group.label}: its tiles need {facts.footprint_bytes:,} bytes on chip at once "
@@ -226,8 +219,8 @@ def _binding_choices(cascade: Cascade, arch: Architecture, names: tuple[str, ...
     return choices
 
 
-def _balanced(cascade: Cascade, arch: Architecture, group: FusionGroup, bits: MappingABC[str, int], tiles: _Tiles,
-              capacity: int, single: MappingABC[str, Report]) -> FusionGroup | None:
+def _balanced(cascade: Cascade, arch: Architecture, group: FusionGroup, bits: MappingABC[str, int],
+              tiles: _Tiles) -> FusionGroup | None:
     """Move element-wise Einsums from the vector unit to the array, largest first, while the busier unit shrinks."""
     if arch.vector_unit is None:
         return None
@@ -375,7 +368,7 @@ def fuse_cascade(cascade: Cascade, arch: Architecture, *, problems: MappingABC[s
                             continue
                         candidates.append((priced.report.total_cycles, priced.report.energy_pj, g))
                         if binding and binding[0][1] == "vector":
-                            balanced = _balanced(cascade, arch, g, bits, tiles, capacity, single)
+                            balanced = _balanced(cascade, arch, g, bits, tiles)
                             if balanced is not None and balanced.bindings != binding:
                                 priced = _price_group(cascade, arch, balanced, bits, tiles, capacity, single)
                                 candidates.append((priced.report.total_cycles, priced.report.energy_pj, balanced))

@@ -413,11 +413,7 @@ def map_cascade(
                                       seed=seed, weights=weights, residency=residency, problem=model.problem)
             solved[key] = res
         else:  # the same problem up to names (a repeated layer): same mapping, its own report
-            old, ranks = first.mapping, model.problem.ranks
-            rename = dict(zip(old.ranks, ranks))
-            mapping = dataclasses.replace(
-                old, einsum=e.name, ranks=ranks, orders=tuple(tuple(rename[r] for r in o) for o in old.orders)
-            )
+            mapping = first.mapping.renamed(e.name, model.problem.ranks)
             report = report_for(model, mapping)
             res = MapResult(mapping, report, first.status, first.gap, objective, objective_of(report, objective), first.solver,
                             time.perf_counter() - start, 1, (f"same problem as Einsum {first.mapping.einsum!r}: its mapping reused",))

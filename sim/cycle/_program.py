@@ -367,16 +367,16 @@ class _Lowering:
         step: _Step | None = None
         prev_fold = -1
         for fold, j, idx in self.nest.walk():
-            changed = [t for t in self.tiles if fold == 0 or t.changes[j]]
+            changed = fold == 0 or any(t.changes[j] for t in self.tiles)
             if changed or step is None:
                 if step is not None:
                     drains, frees = [], []
-                    for tile in (t for t in inner_first if t in changed):
+                    for tile in (t for t in inner_first if t.changes[j]):
                         self.retire(tile, prev_fold, drains, frees)
                     self.finish(step, drains, frees)
                 label = ", ".join(f"{n}={i}" for n, i in zip(names, idx))
                 step = _Step(f"{self.problem.einsum} step {len(self.steps)} [{label}]")
-                for tile in (t for t in outer_first if t in changed):
+                for tile in (t for t in outer_first if fold == 0 or t.changes[j]):
                     self.enter(tile, idx, step)
             step.folds += 1
             pe.fold(fold, j, idx, step.reads, step.writes)
