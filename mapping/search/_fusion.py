@@ -18,32 +18,18 @@ enumerates every plan of a small cascade within the same candidate space, to che
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import math
 import time
 from collections.abc import Mapping as MappingABC
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sim import CascadeReport, Report
-from sim.analytical._fused import GroupPricing, evaluate_group, tile_residency
+from sim import Report
 
-from .._fusion import (
-    FusionError,
-    FusionGroup,
-    FusionInfeasibleError,
-    FusionPlan,
-    GroupFacts,
-    analyse_group,
-    depth_cascades,
-    unfused_plan,
-)
-from .._mapping import Mapping
-from .._problem import Problem, build_problem
+from .._fusion import FusionError, FusionGroup, FusionInfeasibleError, FusionPlan, unfused_plan
+from .._problem import Problem
 from .._result import OBJECTIVES
-from ._mapper import map_einsum, problem_signature
-from ._search import search_mappings
+from ._fusion_price import FusedCascade, FusedGroup, _bits, _price_group, _single_reports, _Tiles, price_plan
 
 if TYPE_CHECKING:
     from accel.arch import Architecture
@@ -53,108 +39,6 @@ __all__ = ["FUSION_MODES", "FusedGroup", "FusedCascade", "fuse_cascade", "price_
 
 #: ``auto``: the search fuses where it helps; ``none``: every Einsum alone.
 FUSION_MODES: tuple[str, ...] = ("auto", "none")
-
-
-@dataclass(frozen=True)
-class FusedGroup:
-    """One group of a priced plan: its facts, each Einsum's tile problem and mapping, the pricing."""
-
-    facts: GroupFacts
-    problems: MappingABC[str, Problem]
-    mappings: MappingABC[str, Mapping]
-    report: Report
-    pricing: GroupPricing | None = None
-
-
-@dataclass(frozen=True)
-class FusedCascade:
-    """A priced fusion plan: the plan, its groups and the cascade's report (one part per group)."""
-
-    plan: FusionPlan
-    groups: tuple[FusedGroup, ...]
-    report: CascadeReport
-    seconds: float = field(default=0.0, compare=False)
-    notes: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, object]:
-        return {"plan": self.plan.to_dict(), "report": self.report.to_dict(), "notes": list(self.notes),
-                "footprints": {g.facts.group.label: g.facts.footprint_bytes for g in self.groups}}
-
-
-class _Tiles:
-    """Tile problems and their mappings, cached: the same Einsum on the same tile and unit is mapped once."""
-
-    def __init__(self, arch: Architecture, objective: str, samples: int, seed: int, weights: tuple[str, ...] | None):
-        self.arch, self.objective, self.samples, self.seed, self.weights = arch, objective, samples, seed, weights
-        self._problems: dict[tuple, Problem] = {}
-        self._maps: dict[tuple, tuple[Mapping, Report]] = {}
-        self._facts: dict[tuple, tuple[GroupFacts, dict]] = {}
-
-    def facts(self, cascade: Cascade, group: FusionGroup, bits: MappingABC[str, int]) -> tuple[GroupFacts, dict]:
-        """The group's facts and depth cascades (bindings aside, they depend only on its Einsums, ranks and tiles)."""
-        key = (group.einsums, group.ranks, group.tiles)
-        hit = self._facts.get(key)
-        if hit is None:
-            bare = FusionGroup(group.einsums, group.ranks, group.tiles)
-            facts = analyse_group(cascade, bare, bits)
-            hit = self._facts[key] = (facts, depth_cascades(cascade, bare, facts.depth))
-        facts, tiles = hit
-        if facts.group != group:
-            facts = dataclasses.replace(facts, group=group)
-        return facts, tiles
-
-    def problem(self, tile: Cascade, name: str, unit: str | None) -> Problem:
-        key = (name, tuple(sorted(tile.shapes.items())), unit)
-        p = self._problems.get(key)
-        if p is None:
-            p = self._problems[key] = build_problem(tile.einsum(name), tile.shapes, self.arch, self.weights, unit=unit)
-        return p
-
-    def mapping(self, tile: Cascade, name: str, problem: Problem) -> tuple[Mapping, Report]:
-        key = problem_signature(problem)
-        hit = self._maps.get(key)
-        if hit is None:
-            res = search_mappings(tile.einsum(name), tile.shapes, self.arch, method="random", objective=self.objective,
-                                  samples=self.samples, seed=self.seed, weights=self.weights,
-                                  residency=tile_residency(problem), problem=problem)
-            hit = self._maps[key] = (res.mapping, res.report)
-        mapping, report = hit
-        if mapping.einsum != name:  # the same problem under other names
-            mapping = mapping.renamed(name, problem.ranks)
-        return mapping, report
-
-
-def _bits(cascade: Cascade, problems: MappingABC[str, Problem]) -> dict[str, int]:
-    """Bits per tensor as the architecture moves them (a produced tensor at its producer's output width)."""
-    bits: dict[str, int] = {}
-    for e in cascade.einsums:
-        for t in problems[e.name].tensors:
-            if t.role == "output" or t.name not in bits:
-                bits[t.name] = int(t.bits)
-    return bits
-
-
-def _price_group(cascade: Cascade, arch: Architecture, group: FusionGroup, bits: MappingABC[str, int], tiles: _Tiles,
-                 capacity: int, single: MappingABC[str, Report], final: MappingABC[str, Mapping] | None = None) -> FusedGroup:
-    if len(group.einsums) == 1 and not group.ranks and not group.bindings:  # alone: the per-Einsum model
-        (name,) = group.einsums
-        r = single[name]
-        return FusedGroup(tiles.facts(cascade, group, bits)[0], {}, {name: r.mappings[0]}, r)
-    facts, by_depth = tiles.facts(cascade, group, bits)
-    if facts.footprint_bytes > capacity:
-        raise FusionInfeasibleError(f"group {group.label}: its tiles need {facts.footprint_bytes:,} bytes on chip at once "
-                                    f"but the buffer holds {capacity:,}")
-    problems, mappings, reports = {}, {}, {}
-    for _d, (tile, here) in by_depth.items():
-        for name in here:
-            p = tiles.problem(tile, name, group.unit_of(name))
-            problems[name] = p
-            if final and name in final:
-                mappings[name] = final[name]
-            else:
-                mappings[name], reports[name] = tiles.mapping(tile, name, p)
-    pricing = evaluate_group(cascade, arch, facts, problems, mappings, reports if not final else None)
-    return FusedGroup(facts, problems, mappings, pricing.report, pricing)
 
 
 def _tile_options(size: int, limit: int = 4) -> list[int]:
@@ -252,8 +136,52 @@ def _balanced(cascade: Cascade, arch: Architecture, group: FusionGroup, bits: Ma
     return FusionGroup(group.einsums, group.ranks, group.tiles, tuple((n, binding[n]) for n in elementwise))
 
 
-def _score(report: Report, objective: str) -> float:
-    return {"latency": report.total_cycles, "energy": report.energy_pj, "edp": report.edp}[objective]
+def _objective(latency: float, energy: float, objective: str) -> float:
+    """The objective of a plan from its summed latency and energy (groups run one after another)."""
+    return {"latency": latency, "energy": energy, "edp": latency * energy}[objective]
+
+
+def _candidates(cascade: Cascade, arch: Architecture, segment: tuple[str, ...], bits: MappingABC[str, int],
+                tiles: _Tiles, capacity: int, single: MappingABC[str, Report], tiles_per_rank: int,
+                every_mix: bool) -> tuple[list[tuple[float, float, FusionGroup]], int, int]:
+    """The priced groups ``segment`` can form: ``(latency, energy, group)`` each, with how many were tried and
+    skipped (overflowing the buffer, or ranks that cannot be shared). Element-wise Einsums go all to the vector
+    unit, all to the array, and either to the balance between them (the search) or to every other mix of the two
+    (``every_mix``, the exhaustive check)."""
+    if len(segment) == 1:
+        r = single[segment[0]]
+        return [(r.total_cycles, r.energy_pj, FusionGroup(segment))], 0, 0
+    out: list[tuple[float, float, FusionGroup]] = []
+    tried = skipped = 0
+    if not _connected(cascade, segment):
+        return out, tried, skipped
+
+    def add(group: FusionGroup) -> None:
+        priced = _price_group(cascade, arch, group, bits, tiles, capacity, single)
+        out.append((priced.report.total_cycles, priced.report.energy_pj, group))
+
+    for ranks, tile in _shared_choices(cascade, segment, tiles_per_rank):
+        for binding in _binding_choices(cascade, arch, segment):
+            tried += 1
+            g = FusionGroup(segment, ranks, tile, binding)
+            try:
+                add(g)
+            except (FusionError, FusionInfeasibleError):
+                skipped += 1
+                continue
+            if not binding or binding[0][1] != "vector":
+                continue
+            if every_mix:
+                elementwise = [e for e, _ in binding]
+                for mask in itertools.product(("vector", "pe_array"), repeat=len(elementwise)):
+                    mixed = tuple(zip(elementwise, mask))
+                    if mixed not in (binding, tuple((e, "pe_array") for e in elementwise)):
+                        add(FusionGroup(segment, ranks, tile, mixed))
+            else:
+                balanced = _balanced(cascade, arch, g, bits, tiles)
+                if balanced is not None and balanced.bindings != binding:
+                    add(balanced)
+    return out, tried, skipped
 
 
 def _front(items: list[tuple[float, float, tuple]], cap: int) -> list[tuple[float, float, tuple]]:
@@ -268,53 +196,6 @@ def _front(items: list[tuple[float, float, tuple]], cap: int) -> list[tuple[floa
         step = (len(front) - 1) / (cap - 1)
         front = [front[round(i * step)] for i in range(cap)]
     return front
-
-
-def _single_reports(cascade: Cascade, arch: Architecture, objective: str, solver: str, time_limit: float,
-                    problems: MappingABC[str, Problem], samples: int, seed: int, mapper: str) -> dict[str, Report]:
-    from ._mapper import map_cascade
-
-    mapped = map_cascade(cascade, arch, objective=objective, solver=solver, time_limit=time_limit, mapper=mapper,
-                         samples=samples, seed=seed, problems=problems)
-    return {r.mapping.einsum: r.report for r in mapped.results}
-
-
-def price_plan(cascade: Cascade, arch: Architecture, plan: FusionPlan, *, problems: MappingABC[str, Problem],
-               objective: str = "edp", solver: str = "highs", time_limit: float = 1.2, mapper: str = "ilp",
-               samples: int = 2000, seed: int = 0, capacity: int | None = None,
-               single: MappingABC[str, Report] | None = None) -> FusedCascade:
-    """Price ``plan``: each fused group's tiles mapped (by the ILP where ``mapper='ilp'``) and scored with the
-    units overlapped; each group of one as that Einsum alone.
-
-    Raises
-    ------
-    mapping.FusionError, mapping.FusionInfeasibleError
-        For a malformed plan (naming the group and the Einsum) or one whose tiles overflow the buffer.
-    """
-    from .._fusion import check_plan
-
-    start = time.perf_counter()
-    bits = _bits(cascade, problems)
-    check_plan(plan, cascade, arch, bits, capacity)
-    capacity = int(arch.levels[-1].capacity) if capacity is None else capacity
-    if single is None:
-        single = _single_reports(cascade, arch, objective, solver, time_limit, problems, samples, seed, mapper)
-    weights = tuple(cascade.weights) or None
-    tiles = _Tiles(arch, objective, samples, seed, weights)
-    groups = []
-    for g in plan.groups:
-        final = None
-        if g.fused and mapper == "ilp":
-            facts = analyse_group(cascade, g, bits)
-            final = {}
-            for _d, (tile, here) in depth_cascades(cascade, g, facts.depth).items():
-                for name in here:
-                    p = tiles.problem(tile, name, g.unit_of(name))
-                    final[name] = map_einsum(tile.einsum(name), tile.shapes, arch, objective, solver, time_limit,
-                                             weights=weights, residency=tile_residency(p), problem=p).mapping
-        groups.append(_price_group(cascade, arch, g, bits, tiles, capacity, single, final))
-    report = CascadeReport.of_parts([g.report for g in groups], name=cascade.name)
-    return FusedCascade(plan, tuple(groups), report, time.perf_counter() - start)
 
 
 def fuse_cascade(cascade: Cascade, arch: Architecture, *, problems: MappingABC[str, Problem], objective: str = "edp",
@@ -351,32 +232,14 @@ def fuse_cascade(cascade: Cascade, arch: Architecture, *, problems: MappingABC[s
     for i in range(1, n + 1):
         options: list[tuple[float, float, tuple]] = []
         for j in range(max(0, i - max_group), i):
-            segment = tuple(names[j:i])
-            candidates: list[tuple[float, float, FusionGroup]] = []
-            if len(segment) == 1:
-                r = single[segment[0]]
-                candidates.append((r.total_cycles, r.energy_pj, FusionGroup(segment)))
-            elif _connected(cascade, segment):
-                for ranks, tile in _shared_choices(cascade, segment, tiles_per_rank):
-                    for binding in _binding_choices(cascade, arch, segment):
-                        tried += 1
-                        try:
-                            g = FusionGroup(segment, ranks, tile, binding)
-                            priced = _price_group(cascade, arch, g, bits, tiles, capacity, single)
-                        except (FusionError, FusionInfeasibleError):
-                            skipped += 1
-                            continue
-                        candidates.append((priced.report.total_cycles, priced.report.energy_pj, g))
-                        if binding and binding[0][1] == "vector":
-                            balanced = _balanced(cascade, arch, g, bits, tiles)
-                            if balanced is not None and balanced.bindings != binding:
-                                priced = _price_group(cascade, arch, balanced, bits, tiles, capacity, single)
-                                candidates.append((priced.report.total_cycles, priced.report.energy_pj, balanced))
+            candidates, t, k = _candidates(cascade, arch, tuple(names[j:i]), bits, tiles, capacity, single,
+                                           tiles_per_rank, every_mix=False)
+            tried, skipped = tried + t, skipped + k
             for lat, en, g in candidates:
                 for plat, pen, groups in fronts[j]:
                     options.append((plat + lat, pen + en, groups + (g,)))
         fronts[i] = _front(options, front)
-    best = min(fronts[n], key=lambda x: {"latency": x[0], "energy": x[1], "edp": x[0] * x[1]}[objective])
+    best = min(fronts[n], key=lambda x: _objective(x[0], x[1], objective))
     plan = FusionPlan(cascade.name, best[2])
     notes = [f"fusion search: {tried} candidate groups, {skipped} skipped (tiles overflow the {capacity:,}-byte buffer "
              f"or ranks cannot be shared), {time.perf_counter() - start:.2f} s"]
@@ -405,33 +268,10 @@ def exhaustive_fusion(cascade: Cascade, arch: Architecture, *, problems: Mapping
     memo: dict[tuple[str, ...], list[tuple[float, float, FusionGroup]]] = {}
 
     def group_options(segment: tuple[str, ...]) -> list[tuple[float, float, FusionGroup]]:
-        if segment in memo:
-            return memo[segment]
-        out = []
-        if len(segment) == 1:
-            r = single[segment[0]]
-            out.append((r.total_cycles, r.energy_pj, FusionGroup(segment)))
-        elif _connected(cascade, segment):
-            for ranks, tile in _shared_choices(cascade, segment, tiles_per_rank):
-                bindings = list(_binding_choices(cascade, arch, segment))
-                for binding in bindings:
-                    try:
-                        g = FusionGroup(segment, ranks, tile, binding)
-                        priced = _price_group(cascade, arch, g, bits, tiles, capacity, single)
-                    except (FusionError, FusionInfeasibleError):
-                        continue
-                    out.append((priced.report.total_cycles, priced.report.energy_pj, g))
-                    elementwise = [b[0] for b in binding]
-                    if binding and binding[0][1] == "vector":  # every other mix of units too
-                        for mask in itertools.product(("vector", "pe_array"), repeat=len(elementwise)):
-                            mixed = tuple(zip(elementwise, mask))
-                            if mixed in (binding, tuple((e, "pe_array") for e in elementwise)):
-                                continue
-                            gm = FusionGroup(segment, ranks, tile, mixed)
-                            pm = _price_group(cascade, arch, gm, bits, tiles, capacity, single)
-                            out.append((pm.report.total_cycles, pm.report.energy_pj, gm))
-        memo[segment] = out
-        return out
+        if segment not in memo:
+            memo[segment] = _candidates(cascade, arch, segment, bits, tiles, capacity, single, tiles_per_rank,
+                                        every_mix=True)[0]
+        return memo[segment]
 
     best: tuple[float, FusionPlan] | None = None
     for cuts in itertools.product((False, True), repeat=n - 1):
@@ -444,7 +284,7 @@ def exhaustive_fusion(cascade: Cascade, arch: Architecture, *, problems: Mapping
             continue
         for combo in itertools.product(*per):
             lat, en = sum(c[0] for c in combo), sum(c[1] for c in combo)
-            score = {"latency": lat, "energy": en, "edp": lat * en}[objective]
+            score = _objective(lat, en, objective)
             if best is None or score < best[0]:
                 best = (score, FusionPlan(cascade.name, tuple(c[2] for c in combo)))
     if best is None:
