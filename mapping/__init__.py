@@ -17,12 +17,9 @@ from ._fusion import (
     FusionPlan,
     GroupFacts,
     TensorRole,
-    analyse_group,
-    check_plan,
-    render_plan,
-    tile_cascade,
     unfused_plan,
 )
+from ._fusion_facts import analyse_group, check_plan, render_plan, tile_cascade
 from ._file import MappingFileError, dump_mappings, load_mappings, read_mappings, write_mappings
 from ._constraints import Constraints, ConstraintsError, EinsumConstraints, LevelConstraints, load_constraints, read_constraints
 from ._mapping import UNITS, Mapping
