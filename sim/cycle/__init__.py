@@ -31,7 +31,8 @@ from ._engine import CAUSES, EinsumStats, EngineResult
 from ._runner import run_programs
 from ._errors import CapacityError, DeadlockError, SimulationError, WatchdogError
 from ._hardware import HardwareConfig
-from ._program import Alloc, EinsumProgram, Move, TileStep, lower
+from ._lower import lower
+from ._program import Alloc, EinsumProgram, Move, TileStep
 from ._report import MODEL_NAME
 from ._systolic import FoldTiming, fold_timing
 from ._trace import TraceEvent, trace_json, write_trace

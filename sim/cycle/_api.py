@@ -19,7 +19,8 @@ from ..analytical import action_energies
 from ._runner import run_programs
 from ._errors import CapacityError, WatchdogError
 from ._hardware import HardwareConfig
-from ._program import DRAM, SPAD, EinsumProgram, Move, cycle_floor, lower
+from ._lower import cycle_floor, lower
+from ._program import DRAM, SPAD, EinsumProgram, Move
 from ._report import build_report
 from ._trace import TraceEvent, trace_json, write_trace
 
