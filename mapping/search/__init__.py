@@ -7,7 +7,8 @@ maps every Einsum of a cascade, once per distinct problem. This layer sits above
 :class:`mapping.MapResult`) sit below them.
 """
 
-from ._mapper import MAPPERS, CascadeMapping, map_cascade, map_einsum
+from ._cascade import MAPPERS, CascadeMapping, map_cascade
+from ._mapper import map_einsum
 from ._fusion import FUSION_MODES, FusedCascade, FusedGroup, exhaustive_fusion, fuse_cascade, price_plan
 from ._search import METHODS, search_mappings
 from ._solvers import SOLVERS

@@ -18,7 +18,8 @@ from .._fusion import FusionGroup, FusionInfeasibleError, FusionPlan, GroupFacts
 from .._fusion_facts import analyse_group, check_plan, depth_cascades
 from .._mapping import Mapping
 from .._problem import Problem, build_problem
-from ._mapper import map_einsum, problem_signature
+from ._cascade import map_cascade, problem_signature
+from ._mapper import map_einsum
 from ._search import search_mappings
 
 if TYPE_CHECKING:
@@ -132,8 +133,6 @@ def _price_group(cascade: Cascade, arch: Architecture, group: FusionGroup, bits:
 
 def _single_reports(cascade: Cascade, arch: Architecture, objective: str, solver: str, time_limit: float,
                     problems: MappingABC[str, Problem], samples: int, seed: int, mapper: str) -> dict[str, Report]:
-    from ._mapper import map_cascade
-
     mapped = map_cascade(cascade, arch, objective=objective, solver=solver, time_limit=time_limit, mapper=mapper,
                          samples=samples, seed=seed, problems=problems)
     return {r.mapping.einsum: r.report for r in mapped.results}
