@@ -16,7 +16,8 @@ from ._horowitz import HorowitzEstimator
 from ._user_table import UserTableEstimator
 from ._cacti import CactiEstimator
 from ._errors import SpecError
-from ._safeload import LoadError, load_json, load_json_file, load_yaml, load_yaml_file, read_text
+from ._safejson import load_json, load_json_file
+from ._safeload import LoadError, load_yaml, load_yaml_file, read_text
 from ._factory import to_dict
 from ._loader import builtin_architectures, load_architecture, parse_architecture, to_yaml
 from ._compute import ArithmeticUnit, VectorUnit
