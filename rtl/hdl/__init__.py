@@ -30,7 +30,8 @@ from ._fp8mul import Fp8Multiplier
 from ._lmul import LMul
 from ._mac import Fp8Mac, Int8Mac, LMulMac, Mac
 from ._pe import DATAFLOWS, ProcessingElement
-from ._plan import FoldPlan, Loop, PlanError, plan_einsum
+from ._plan import FoldPlan, Loop, PlanError
+from ._planner import plan_einsum
 from ._system import AcceleratorDesign, build_accelerator
 
 __all__ = [

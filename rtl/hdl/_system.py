@@ -9,7 +9,8 @@ from amaranth.back import verilog
 
 from ._accelerator import MappedAccelerator
 from ._fromarch import ArchDesign, arch_design
-from ._plan import FoldPlan, PlanError, plan_einsum
+from ._plan import FoldPlan, PlanError
+from ._planner import plan_einsum
 
 if TYPE_CHECKING:
     from accel.arch import Architecture
