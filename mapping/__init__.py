@@ -23,7 +23,7 @@ from ._fusion_facts import analyse_group, check_plan, render_plan, tile_cascade
 from ._file import MappingFileError, dump_mappings, load_mappings, read_mappings, write_mappings
 from ._constraints import Constraints, ConstraintsError, EinsumConstraints, LevelConstraints, load_constraints, read_constraints
 from ._mapping import UNITS, Mapping
-from ._problem import DRAM, RF, Problem, StorageInfo, TensorInfo, build_problem, cascade_problems
+from ._problem import DRAM, RF, Problem, StorageInfo, TensorInfo, build_problem, cascade_problems, tensor_bits
 from ._render import render_loop_nest
 from ._result import OBJECTIVES, MapResult
 from ._validate import check_fits, check_mapping, validate_mapping
@@ -50,6 +50,7 @@ __all__ = [
     "StorageInfo",
     "build_problem",
     "cascade_problems",
+    "tensor_bits",
     "RF",
     "DRAM",
     "validate_mapping",

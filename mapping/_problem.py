@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from accel.arch import Architecture
     from dataflow import Cascade, Einsum
 
-__all__ = ["TensorInfo", "StorageInfo", "Problem", "build_problem", "cascade_problems", "RF", "DRAM"]
+__all__ = ["TensorInfo", "StorageInfo", "Problem", "build_problem", "cascade_problems", "tensor_bits", "RF", "DRAM"]
 
 #: Name of the per-PE register file level.
 RF = "rf"
@@ -350,3 +350,14 @@ def cascade_problems(cascade: Cascade, arch: Architecture) -> MappingABC[str, Pr
 
     weights = tuple(cascade.weights) or None
     return MappingProxyType({e.name: build_problem(e, cascade.shapes, arch, weights) for e in cascade.einsums})
+
+
+def tensor_bits(cascade: Cascade, problems: MappingABC[str, Problem]) -> dict[str, int]:
+    """Bits per element of every tensor as the architecture moves it: a produced tensor at its producer's output
+    width (``accumulator_bits`` after a MAC Einsum), a cascade input at the width its first reader gives it."""
+    bits: dict[str, int] = {}
+    for e in cascade.einsums:
+        for t in problems[e.name].tensors:
+            if t.role == "output" or t.name not in bits:
+                bits[t.name] = int(t.bits)
+    return bits

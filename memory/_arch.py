@@ -29,16 +29,11 @@ def graph_for_architecture(cascade: Cascade, arch: Architecture, problems: Mappi
     GraphError
         If the cascade cannot be scheduled (see :class:`TensorGraph`).
     """
-    from mapping import cascade_problems  # mapping's types share this layer
+    from mapping import cascade_problems, tensor_bits  # mapping's types share this layer
 
     if problems is None:
         problems = cascade_problems(cascade, arch)
-    bits: dict[str, int] = {}
-    for einsum in cascade.einsums:
-        for t in problems[einsum.name].tensors:
-            if t.role == "output" or t.name not in bits:
-                bits[t.name] = int(t.bits)
-    return graph_from_cascade(cascade, bits)
+    return graph_from_cascade(cascade, tensor_bits(cascade, problems))
 
 
 def scratchpad_from_architecture(arch: Architecture, level: str | None = None, capacity: int | None = None) -> Scratchpad:

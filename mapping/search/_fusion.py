@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING
 from sim import Report
 
 from .._fusion import FusionError, FusionGroup, FusionInfeasibleError, FusionPlan, unfused_plan
-from .._problem import Problem
+from .._problem import Problem, tensor_bits
 from .._result import OBJECTIVES
-from ._fusion_price import FusedCascade, FusedGroup, _bits, _price_group, _single_reports, _Tiles, price_plan
+from ._fusion_price import FusedCascade, FusedGroup, _price_group, _single_reports, _Tiles, price_plan
 
 if TYPE_CHECKING:
     from accel.arch import Architecture
@@ -219,7 +219,7 @@ def fuse_cascade(cascade: Cascade, arch: Architecture, *, problems: MappingABC[s
         raise FusionError(f"architecture {arch.name!r} has no on-chip level to hold a fusion group's tiles")
     start = time.perf_counter()
     capacity = int(arch.levels[-1].capacity) if capacity is None else capacity
-    bits = _bits(cascade, problems)
+    bits = tensor_bits(cascade, problems)
     if single is None:
         single = _single_reports(cascade, arch, objective, solver, time_limit, problems, samples, seed, mapper)
     weights = tuple(cascade.weights) or None
@@ -259,7 +259,7 @@ def exhaustive_fusion(cascade: Cascade, arch: Architecture, *, problems: Mapping
     For small cascades only: the count grows exponentially with the number of Einsums.
     """
     capacity = int(arch.levels[-1].capacity) if capacity is None else capacity
-    bits = _bits(cascade, problems)
+    bits = tensor_bits(cascade, problems)
     single = _single_reports(cascade, arch, objective, "highs", 1.2, problems, samples, seed, "search")
     tiles = _Tiles(arch, objective, samples, seed, tuple(cascade.weights) or None)
     names = [e.name for e in cascade.einsums]

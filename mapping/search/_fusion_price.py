@@ -17,7 +17,7 @@ from sim.analytical._fused import GroupPricing, evaluate_group, tile_residency
 from .._fusion import FusionGroup, FusionInfeasibleError, FusionPlan, GroupFacts
 from .._fusion_facts import analyse_group, check_plan, depth_cascades
 from .._mapping import Mapping
-from .._problem import Problem, build_problem
+from .._problem import Problem, build_problem, tensor_bits
 from ._cascade import map_cascade, problem_signature
 from ._mapper import map_einsum
 from ._search import search_mappings
@@ -98,16 +98,6 @@ class _Tiles:
         return mapping, report
 
 
-def _bits(cascade: Cascade, problems: MappingABC[str, Problem]) -> dict[str, int]:
-    """Bits per tensor as the architecture moves them (a produced tensor at its producer's output width)."""
-    bits: dict[str, int] = {}
-    for e in cascade.einsums:
-        for t in problems[e.name].tensors:
-            if t.role == "output" or t.name not in bits:
-                bits[t.name] = int(t.bits)
-    return bits
-
-
 def _price_group(cascade: Cascade, arch: Architecture, group: FusionGroup, bits: MappingABC[str, int], tiles: _Tiles,
                  capacity: int, single: MappingABC[str, Report], final: MappingABC[str, Mapping] | None = None) -> FusedGroup:
     if len(group.einsums) == 1 and not group.ranks and not group.bindings:  # alone: the per-Einsum model
@@ -151,7 +141,7 @@ def price_plan(cascade: Cascade, arch: Architecture, plan: FusionPlan, *, proble
         For a malformed plan (naming the group and the Einsum) or one whose tiles overflow the buffer.
     """
     start = time.perf_counter()
-    bits = _bits(cascade, problems)
+    bits = tensor_bits(cascade, problems)
     check_plan(plan, cascade, arch, bits, capacity)
     capacity = int(arch.levels[-1].capacity) if capacity is None else capacity
     if single is None:
