@@ -25,9 +25,7 @@ rank or coefficient, not exactly one output data space, all raise
 from __future__ import annotations
 
 import os
-from typing import Any
-
-from accel.arch import LoadError, load_yaml, read_text
+from accel.arch import LoadError, YamlValue, load_yaml, read_text
 
 from ._build import parse_cascade
 from ._cascade import Cascade
@@ -73,7 +71,7 @@ def loads_timeloop_problem(text: str, source: str = "<string>") -> Cascade:
         raise CascadeFileError(f"the problem's Einsum is not valid: {exc}", where=source) from None
 
 
-def _build(data: Any, source: str) -> Cascade:
+def _build(data: YamlValue, source: str) -> Cascade:
     if not isinstance(data, dict) or "problem" not in data:
         raise _fail("problem", "a Timeloop problem file has a top-level 'problem' key")
     extra = [k for k in data if k not in ("problem", "variables")]
@@ -157,7 +155,7 @@ def _build(data: Any, source: str) -> Cascade:
     return parse_cascade([line], sizes, name=name, tensors=weights or None)
 
 
-def _index(entry: Any, where: str, dims: list[str], coefficients: dict[str, int]) -> str:
+def _index(entry: YamlValue, where: str, dims: list[str], coefficients: dict[str, int]) -> str:
     if not isinstance(entry, list) or not entry:
         raise _fail(where, f"a list of terms ([rank] or [rank, coefficient]), not {entry!r}")
     terms = []

@@ -24,11 +24,9 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
-
 import yaml
 
-from accel.arch import LoadError, load_yaml, read_text
+from accel.arch import JsonObject, LoadError, YamlValue, load_yaml, read_text
 
 from ._build import build_cascade
 from ._cascade import Cascade
@@ -45,11 +43,11 @@ _MAX_BITS = 1024
 _INFINITIES = {"inf": math.inf, "+inf": math.inf, "-inf": -math.inf}
 
 
-def _int(value: Any) -> bool:
+def _int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _check(data: Any, source: str) -> list[str]:
+def _check(data: YamlValue, source: str) -> list[str]:
     problems: list[str] = []
     if not isinstance(data, dict):
         return [f"the file must hold a mapping with keys {', '.join(_TOP_KEYS)}, not {type(data).__name__}"]
@@ -110,7 +108,7 @@ def _check(data: Any, source: str) -> list[str]:
     return problems
 
 
-def _unsplit(item: Any) -> Any:
+def _unsplit(item: YamlValue) -> YamlValue:
     """Undo YAML's reading of an unquoted ``a: b`` Einsum as the mapping ``{a: b}``."""
     if isinstance(item, dict) and len(item) == 1:
         (key, value), = item.items()
@@ -208,10 +206,10 @@ def dump_cascade(cascade: Cascade) -> str:
     """
     if not isinstance(cascade, Cascade):
         raise TypeError(f"dump_cascade needs a Cascade, not {cascade!r}")
-    data: dict[str, Any] = {"name": cascade.name, "shapes": dict(cascade.shapes), "inputs": list(cascade.inputs)}
-    tensors: dict[str, dict[str, Any]] = {}
+    data: JsonObject = {"name": cascade.name, "shapes": dict(cascade.shapes), "inputs": list(cascade.inputs)}
+    tensors: dict[str, JsonObject] = {}
     for tensor in cascade.tensor_list:
-        decl: dict[str, Any] = {}
+        decl: JsonObject = {}
         if tensor.declared:
             decl["dims"] = list(tensor.dims)
         if tensor.init != 0.0:

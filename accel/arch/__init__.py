@@ -9,9 +9,10 @@ peer tool's spec (ZigZag hardware YAML, Timeloop v4) with notes on every
 assumption.
 """
 
+from .._types import JsonObject, JsonScalar, JsonValue, YamlMapping, YamlScalar, YamlValue
 from ._derive import derive
 from ._energy import AreaEntry, AreaTable, EnergyEntry, EnergyTable, area_table, default_registry, energy_table
-from ._estimator import Action, Component, Estimate, Estimator, EstimatorRegistry, NoEstimateError
+from ._estimator import Action, AttrValue, Component, Estimate, Estimator, EstimatorRegistry, NoEstimateError
 from ._horowitz import HorowitzEstimator
 from ._user_table import UserTableEstimator
 from ._cacti import CactiEstimator
@@ -34,6 +35,12 @@ __all__ = [
     "VectorUnit",
     "SpecError",
     "LoadError",
+    "YamlValue",
+    "YamlScalar",
+    "YamlMapping",
+    "JsonValue",
+    "JsonScalar",
+    "JsonObject",
     "read_text",
     "load_yaml",
     "load_yaml_file",
@@ -46,6 +53,7 @@ __all__ = [
     "to_dict",
     "to_yaml",
     "Action",
+    "AttrValue",
     "Component",
     "Estimate",
     "Estimator",

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
 
+from .._types import JsonObject, YamlValue
 from ._errors import SpecError
 from ._factory import to_dict
 from ._loader import _plain_copy, parse_architecture
@@ -42,7 +42,7 @@ def _parts(path: str) -> list[tuple[str, int | None]]:
     return out
 
 
-def _assign(spec: dict[str, Any], path: str, value: Any) -> tuple[str, str | None]:
+def _assign(spec: JsonObject, path: str, value: YamlValue) -> tuple[str, str | None]:
     """Set ``value`` at ``path`` inside ``spec``; return (section, field) that changed."""
     parts = _parts(path)
     key, index = parts[0]
@@ -96,7 +96,7 @@ def _assign(spec: dict[str, Any], path: str, value: Any) -> tuple[str, str | Non
     return key, field
 
 
-def derive(arch: Architecture, changes: Mapping[str, Any]) -> Architecture:
+def derive(arch: Architecture, changes: Mapping[str, YamlValue]) -> Architecture:
     """A copy of ``arch`` with fields changed by dotted path, re-validated.
 
     When ``arith.kind`` changes and ``arith.input_format``,
@@ -107,7 +107,7 @@ def derive(arch: Architecture, changes: Mapping[str, Any]) -> Architecture:
     ----------
     arch : Architecture
         The starting point.
-    changes : Mapping[str, Any]
+    changes : Mapping[str, YamlValue]
         ``{path: new value}``, applied in order; a value of ``None`` unsets an
         optional field.
 

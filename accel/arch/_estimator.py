@@ -18,12 +18,16 @@ from accel.errors import BadInputError
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeAlias, Union
 
-__all__ = ["Action", "Component", "Estimate", "Estimator", "EstimatorRegistry", "NoEstimateError"]
+__all__ = ["AttrValue", "Action", "Component", "Estimate", "Estimator", "EstimatorRegistry", "NoEstimateError"]
 
 
-def _attrs(attrs: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+#: The value of an action's or a component's attribute: a name, a number or a flag (``None``: not given).
+AttrValue: TypeAlias = Union[str, int, float, bool, None]
+
+
+def _attrs(attrs: dict[str, AttrValue]) -> tuple[tuple[str, AttrValue], ...]:
     return tuple(sorted(attrs.items()))
 
 
@@ -38,7 +42,7 @@ class Action:
         primitive (``'int_add'``, ``'int_mult'``, ``'fp_add'``, ``'fp_mult'``).
     name : str
         ``'compute'``, ``'read'``, ``'write'``, ``'hop'``, ``'op'``.
-    attrs : tuple of (str, Any)
+    attrs : tuple of (str, AttrValue)
         Sorted attribute pairs (build with :meth:`of`).  Energies are per
         occurrence: one MAC, one access of a ``word_bits`` word, one byte of
         DRAM traffic, one word moved one hop.
@@ -46,14 +50,14 @@ class Action:
 
     component: str
     name: str
-    attrs: tuple[tuple[str, Any], ...] = ()
+    attrs: tuple[tuple[str, AttrValue], ...] = ()
 
     @classmethod
-    def of(cls, component: str, name: str, /, **attrs: Any) -> "Action":
+    def of(cls, component: str, name: str, /, **attrs: AttrValue) -> "Action":
         """Build an action from keyword attributes."""
         return cls(component, name, _attrs(attrs))
 
-    def get(self, key: str, default: Any = None) -> Any:
+    def get(self, key: str, default: AttrValue = None) -> AttrValue:
         """Attribute ``key``, or ``default``."""
         return dict(self.attrs).get(key, default)
 
@@ -71,19 +75,19 @@ class Component:
     ----------
     kind : str
         ``'mac'``, ``'regfile'``, ``'sram'``, ``'vector'`` (one lane), ...
-    attrs : tuple of (str, Any)
+    attrs : tuple of (str, AttrValue)
         Sorted attribute pairs (build with :meth:`of`).
     """
 
     kind: str
-    attrs: tuple[tuple[str, Any], ...] = ()
+    attrs: tuple[tuple[str, AttrValue], ...] = ()
 
     @classmethod
-    def of(cls, kind: str, /, **attrs: Any) -> "Component":
+    def of(cls, kind: str, /, **attrs: AttrValue) -> "Component":
         """Build a component from keyword attributes."""
         return cls(kind, _attrs(attrs))
 
-    def get(self, key: str, default: Any = None) -> Any:
+    def get(self, key: str, default: AttrValue = None) -> AttrValue:
         """Attribute ``key``, or ``default``."""
         return dict(self.attrs).get(key, default)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._types import JsonObject
 from ._schema import SECTIONS, TOP_FIELDS, Field
 from ._compute import ArithmeticUnit, VectorUnit
 from ._types import DRAM, Architecture, MemoryLevel, PEArray, RegisterFile
@@ -34,8 +35,8 @@ def build_architecture(spec: dict[str, Any]) -> Architecture:
     )
 
 
-def _plain(fields: tuple[Field, ...], obj: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def _plain(fields: tuple[Field, ...], obj: object) -> JsonObject:
+    out: JsonObject = {}
     for f in fields:
         v = getattr(obj, f.name)
         if v is None:
@@ -44,7 +45,7 @@ def _plain(fields: tuple[Field, ...], obj: Any) -> dict[str, Any]:
     return out
 
 
-def to_dict(arch: Architecture) -> dict[str, Any]:
+def to_dict(arch: Architecture) -> JsonObject:
     """The spec of ``arch`` as plain data (dicts, lists, numbers, strings).
 
     Every field is written explicitly (defaults included), in spec order, so

@@ -6,10 +6,10 @@ import os
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import yaml
 
+from .._types import YamlMapping, YamlValue
 from ._errors import SpecError
 from ._safeload import LoadError, is_file, load_yaml, read_text
 from ._factory import build_architecture, to_dict
@@ -27,7 +27,7 @@ def builtin_architectures() -> tuple[str, ...]:
     return BUILTIN_NAMES
 
 
-def parse_architecture(text_or_dict: str | Mapping[str, Any], source: str = "<string>") -> Architecture:
+def parse_architecture(text_or_dict: str | YamlMapping, source: str = "<string>") -> Architecture:
     """Parse, validate and build an architecture.
 
     Parameters
@@ -58,7 +58,7 @@ def parse_architecture(text_or_dict: str | Mapping[str, Any], source: str = "<st
     return build_architecture(validate_spec(data, source))
 
 
-def _plain_copy(value: Any) -> Any:
+def _plain_copy(value: YamlValue | YamlMapping) -> YamlValue:
     """Deep-copy mappings to dicts and tuples to lists, so the validator sees what YAML would give."""
     if isinstance(value, Mapping):
         return {k: _plain_copy(v) for k, v in value.items()}

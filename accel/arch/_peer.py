@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from .._types import YamlValue
 from ._errors import SpecError
 from ._safeload import LoadError, _Fault, _Loader, _mark, read_text
 from ._types import Architecture
@@ -94,7 +95,7 @@ def _tagged(loader: _LastKeyWins, suffix: str, node: Any) -> Any:
 _LastKeyWins.add_multi_constructor("!", _tagged)
 
 
-def load_peer_yaml(text: str, source: str) -> tuple[Any, list[str]]:
+def load_peer_yaml(text: str, source: str) -> tuple[YamlValue, list[str]]:
     """The data of a peer's YAML file and a note per duplicate key (the last value kept).
 
     Local tags (``!Container``) become mappings with the tag's name under the key ``'!'``.
@@ -121,7 +122,7 @@ def load_peer_yaml(text: str, source: str) -> tuple[Any, list[str]]:
     return data, list(loader.duplicates)
 
 
-def detect_format(data: Any) -> str | None:
+def detect_format(data: YamlValue) -> str | None:
     """``'zigzag'``, ``'timeloop'`` or None, from the top-level keys of a spec's data."""
     if not isinstance(data, dict):
         return None

@@ -12,6 +12,7 @@ import math
 import os
 from typing import Any
 
+from .._types import JsonValue
 from ._safeload import _MAX_INT_DIGITS, INT_RANGE, MAX_DEPTH, LoadError, read_text
 
 __all__ = ["load_json", "load_json_file"]
@@ -123,7 +124,7 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def _fast_json(text: str) -> Any:
+def _fast_json(text: str) -> JsonValue:
     """``json.loads`` (its C scanner) with the checks as a hook and one walk; :class:`_Refused` on any fault."""
     try:
         data = json.loads(text, object_pairs_hook=_pairs, parse_constant=_refuse)
@@ -145,7 +146,7 @@ def _fast_json(text: str) -> Any:
     return data
 
 
-def load_json(text: str, source: str = "<string>") -> Any:
+def load_json(text: str, source: str = "<string>") -> JsonValue:
     """The data of a JSON document, as ``json.loads`` reads it, with the checks of this module.
 
     Raises
@@ -168,7 +169,7 @@ def load_json(text: str, source: str = "<string>") -> Any:
         raise LoadError(source, f"not valid JSON: {exc.msg}", exc.lineno, exc.colno) from None
 
 
-def load_json_file(path: str | os.PathLike[str], source: str | None = None) -> Any:
+def load_json_file(path: str | os.PathLike[str], source: str | None = None) -> JsonValue:
     """:func:`load_json` of :func:`read_text` of ``path`` (``source`` defaults to the path)."""
     name = source if source is not None else os.fspath(path)
     return load_json(read_text(path, name), name)

@@ -28,6 +28,7 @@ import yaml
 from yaml.composer import ComposerError
 from yaml.events import AliasEvent, MappingStartEvent, SequenceStartEvent
 
+from .._types import YamlValue
 from ..errors import BadInputError
 
 __all__ = ["LoadError", "decode", "read_text", "load_yaml", "load_yaml_file", "is_file", "MAX_BYTES", "MAX_DEPTH",
@@ -240,7 +241,7 @@ def _mark(source: str, problem: str, mark: Any) -> LoadError:
     return LoadError(source, problem, mark.line + 1, mark.column + 1)
 
 
-def load_yaml(text: str, source: str = "<string>") -> Any:
+def load_yaml(text: str, source: str = "<string>") -> YamlValue:
     """The data of one YAML document, read as ``yaml.safe_load`` does, with the checks of this module.
 
     Parameters
@@ -291,7 +292,7 @@ def load_yaml(text: str, source: str = "<string>") -> Any:
         loader.dispose()
 
 
-def load_yaml_file(path: str | os.PathLike[str], source: str | None = None) -> Any:
+def load_yaml_file(path: str | os.PathLike[str], source: str | None = None) -> YamlValue:
     """:func:`load_yaml` of :func:`read_text` of ``path`` (``source`` defaults to the path)."""
     name = source if source is not None else os.fspath(path)
     return load_yaml(read_text(path, name), name)

@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from collections.abc import Mapping
 
+from .._types import YamlScalar, YamlValue
 from ._errors import SpecError
 from ._safeload import LoadError, load_yaml_file
-from ._estimator import Action, Component, Estimate, Estimator
+from ._estimator import Action, AttrValue, Component, Estimate, Estimator
 
 __all__ = ["UserTableEstimator", "TableEntry"]
 
@@ -38,22 +39,22 @@ class TableEntry:
 
     __slots__ = ("component", "action", "match", "value", "source")
 
-    def __init__(self, component: str, action: str | None, match: dict[str, Any], value: float, source: str) -> None:
+    def __init__(self, component: str, action: str | None, match: dict[YamlScalar, YamlValue], value: float, source: str) -> None:
         self.component, self.action, self.match, self.value, self.source = component, action, match, value, source
 
-    def matches(self, component: str, action: str | None, attrs: dict[str, Any]) -> bool:
+    def matches(self, component: str, action: str | None, attrs: Mapping[str, AttrValue]) -> bool:
         """Whether this row answers for ``component``/``action`` with ``attrs``."""
         if component != self.component or action != self.action:
             return False
         return all(k in attrs and attrs[k] == v for k, v in self.match.items())
 
 
-def _number(v: Any) -> bool:
+def _number(v: object) -> bool:
     """A finite number no larger than 2**53 in magnitude (what the models compute exactly)."""
     return isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and abs(v) <= 2**53
 
 
-def _entries(raw: Any, key: str, unit_key: str, errors: list[tuple[str, str]], default_source: str) -> list[TableEntry]:
+def _entries(raw: YamlValue, key: str, unit_key: str, errors: list[tuple[str, str]], default_source: str) -> list[TableEntry]:
     if raw is None:
         return []
     if not isinstance(raw, list):
@@ -128,7 +129,7 @@ class UserTableEstimator(Estimator):
         self._energy, self._area, self.technology_nm = list(energy), list(area), technology_nm
 
     @classmethod
-    def from_dict(cls, data: Any, source: str = "<table>") -> "UserTableEstimator":
+    def from_dict(cls, data: YamlValue, source: str = "<table>") -> "UserTableEstimator":
         """Build from parsed YAML data.
 
         Raises
@@ -181,7 +182,7 @@ class UserTableEstimator(Estimator):
             raise SpecError([(exc.where, exc.problem)], str(p), what="estimator table") from None
         return cls.from_dict(data, source=str(p))
 
-    def _lookup(self, rows: list[TableEntry], component: str, action: str | None, attrs: dict[str, Any]) -> TableEntry | None:
+    def _lookup(self, rows: list[TableEntry], component: str, action: str | None, attrs: Mapping[str, AttrValue]) -> TableEntry | None:
         node = attrs.get("technology_nm")
         if self.technology_nm is not None and node is not None and float(node) != self.technology_nm:
             return None

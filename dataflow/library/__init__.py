@@ -10,13 +10,14 @@ the ``*_layers`` functions give their unique layer shapes as
 from ._attention import attention, attention_1pass, attention_2pass, attention_3pass, transformer_block
 from ._basic import batched_gemm, conv2d, depthwise_conv2d, gemm, layernorm, mlp
 from ._bert import bert_base, bert_base_layers
-from ._registry import build, describe, names, params
+from ._registry import ParameterValue, build, describe, names, params
 from ._resnet import LayerEntry, resnet18, resnet18_layers, resnet50, resnet50_layers
 from ._util import LibraryParameterError
 
 __all__ = [
     "names",
     "params",
+    "ParameterValue",
     "describe",
     "build",
     "gemm",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import inspect
 import re
-from typing import Any, Callable
+from collections.abc import Callable, Sequence
+from typing import TypeAlias, Union
 
 from .._cascade import Cascade
 from .._errors import UnknownNameError
@@ -14,7 +15,10 @@ from ._bert import bert_base
 from ._resnet import resnet18, resnet50
 from ._util import LibraryParameterError
 
-__all__ = ["names", "build", "params", "describe"]
+__all__ = ["names", "build", "params", "describe", "ParameterValue"]
+
+#: A workload parameter's value: a size or count, a flag, or a list of sizes (``mlp``'s ``sizes``).
+ParameterValue: TypeAlias = Union[int, bool, Sequence[int]]
 
 _BUILDERS: dict[str, Callable[..., Cascade]] = {
     "gemm": gemm,
@@ -45,7 +49,7 @@ def _builder(name: str) -> Callable[..., Cascade]:
         raise UnknownNameError(f"unknown workload {name!r}", expected=f"one of {', '.join(_BUILDERS)}") from None
 
 
-def params(name: str) -> dict[str, Any]:
+def params(name: str) -> dict[str, ParameterValue]:
     """Parameters of workload ``name`` and their defaults.
 
     Raises
@@ -70,7 +74,7 @@ def describe(name: str) -> str:
     return re.sub(r":func:`([^`]*)`", r"\1", line).replace("``", "")
 
 
-def build(name: str, **parameters: Any) -> Cascade:
+def build(name: str, **parameters: ParameterValue) -> Cascade:
     """Build workload ``name`` with ``parameters`` (others keep their defaults).
 
     Raises
@@ -94,11 +98,11 @@ def build(name: str, **parameters: Any) -> Cascade:
 _MAX_INT = 2**53
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _check_type(name: str, key: str, value: Any, default: Any) -> None:
+def _check_type(name: str, key: str, value: object, default: ParameterValue) -> None:
     """Raise :class:`LibraryParameterError` unless ``value`` has the type of ``default`` (and an int is in range)."""
     shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:80] + "..."
     if isinstance(default, bool):
