@@ -6,6 +6,8 @@ Einsum on one architecture, built once by :func:`build_problem`. :func:`validate
 :func:`render_loop_nest` prints it, :func:`dump_mappings` / :func:`read_mappings` write and read it as YAML
 in that loop-nest form; :func:`read_constraints` reads mapspace constraints the searches honour. These types sit below the simulators; the searches that produce mappings sit
 above them, in :mod:`mapping.search` (the per-Einsum ILP mapper) and :mod:`mapping.cosma` (the COSMA scheduler).
+A :class:`MapResult` (what a mapper returns) is generic in the simulators' report, which this layer reads only
+through :class:`CostReport`.
 """
 
 from ._errors import InfeasibleMappingError, MappingError
@@ -25,7 +27,7 @@ from ._constraints import Constraints, ConstraintsError, EinsumConstraints, Leve
 from ._mapping import UNITS, Mapping
 from ._problem import DRAM, RF, Problem, StorageInfo, TensorInfo, build_problem, cascade_problems, tensor_bits
 from ._render import render_loop_nest
-from ._result import OBJECTIVES, MapResult
+from ._result import OBJECTIVES, CostReport, MapResult
 from ._validate import check_fits, check_mapping, validate_mapping
 
 __all__ = [
@@ -69,5 +71,6 @@ __all__ = [
     "read_constraints",
     "load_constraints",
     "MapResult",
+    "CostReport",
     "OBJECTIVES",
 ]

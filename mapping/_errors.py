@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from accel.errors import BadInputError, InfeasibleError
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._result import MapResult
 
 __all__ = ["MappingError", "InfeasibleMappingError"]
 
@@ -27,10 +30,10 @@ class InfeasibleMappingError(InfeasibleError, MappingError):
     ----------
     message : str
         What failed and why, naming the Einsum, level and tensor.
-    best : object, optional
-        The best feasible result found so far (a ``MapResult``), if any.
+    best : MapResult, optional
+        The best feasible result found so far, if any.
     """
 
-    def __init__(self, message: str, best: Any = None) -> None:
+    def __init__(self, message: str, best: MapResult | None = None) -> None:
         super().__init__(message)
         self.best = best

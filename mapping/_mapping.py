@@ -21,7 +21,9 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable, Mapping as MappingABC
+
+from accel.arch import JsonObject, JsonValue
 
 from ._errors import MappingError
 
@@ -31,7 +33,7 @@ __all__ = ["Mapping", "UNITS"]
 UNITS: tuple[str, ...] = ("pe_array", "vector")
 
 
-def _ints(owner: str, values: Any, length: int) -> tuple[int, ...]:
+def _ints(owner: str, values: Iterable[int], length: int) -> tuple[int, ...]:
     values = tuple(values)
     if len(values) != length:
         raise MappingError(f"{owner} must have {length} factors (one per rank), not {values!r}")
@@ -149,7 +151,7 @@ class Mapping:
         return dataclasses.replace(self, einsum=einsum, ranks=tuple(ranks),
                                    orders=tuple(tuple(rename[r] for r in o) for o in self.orders))
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         """Plain data (JSON-ready); :meth:`from_dict` inverts it."""
         return {
             "einsum": self.einsum,
@@ -164,7 +166,7 @@ class Mapping:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Mapping":
+    def from_dict(cls, data: MappingABC[str, JsonValue]) -> "Mapping":
         """Rebuild a mapping from :meth:`to_dict` output.
 
         Raises

@@ -27,13 +27,13 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Mapping as MappingABC
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ._errors import MappingError
 
 if TYPE_CHECKING:
-    from accel.arch import Architecture
-    from dataflow import Cascade, Einsum
+    from accel.arch import Architecture, MemoryLevel, RegisterFile
+    from dataflow import Cascade, Einsum, TensorAccess
 
 __all__ = ["TensorInfo", "StorageInfo", "Problem", "build_problem", "cascade_problems", "tensor_bits", "RF", "DRAM"]
 
@@ -224,14 +224,14 @@ class Problem:
         raise MappingError(f"Einsum {self.einsum!r} has no tensor {name!r}; tensors: {', '.join(t.name for t in self.tensors)}")
 
 
-def _roles(einsum: Any, inputs: list[Any], weights: Collection[str] | None) -> list[str]:
+def _roles(einsum: Einsum, inputs: list[TensorAccess], weights: Collection[str] | None) -> list[str]:
     if weights:
         return ["weight" if a.tensor in weights else "input" for a in inputs]
     product = getattr(getattr(einsum, "expr", None), "op", None) == "mul" and len(inputs) == 2
     return ["weight" if product and i > 0 else "input" for i in range(len(inputs))]
 
 
-def _tensor_info(access: Any, role: str, bits: int, ranks: tuple[str, ...], space: dict[str, int]) -> TensorInfo:
+def _tensor_info(access: TensorAccess, role: str, bits: int, ranks: tuple[str, ...], space: dict[str, int]) -> TensorInfo:
     coeffs, dims = [], []
     for index in access.indices:
         row = [0] * len(ranks)
@@ -245,7 +245,7 @@ def _tensor_info(access: Any, role: str, bits: int, ranks: tuple[str, ...], spac
     return TensorInfo(access.tensor, role, bits, tuple(coeffs), tuple(dims))
 
 
-def _holds(level: Any, t: TensorInfo) -> bool:
+def _holds(level: RegisterFile | MemoryLevel, t: TensorInfo) -> bool:
     return bool(level.can_hold(t.name, t.role))
 
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Mapping as MappingABC
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ._errors import InfeasibleMappingError, MappingError
 from ._mapping import Mapping
 from ._problem import Problem, build_problem
+
+if TYPE_CHECKING:
+    from accel.arch import Architecture
+    from dataflow import Einsum
 
 __all__ = ["validate_mapping", "check_mapping", "check_fits", "tile_extents", "level_usage"]
 
@@ -94,7 +98,7 @@ def check_mapping(problem: Problem, mapping: Mapping) -> None:
 
 
 def validate_mapping(
-    einsum: Any, shapes: MappingABC[str, int], arch: Any, mapping: Mapping, weights: Collection[str] | None = None
+    einsum: Einsum, shapes: MappingABC[str, int], arch: Architecture, mapping: Mapping, weights: Collection[str] | None = None
 ) -> Problem:
     """Check that ``mapping`` is legal for ``einsum`` (rank sizes ``shapes``) on ``arch``.
 

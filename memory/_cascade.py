@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from ._errors import GraphError
 from ._graph import Operator, Tensor, TensorGraph
 
+if TYPE_CHECKING:
+    from dataflow import Cascade
 
-def graph_from_cascade(cascade: Any, dtype_bits: int | Mapping[str, int] = 8) -> TensorGraph:
+
+def graph_from_cascade(cascade: Cascade, dtype_bits: int | Mapping[str, int] = 8) -> TensorGraph:
     """Build the scheduler's graph from a cascade of Einsums, one operator per Einsum.
 
     Tensor sizes come from ``cascade.tensor_bytes(name, bits)``.  Cascade inputs
@@ -20,8 +24,8 @@ def graph_from_cascade(cascade: Any, dtype_bits: int | Mapping[str, int] = 8) ->
     Parameters
     ----------
     cascade:
-        A ``dataflow.Cascade`` (anything with ``einsums``, ``inputs``,
-        ``outputs`` and ``tensor_bytes(name, bits)``).
+        A ``dataflow.Cascade`` (what is read of it: ``einsums``, ``inputs``,
+        ``outputs``, ``weights`` and ``tensor_bytes(name, bits)``).
     dtype_bits:
         Bits per element for every tensor, or a mapping from tensor name to bits
         (tensors it omits use 8).

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Collection, Mapping as MappingABC
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from memory import CascadeSchedule
 from sim import Report, combine
@@ -24,7 +24,7 @@ from ._mapper import map_einsum
 from ._search import search_mappings
 
 if TYPE_CHECKING:
-    from accel.arch import Architecture
+    from accel.arch import Architecture, JsonObject
     from dataflow import Cascade
 
 __all__ = ["map_cascade", "CascadeMapping", "MAPPERS", "problem_signature"]
@@ -49,11 +49,11 @@ class CascadeMapping:
     """
 
     cascade: str
-    results: tuple[MapResult, ...]
+    results: tuple[MapResult[Report], ...]
     report: Report
     problems: MappingABC[str, Problem] = field(default_factory=dict, compare=False, repr=False)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         """Plain data (JSON-ready)."""
         return {"cascade": self.cascade, "results": [r.to_dict() for r in self.results], "report": self.report.to_dict()}
 

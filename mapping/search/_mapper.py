@@ -23,6 +23,7 @@ import numpy as np
 import pulp
 
 from memory import Residency
+from sim import Report
 from sim.analytical import cost_model, report_for
 
 from .._constraints import EinsumConstraints
@@ -178,7 +179,7 @@ def map_einsum(
     residency: Residency | None = None,
     problem: Problem | None = None,
     constraints: EinsumConstraints | None = None,
-) -> MapResult:
+) -> MapResult[Report]:
     """Map one Einsum with the CoSA-style ILP and the exact analytical model.
 
     Parameters

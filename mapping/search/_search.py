@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from memory import Residency
+from sim import Report
 from sim.analytical import MappingBatch, cost_model, report_for
 
 from .._errors import InfeasibleMappingError, MappingError
@@ -40,7 +41,7 @@ __all__ = ["search_mappings", "refine_orders", "polish", "METHODS", "batch_from_
 METHODS: tuple[str, ...] = ("exhaustive", "random")
 
 
-def batch_from_factors(fm: np.ndarray, orders: np.ndarray) -> Any:
+def batch_from_factors(fm: np.ndarray, orders: np.ndarray) -> MappingBatch:
     """A ``MappingBatch`` from factor matrices (B, ranks, levels + 2) and orders (B, levels, ranks)."""
 
     nl = fm.shape[2] - 2
@@ -149,7 +150,7 @@ def search_mappings(
     chunk: int = 65536,
     residency: Residency | None = None,
     problem: Problem | None = None,
-) -> MapResult:
+) -> MapResult[Report]:
     """Baseline mapper: score the whole space (or a random sample of it) with the analytical model.
 
     Parameters
