@@ -114,13 +114,20 @@ class EnergyTable:
         }
 
 
+def _mac_attrs(arch: Architecture) -> dict[str, str | int | None]:
+    """What a MAC is: its unit, formats, pipeline depth (its stage registers cost area and energy) and node."""
+    a = arch.arith
+    mac: dict[str, str | int | None] = dict(kind=a.kind, input_format=a.input_format, accumulate_format=a.accumulate_format,
+                                     pipeline_depth=a.pipeline_depth, technology_nm=arch.technology_nm)
+    if a.mantissa_bits is not None:
+        mac["mantissa_bits"] = a.mantissa_bits
+    return mac
+
+
 def _actions(arch: Architecture) -> list[tuple[str, str, int, Action]]:
     node = arch.technology_nm
     a = arch.arith
-    mac = dict(kind=a.kind, input_format=a.input_format, accumulate_format=a.accumulate_format, technology_nm=node)
-    if a.mantissa_bits is not None:
-        mac["mantissa_bits"] = a.mantissa_bits
-    out = [("mac", "MAC", 0, Action.of("mac", "compute", **mac))]
+    out = [("mac", "MAC", 0, Action.of("mac", "compute", **_mac_attrs(arch)))]
     rf = arch.register_file
     for op in ("read", "write"):
         out.append((f"rf.{op}", "word", rf.word_bits, Action.of("regfile", op, capacity=rf.capacity, word_bits=rf.word_bits, technology_nm=node)))
@@ -223,6 +230,13 @@ class AreaTable:
 def area_table(arch: Architecture, registry: EstimatorRegistry | None = None) -> AreaTable:
     """Area of ``arch``'s MACs, register files, memory levels and vector lanes.
 
+    The registry is first asked for the PE array as one ``pe_array``
+    component (its size, dataflow, network, the MAC's attributes and the
+    register file's); an estimator that answers (the synthesized array of
+    :mod:`rtl.synth`) gives one ``pe_array`` entry in place of the ``mac``
+    and ``rf`` entries, whose parts its PEs already hold. Otherwise the MACs
+    and register files are priced one by one.
+
     Parameters
     ----------
     arch : Architecture
@@ -235,22 +249,27 @@ def area_table(arch: Architecture, registry: EstimatorRegistry | None = None) ->
         Naming every component no registered estimator answers for.
     """
     reg = default_registry() if registry is None else registry
-    node, a = arch.technology_nm, arch.arith
-    mac = dict(kind=a.kind, input_format=a.input_format, accumulate_format=a.accumulate_format, technology_nm=node)
-    if a.mantissa_bits is not None:
-        mac["mantissa_bits"] = a.mantissa_bits
-    rf = arch.register_file
-    wanted = [
-        ("mac", arch.peak_macs_per_cycle, Component.of("mac", **mac)),
-        ("rf", arch.num_pes, Component.of("regfile", capacity=rf.capacity, word_bits=rf.word_bits, technology_nm=node)),
-    ]
+    node = arch.technology_nm
+    mac = _mac_attrs(arch)
+    rf, pe = arch.register_file, arch.pe_array
+    array = Component.of("pe_array", rows=pe.rows, cols=pe.cols, dataflow=pe.dataflow, network=pe.network,
+                         hop_latency=pe.hop_latency, macs_per_cycle=arch.arith.macs_per_cycle, rf_capacity=rf.capacity,
+                         rf_word_bits=rf.word_bits, rf_holds_output=any(h in ("output", "any") for h in rf.holds), **mac)
+    whole = reg.area(array)
+    wanted: list[tuple[str, int, Component]] = []
+    if whole is None:  # else the array is one piece (a synthesized one) whose PEs hold their MACs and registers
+        wanted += [
+            ("mac", arch.peak_macs_per_cycle, Component.of("mac", **mac)),
+            ("rf", arch.num_pes, Component.of("regfile", capacity=rf.capacity, word_bits=rf.word_bits, technology_nm=node)),
+        ]
     for lvl in arch.levels:
         comp = Component.of("sram", capacity=lvl.capacity, word_bits=lvl.word_bits, level=lvl.name, ports=lvl.ports,
                             banks=lvl.banks, technology_nm=node)
         wanted.append((lvl.name, 1, comp))
     if arch.vector_unit is not None:
         wanted.append(("vector", arch.vector_unit.lanes, Component.of("vector", format=arch.vector_unit.format, technology_nm=node)))
-    entries, missing = [], []
+    entries = [] if whole is None else [AreaEntry("pe_array", 1, whole.value, whole)]
+    missing = []
     for key, count, comp in wanted:
         est = reg.area(comp)
         if est is None:

@@ -2,19 +2,26 @@
 
 Area = MAC area x MACs (PEs x MACs per PE per cycle) + register-file area x
 PEs + SRAM area of every on-chip level + vector-unit lanes, as
-:func:`accel.area_table` sums it; wires, control and the network are not
-counted.  Each piece comes from the most accurate estimator registered:
+:func:`accel.area_table` sums it; wires and the network are not counted.
+Each piece comes from the most accurate estimator registered:
 
 * ``area: table`` (default): the built-in Horowitz 45 nm table, scaled to the node;
-* ``area: rtl``: the MACs the sweep uses are synthesized from this project's
-  RTL with Yosys (:func:`rtl.synth.area_table`, once per sweep, a few seconds
-  per unit) and :class:`rtl.synth.RTLSynthesisEstimator` answers for them
-  (45 nm only: INT8, FP8 and L-Mul MACs); everything else falls back to the table.
+* ``area: rtl``: this project's RTL synthesized with Yosys
+  (:class:`rtl.synth.RTLSynthesisEstimator` over a :class:`rtl.synth.SynthCache`).
+  For an array the generator builds (systolic, output- or weight-stationary,
+  INT8, FP8 or L-Mul), the PE array is one piece: rows x cols of the
+  generated PE at the architecture's ``arith.pipeline_depth`` (MAC,
+  pipeline, accumulator and operand registers; a result register where the
+  register file holds two accumulator words), in place of the MAC and
+  register-file pieces; otherwise the MAC unit at its depth. 45 nm only;
+  everything else falls back to the table. Each unit is synthesized once (a
+  few seconds) and kept in the cache folder, ``build/synth-cache`` by
+  default, so a later sweep reads it back.
 """
 
 from __future__ import annotations
 
-import tempfile
+import os
 from collections.abc import Iterable
 from typing import Any
 
@@ -24,29 +31,19 @@ __all__ = ["AREA_MODELS", "area_registry", "design_area"]
 AREA_MODELS: tuple[str, ...] = ("table", "rtl")
 
 
-def _rtl_units(archs: Iterable[Any]) -> list[tuple[str, dict[str, object]]]:
-    units: dict[str, tuple[str, dict[str, object]]] = {}
-    for arch in archs:
-        a = arch.arith
-        if arch.technology_nm != 45:
-            continue
-        if a.kind == "int8_mac":
-            units["int8_mac"] = ("int8_mac", {})
-        elif a.kind in ("fp8_mac", "lmul") and a.input_format in ("e4m3", "e5m2") and a.accumulate_format in ("fp32", "fp16", "bf16"):
-            unit = "fp8_mac" if a.kind == "fp8_mac" else "lmul_mac"
-            units[f"{unit}/{a.input_format}/{a.accumulate_format}"] = (unit, {"fmt": a.input_format, "accumulator": a.accumulate_format})
-    return list(units.values())
-
-
-def area_registry(model: str, archs: Iterable[Any]) -> Any:
-    """The estimator registry of area ``model`` for the architectures ``archs``.
+def area_registry(model: str, archs: Iterable[Any] = (), cache_dir: str | os.PathLike[str] | None = None) -> Any:
+    """The estimator registry of area ``model``.
 
     Parameters
     ----------
     model : str
         ``'table'`` or ``'rtl'``.
     archs : iterable of accel.Architecture
-        The sweep's design points (``'rtl'`` synthesizes the MACs they use).
+        The sweep's design points: ``'rtl'`` synthesizes here what they use
+        (the rest on first request).
+    cache_dir : str or path-like, optional
+        ``'rtl'``: the synthesis cache folder (default ``build/synth-cache``
+        under the working directory).
 
     Raises
     ------
@@ -59,17 +56,16 @@ def area_registry(model: str, archs: Iterable[Any]) -> Any:
         raise ValueError(f"area model must be one of {AREA_MODELS!r}, not {model!r}")
     if model == "table":
         return default_registry()
-    from rtl.synth import area_table, rtl_registry
+    from rtl.synth import DEFAULT_CACHE_DIR, SynthCache, rtl_registry
 
-    units = _rtl_units(archs)
-    if not units:
-        return default_registry()
-    with tempfile.TemporaryDirectory(prefix="accel-sweep-synth-") as work:
-        return rtl_registry(area_table(units, workdir=work))
+    registry = rtl_registry(SynthCache(DEFAULT_CACHE_DIR if cache_dir is None else cache_dir))
+    for arch in archs:
+        design_area(arch, registry)
+    return registry
 
 
 def design_area(arch: Any, registry: Any) -> tuple[tuple[str, float], ...]:
-    """``(component, mm^2)`` pairs of ``arch`` (``mac``, ``rf``, each level, ``vector``) and their estimators.
+    """``(component, mm^2)`` pairs of ``arch`` (``pe_array`` or ``mac`` and ``rf``, each level, ``vector``).
 
     Raises
     ------

@@ -22,7 +22,7 @@ unit is in :mod:`rtl.numerics`.
 
 from ._accelerator import CYCLE_BITS, MappedAccelerator
 from ._arith import Arith, arith, max_depth
-from ._array import SystolicArray
+from ._array import MAX_ARRAY_SIDE, SystolicArray
 from ._catalog import UNITS, UnitDesign, build_unit, parse_params, to_verilog, unit_params
 from ._errors import HDLParamError, ToolMissingError
 from ._fromarch import ArchDesign, ArchError, arch_design
@@ -49,6 +49,7 @@ __all__ = [
     "DATAFLOWS",
     "ProcessingElement",
     "SystolicArray",
+    "MAX_ARRAY_SIDE",
     "UNITS",
     "UnitDesign",
     "build_unit",

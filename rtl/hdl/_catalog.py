@@ -59,7 +59,7 @@ _SCHEMAS: dict[str, dict[str, tuple[type, Any]]] = {
         "overflow": (str, "wrap"),
         "depth": (int, 1),
     },
-    "pe": {"kind": (str, "fp8"), "dataflow": (str, "output_stationary"), "depth": (int, 1)}
+    "pe": {"kind": (str, "fp8"), "dataflow": (str, "output_stationary"), "depth": (int, 1), "capture": (bool, False)}
     | {k: (t, None) for k, t in _ARITH_KEYS.items()},
     "array": {"kind": (str, "fp8"), "rows": (int, 2), "cols": (int, 2), "dataflow": (str, "output_stationary"),
               "depth": (int, 1)}
@@ -211,7 +211,7 @@ def build_unit(unit: str, params: Mapping[str, object] | None = None) -> UnitDes
         if unit in ("int8_mac", "fp8_mac", "lmul_mac"):
             comp = Mac(spec, values["depth"])
         elif unit == "pe":
-            comp = ProcessingElement(spec, values["dataflow"], values["depth"])
+            comp = ProcessingElement(spec, values["dataflow"], values["depth"], capture=values["capture"])
         else:
             comp = SystolicArray(spec, values["rows"], values["cols"], values["dataflow"], values["depth"])
     return UnitDesign(unit=unit, params=tuple(sorted(values.items())), top=unit, component=comp, arith=spec)

@@ -9,10 +9,14 @@
 - :func:`run_ecp5`: ``synth_ecp5`` plus nextpnr-ecp5 (yowasp, from PyPI) behind a
   three-pin scan harness: LUTs, FFs, DSP blocks, block RAM, Fmax, or what a
   design that does not fit needs;
-- :class:`RTLSynthesisEstimator` / :func:`rtl_registry`: the table as an
-  estimator of the architecture model (``accel``).
+- :class:`SynthCache`: any generated unit synthesized once and kept on disk
+  (``build/synth-cache``), keyed on its Verilog and the Yosys version;
+- :class:`RTLSynthesisEstimator` / :func:`rtl_registry`: the table or the
+  cache as an estimator of the architecture model (``accel``): MACs and
+  whole PE arrays at their pipeline depth.
 """
 
+from ._cache import DEFAULT_CACHE_DIR, SynthCache
 from ._ecp5 import ECP5_DEVICES, Ecp5Result, run_ecp5
 from ._estimator import RTLSynthesisEstimator, rtl_registry
 from ._fpga import ICE40_DEVICES, NEXTPNR_INSTALL, FpgaResult, require_nextpnr, run_fpga
@@ -39,6 +43,8 @@ __all__ = [
     "ECP5_DEVICES",
     "Ecp5Result",
     "run_ecp5",
+    "SynthCache",
+    "DEFAULT_CACHE_DIR",
     "RTLSynthesisEstimator",
     "rtl_registry",
 ]

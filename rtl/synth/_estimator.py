@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from accel import Action, Component, Estimate, Estimator, EstimatorRegistry, default_registry
+from typing import Union
 
+from accel import Action, Component, Estimate, Estimator, EstimatorRegistry, default_registry
+from rtl.hdl import DATAFLOWS, MAX_ARRAY_SIDE, max_depth
+
+from ._cache import SynthCache
 from ._gates import HOROWITZ_MULT8_PJ, NAND2_UM2
 from ._table import AreaTable
 from ._yosys import SynthResult
@@ -12,21 +16,91 @@ __all__ = ["RTLSynthesisEstimator", "rtl_registry"]
 
 _SOURCE = (
     "Yosys synthesis of this project's RTL ({label}): {ge:.1f} NAND2-equivalents "
-    "(NanGate 45 nm cell areas); {rule}"
+    "(NanGate 45 nm cell areas; iCE40: {luts} LUT4s, {carries} carries, {ffs} FFs); {rule}"
 )
 _NODE_NM = 45
+_FP8 = ("e4m3", "e5m2")
+_FULL_MANTISSA = {"e4m3": 3, "e5m2": 2}
+_ACC_BITS = {"fp32": 32, "fp16": 16, "bf16": 16}
+
+Rows = Union[AreaTable, SynthCache]
+
+
+def _arith_params(attrs) -> tuple[str, dict[str, object]] | None:
+    """``(generator kind, arithmetic parameters)`` of a MAC's attributes, or ``None`` if no unit builds it."""
+    kind, inp, acc = attrs.get("kind"), attrs.get("input_format"), attrs.get("accumulate_format")
+    if kind == "int8_mac" and inp in (None, "int8") and acc in (None, "int32"):
+        return "int8", {"acc_bits": 32}
+    if inp not in _FP8 or acc not in _ACC_BITS:
+        return None
+    if kind == "fp8_mac":
+        return "fp8", {"fmt": inp, "accumulator": acc}
+    if kind == "lmul":
+        mant = attrs.get("mantissa_bits")
+        if mant is not None and mant != _FULL_MANTISSA[inp]:
+            return None
+        return "lmul", {"fmt": inp, "accumulator": acc}
+    return None
+
+
+def _depth(attrs, kind: str) -> int | None:
+    depth = attrs.get("pipeline_depth", 1)
+    if isinstance(depth, bool) or not isinstance(depth, int) or not 1 <= depth <= max_depth(kind):
+        return None
+    return depth
+
+
+def _pe_params(attrs) -> dict[str, object] | None:
+    """The generated PE of a ``pe_array`` component's attributes, or ``None`` if the generator builds none.
+
+    The generator's rules (:func:`rtl.hdl.arch_design`): a systolic network of
+    one-cycle hops, an output- or weight-stationary dataflow, one MAC per PE,
+    at most 64 PEs a side, a unit for the arithmetic and a pipeline no deeper
+    than its cuts. An output-stationary PE gets its result register (the
+    accumulator is read out while the next sum starts) when the register file
+    holds outputs and two accumulator words.
+    """
+    if attrs.get("network") != "systolic" or attrs.get("hop_latency", 1) != 1 or attrs.get("macs_per_cycle", 1) != 1:
+        return None
+    dataflow = attrs.get("dataflow")
+    if dataflow not in DATAFLOWS:
+        return None
+    for side in ("rows", "cols"):
+        n = attrs.get(side)
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_ARRAY_SIDE:
+            return None
+    arith = _arith_params(attrs)
+    if arith is None:
+        return None
+    kind, params = arith
+    depth = _depth(attrs, kind)
+    if depth is None:
+        return None
+    acc_bits = 32 if kind == "int8" else _ACC_BITS[str(params["accumulator"])]
+    capacity = attrs.get("rf_capacity") or 0
+    capture = (dataflow == "output_stationary" and bool(attrs.get("rf_holds_output"))
+               and isinstance(capacity, int) and 8 * capacity >= 2 * acc_bits)
+    return {"kind": kind, **params, "dataflow": dataflow, "depth": depth, "capture": capture}
 
 
 class RTLSynthesisEstimator(Estimator):
-    """Energy per MAC and MAC area from the synthesized units of an :class:`AreaTable`.
+    """Energy per MAC, MAC area and PE-array area from synthesized units.
 
-    Answers ``mac``/``compute`` actions and ``mac`` components at 45 nm
-    (``technology_nm`` 45 or absent) for the arithmetic units the table
-    holds: ``int8_mac`` (INT32 accumulator), ``fp8_mac`` (E4M3/E5M2 into
-    FP32/FP16/BF16) and ``lmul`` (E4M3/E5M2, ``mantissa_bits`` equal to the
-    format's), at the ``pipeline_depth`` the attributes give (default 1)
-    when the table holds that depth. Also ``fp_mult`` / ``compute`` of an FP8 format (the FP8
-    multiplier). Anything else: ``None``, so the next estimator answers.
+    Answers at 45 nm (``technology_nm`` 45 or absent), for the arithmetic
+    units the generator builds: ``int8_mac`` (INT32 accumulator),
+    ``fp8_mac`` (E4M3/E5M2 into FP32/FP16/BF16) and ``lmul`` (E4M3/E5M2,
+    ``mantissa_bits`` equal to the format's), each at the ``pipeline_depth``
+    the attributes give (default 1; its stage registers are area too):
+
+    * ``mac`` / ``compute`` actions and ``mac`` components: the MAC unit;
+    * ``fp_mult`` / ``compute`` of an FP8 format: the FP8 multiplier;
+    * ``pe_array`` components (``rows``, ``cols``, ``dataflow``, ``network``,
+      ``hop_latency``, ``macs_per_cycle``, the MAC's attributes, and
+      ``rf_capacity`` / ``rf_holds_output``): rows x cols of the generated
+      processing element (MAC datapath, pipeline, accumulator and result
+      registers, operand registers), for an array the generator builds.
+
+    Anything else: ``None``, so the next estimator answers.
 
     Energy = gate equivalents x pJ per gate equivalent, calibrated on an 8x8
     multiplier synthesized the same way against Horowitz's 0.2 pJ; area =
@@ -34,43 +108,43 @@ class RTLSynthesisEstimator(Estimator):
 
     Parameters
     ----------
-    table : AreaTable
-        From :func:`area_table`.
+    table : AreaTable or SynthCache
+        A fixed table from :func:`area_table`, answering for the units it
+        holds; or a :class:`SynthCache`, which synthesizes (once, on disk)
+        whatever unit is asked about.
     accuracy : int
         Declared accuracy, default 80.
 
     Raises
     ------
     TypeError
-        ``table`` is not an AreaTable.
+        ``table`` is neither.
     """
 
     name = "rtl_synthesis"
 
-    def __init__(self, table: AreaTable, accuracy: int = 80) -> None:
-        if not isinstance(table, AreaTable):
-            raise TypeError(f"RTLSynthesisEstimator: table must be an AreaTable, not {table!r}")
+    def __init__(self, table: Rows, accuracy: int = 80) -> None:
+        if not isinstance(table, (AreaTable, SynthCache)):
+            raise TypeError(f"RTLSynthesisEstimator: table must be an AreaTable or a SynthCache, not {table!r}")
         self.table = table
         self.accuracy = accuracy
 
     def _row(self, attrs) -> SynthResult | None:
         if attrs.get("technology_nm", _NODE_NM) != _NODE_NM:
             return None
-        kind, inp, acc = attrs.get("kind"), attrs.get("input_format"), attrs.get("accumulate_format")
-        # A pipelined MAC (``arith.pipeline_depth``) is its own row: its stage registers are area too.
-        depth = attrs.get("pipeline_depth", 1)
-        if kind == "int8_mac" and inp in (None, "int8") and acc in (None, "int32"):
-            return self.table.find("int8_mac", acc_bits=32, depth=depth)
-        if inp not in ("e4m3", "e5m2") or acc not in ("fp32", "fp16", "bf16"):
+        arith = _arith_params(attrs)
+        if arith is None:
             return None
-        if kind == "fp8_mac":
-            return self.table.find("fp8_mac", fmt=inp, accumulator=acc, depth=depth)
-        if kind == "lmul":
-            mant = attrs.get("mantissa_bits")
-            if mant is not None and mant != {"e4m3": 3, "e5m2": 2}[inp]:
-                return None
-            return self.table.find("lmul_mac", fmt=inp, accumulator=acc, depth=depth)
-        return None
+        kind, params = arith
+        depth = _depth(attrs, kind)
+        if depth is None:
+            return None
+        unit = {"int8": "int8_mac", "fp8": "fp8_mac", "lmul": "lmul_mac"}[kind]
+        return self.table.find(unit, **params, depth=depth)
+
+    def _source(self, row: SynthResult, rule: str) -> str:
+        return _SOURCE.format(label=row.label, ge=row.gate_equivalents, luts=row.ice40_luts, carries=row.ice40_carries,
+                              ffs=row.ice40_ffs, rule=rule)
 
     def energy(self, action: Action) -> Estimate | None:
         """Energy of one MAC (or FP8 multiply) in pJ, or ``None``."""
@@ -81,36 +155,38 @@ class RTLSynthesisEstimator(Estimator):
             row = self._row(action)
         elif action.component == "fp_mult" and action.name == "compute" and action.get("technology_nm", _NODE_NM) == _NODE_NM:
             fmt = action.get("format")
-            row = self.table.find("fp8_mul", fmt=fmt) if fmt in ("e4m3", "e5m2") else None
+            row = self.table.find("fp8_mul", fmt=fmt) if fmt in _FP8 else None
         if row is None:
             return None
         rule = (
             f"x {self.table.pj_per_ge:.3g} pJ per NAND2-equivalent, calibrated so that an 8x8 multiplier "
             f"({self.table.mult8.gate_equivalents:.1f} GE) costs {HOROWITZ_MULT8_PJ} pJ (Horowitz, ISSCC 2014)"
         )
-        return Estimate(
-            self.table.energy_pj(row),
-            "pJ",
-            _SOURCE.format(label=row.label, ge=row.gate_equivalents, rule=rule),
-            self.name,
-            self.accuracy,
-        )
+        return Estimate(self.table.energy_pj(row), "pJ", self._source(row, rule), self.name, self.accuracy)
 
     def area(self, component: Component) -> Estimate | None:
-        """Area of one MAC unit in um^2, or ``None``."""
+        """Area of one MAC unit or one PE array in um^2, or ``None``."""
         if not isinstance(component, Component):
             raise TypeError(f"RTLSynthesisEstimator.area: expected a Component, not {component!r}")
-        if component.kind != "mac":
+        if component.kind == "mac":
+            row = self._row(component)
+            if row is None:
+                return None
+            rule = f"x {NAND2_UM2} um^2 per NAND2-equivalent"
+            return Estimate(row.area_um2, "um2", self._source(row, rule), self.name, self.accuracy)
+        if component.kind != "pe_array" or component.get("technology_nm", _NODE_NM) != _NODE_NM:
             return None
-        row = self._row(component)
+        params = _pe_params(component)
+        if params is None:
+            return None
+        row = self.table.find("pe", **params)
         if row is None:
             return None
-        rule = f"x {NAND2_UM2} um^2 per NAND2-equivalent"
-        return Estimate(
-            row.area_um2, "um2", _SOURCE.format(label=row.label, ge=row.gate_equivalents, rule=rule), self.name, self.accuracy
-        )
+        pes = int(component.get("rows")) * int(component.get("cols"))
+        rule = f"x {NAND2_UM2} um^2 per NAND2-equivalent, x {pes} PEs"
+        return Estimate(pes * row.area_um2, "um2", self._source(row, rule), self.name, self.accuracy)
 
 
-def rtl_registry(table: AreaTable) -> EstimatorRegistry:
+def rtl_registry(table: Rows) -> EstimatorRegistry:
     """``accel.default_registry()`` with an :class:`RTLSynthesisEstimator` of ``table`` registered."""
     return default_registry().register(RTLSynthesisEstimator(table))

@@ -13,6 +13,8 @@ from rtl.synth import (
     NEXTPNR_INSTALL,
     AreaTable,
     RTLSynthesisEstimator,
+    SynthCache,
+    SynthResult,
     gate_equivalents,
     require_nextpnr,
     rtl_registry,
@@ -118,7 +120,7 @@ def _check_estimator(table):
     assert est_only.energy(Action.of("mac", "compute", kind="bf16_mac", input_format="bf16", accumulate_format="fp32")) is None
     assert est_only.area(Component.of("mac", kind="lmul", input_format="e4m3", accumulate_format="fp16")).unit == "um2"
     assert len(registry.estimators) == len(default_registry().estimators) + 1
-    with pytest.raises(TypeError, match=r"table must be an AreaTable, not 3"):
+    with pytest.raises(TypeError, match=r"table must be an AreaTable or a SynthCache, not 3"):
         RTLSynthesisEstimator(3)
 
 
@@ -148,3 +150,58 @@ def test_fpga_bad_input(tmp_path, monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda name: None)
     with pytest.raises(ToolMissingError, match=r"nextpnr-ice40 not found on PATH .*apt-get install nextpnr-ice40"):
         require_nextpnr()
+
+
+def _row(unit, ge, **params):
+    return SynthResult(label=unit, unit=unit, params=tuple(sorted(params.items())), generic_cells=int(ge),
+                       gate_equivalents=float(ge), generic_ffs=0, ice40_luts=1, ice40_carries=0, ice40_ffs=0,
+                       generic_by_type=())
+
+
+def _array(**changes):
+    attrs = dict(rows=4, cols=2, dataflow="output_stationary", network="systolic", hop_latency=1, macs_per_cycle=1,
+                 kind="int8_mac", input_format="int8", accumulate_format="int32", pipeline_depth=2, rf_capacity=8,
+                 rf_word_bits=32, rf_holds_output=True, technology_nm=45)
+    attrs.update(changes)
+    return Component.of("pe_array", **{k: v for k, v in attrs.items() if v is not None})
+
+
+def test_the_estimator_prices_the_generated_pe_array():
+    pe = dict(kind="int8", acc_bits=32, dataflow="output_stationary")
+    rows = (_row("pe", 1000, **pe, depth=2, capture=True), _row("pe", 900, **pe, depth=2, capture=False),
+            _row("pe", 950, **pe, depth=1, capture=True), _row("int8_mac", 700, acc_bits=32, depth=2))
+    est = RTLSynthesisEstimator(AreaTable(rows=rows, mult8=_row("calib_mult8", 400), add8=_row("calib_add8", 40)))
+    answer = est.area(_array())
+    assert answer.value == pytest.approx(8 * 1000 * 0.798) and answer.estimator == "rtl_synthesis"
+    assert "x 8 PEs" in answer.source and "iCE40: 1 LUT4s" in answer.source
+    # The result register needs two accumulator words in a register file that holds outputs.
+    assert est.area(_array(rf_capacity=7)).value == pytest.approx(8 * 900 * 0.798)
+    assert est.area(_array(rf_holds_output=False)).value == pytest.approx(8 * 900 * 0.798)
+    assert est.area(_array(pipeline_depth=1)).value == pytest.approx(8 * 950 * 0.798)
+    # The MAC alone at its depth; a depth the table lacks is not answered.
+    assert est.area(Component.of("mac", kind="int8_mac", input_format="int8", accumulate_format="int32",
+                                 pipeline_depth=2)).value == pytest.approx(700 * 0.798)
+    assert est.area(Component.of("mac", kind="int8_mac", pipeline_depth=1)) is None
+    # What the generator does not build: no answer, so the next estimator answers.
+    for changes in ({"network": "broadcast"}, {"hop_latency": 2}, {"macs_per_cycle": 2}, {"dataflow": "flexible"},
+                    {"rows": 65}, {"pipeline_depth": 4}, {"technology_nm": 7}, {"kind": "bf16_mac"},
+                    {"kind": "lmul", "input_format": "e4m3", "accumulate_format": "fp32", "mantissa_bits": 2}):
+        assert est.area(_array(**changes)) is None, changes
+
+
+def test_the_cache_synthesizes_each_unit_once(tmp_path):
+    first = SynthCache(tmp_path)
+    row = first.find("lmul", fmt="e4m3")
+    assert first.synthesized == 1 and row.gate_equivalents > 0
+    assert first.find("lmul", fmt="e4m3") is row and first.synthesized == 1
+    again = SynthCache(tmp_path)  # a later process: read back from disk
+    assert again.find("lmul", fmt="e4m3") == row and again.synthesized == 0
+    entries = sorted(p.name for p in tmp_path.iterdir())
+    assert len(entries) == 1 and entries[0].startswith("lmul-") and (tmp_path / entries[0] / "result.json").exists()
+    # Other Verilog, another key; a unit the generator refuses is not answered.
+    assert again.key("module a; endmodule", "a") != again.key("module b; endmodule", "b")
+    assert again.find("int8_mac", depth=9) is None
+    with pytest.raises(ValueError, match=r"Mac: depth must be in \[1, 3\], not 9"):
+        again.result("int8_mac", {"depth": 9})
+    with pytest.raises(TypeError, match=r"SynthCache: root must be a folder path, not 3"):
+        SynthCache(3)
