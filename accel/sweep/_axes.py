@@ -12,12 +12,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeAlias, Union
 
-__all__ = ["Axis", "SCALES"]
+from accel.arch import YamlValue
+
+__all__ = ["Axis", "SCALES", "Change", "Draw"]
 
 #: How a range axis spreads its values.
 SCALES: tuple[str, ...] = ("linear", "log")
+
+#: One change a design point makes to the base architecture: (dotted path, value).
+Change: TypeAlias = tuple[str, YamlValue]
+#: One draw on an axis: a value's index (values axes) or a number (range axes).
+Draw: TypeAlias = Union[int, float]
 
 
 @dataclass(frozen=True)
@@ -49,7 +56,7 @@ class Axis:
     """
 
     name: str
-    values: tuple[Any, ...] = ()
+    values: tuple[YamlValue, ...] = ()
     labels: tuple[str, ...] = ()
     low: float | None = None
     high: float | None = None
@@ -91,7 +98,7 @@ class Axis:
                 seen.setdefault(path, None)
         return tuple(seen)
 
-    def grid(self) -> tuple[Any, ...]:
+    def grid(self) -> tuple[Draw, ...]:
         """The axis's values on a grid: its values, or ``steps`` points of its range.
 
         Raises
@@ -107,12 +114,12 @@ class Axis:
             return (self._round(self.low),)
         return tuple(dict.fromkeys(self.at((i / (self.steps - 1))) for i in range(self.steps)))
 
-    def _round(self, x: float) -> Any:
+    def _round(self, x: float) -> Draw:
         if self.integer:
             return int(round(x))
         return float(x)
 
-    def at(self, u: float) -> Any:
+    def at(self, u: float) -> Draw:
         """The value at quantile ``u`` in [0, 1]: a value's index for values axes, a number for ranges."""
         if not self.is_range:
             return min(int(u * len(self.values)), len(self.values) - 1)
@@ -122,7 +129,7 @@ class Axis:
             x = self.low + u * (self.high - self.low)
         return self._round(min(max(x, self.low), self.high))
 
-    def changes(self, draw: Any) -> tuple[tuple[tuple[str, Any], ...], Any]:
+    def changes(self, draw: Draw) -> tuple[tuple[Change, ...], YamlValue]:
         """``((path, value), ...)`` and the display label for ``draw`` (from :meth:`grid` or :meth:`at`)."""
         if self.is_range:
             return ((self.name, draw),), draw

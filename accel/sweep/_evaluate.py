@@ -34,9 +34,18 @@ import functools
 import json
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
+from accel.arch import JsonObject, YamlValue
+
+from ._axes import Change
 from ._options import MappingOptions
+
+if TYPE_CHECKING:
+    from accel.arch import Architecture
+    from accel.pipeline import Options
+    from dataflow import Cascade
+    from sim import Report
 
 __all__ = ["PointTask", "PointResult", "evaluate_point", "STATUSES", "METRICS"]
 
@@ -61,9 +70,9 @@ class PointTask:
         Index of the design point in the sweep.
     workload : str
         Workload label.
-    changes : tuple of (str, Any)
+    changes : tuple of (str, YamlValue)
         Dotted path -> value applied to the base.
-    labels : tuple of (str, Any)
+    labels : tuple of (str, YamlValue)
         Axis name -> display value.
     arch : dict or None
         The derived architecture as plain data; ``None`` when it is invalid.
@@ -80,9 +89,9 @@ class PointTask:
     key: str
     design: int
     workload: str
-    changes: tuple[tuple[str, Any], ...]
-    labels: tuple[tuple[str, Any], ...]
-    arch: Any
+    changes: tuple[Change, ...]
+    labels: tuple[tuple[str, YamlValue], ...]
+    arch: JsonObject | None
     workload_text: str
     mapping: MappingOptions
     simulator: str = "analytical"
@@ -135,13 +144,13 @@ class PointResult:
 
 
 @functools.lru_cache(maxsize=16)
-def _cascade(text: str) -> Any:
+def _cascade(text: str) -> Cascade:
     from dataflow import loads_cascade
 
     return loads_cascade(text, source="<sweep workload>")
 
 
-def pipeline_options(options: MappingOptions, simulator: str) -> Any:
+def pipeline_options(options: MappingOptions, simulator: str) -> Options:
     """The pipeline's :class:`accel.pipeline.Options` for a sweep's mapping section and simulator.
 
     A scheduled sweep maps every Einsum for its schedule; the section's one ``time_limit`` bounds both the
@@ -155,13 +164,13 @@ def pipeline_options(options: MappingOptions, simulator: str) -> Any:
                    map_for_schedule=options.schedule != "none", simulator=simulator, fusion=options.fusion)
 
 
-def _map_report(cascade: Any, arch: Any, options: MappingOptions, simulator: str) -> Any:
+def _map_report(cascade: Cascade, arch: Architecture, options: MappingOptions, simulator: str) -> Report:
     from accel.pipeline import run
 
     return run(cascade, arch, pipeline_options(options, simulator)).report.total
 
 
-def _result(task: PointTask, arch: Any, report: Any, seconds: float) -> PointResult:
+def _result(task: PointTask, arch: Architecture, report: Report, seconds: float) -> PointResult:
     dram_bytes = sum(e.count for e in report.energy if e.component == "dram" and e.per == "byte")
     metrics = (
         ("latency_cycles", float(report.total_cycles)),

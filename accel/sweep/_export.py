@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+from accel.arch import JsonValue
 
 from ._evaluate import METRICS
 from ._store import ResultStore
 from ._errors import ResultsError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["results_frame", "export", "FORMATS"]
 
@@ -15,7 +20,7 @@ __all__ = ["results_frame", "export", "FORMATS"]
 FORMATS: dict[str, str] = {".parquet": "parquet", ".csv": "csv"}
 
 
-def results_frame(store_path: str | Path, status: str | None = None) -> Any:
+def results_frame(store_path: str | Path, status: str | None = None) -> pd.DataFrame:
     """A ``pandas.DataFrame`` of the store's points.
 
     Columns: ``key``, ``design``, ``workload``, one column per axis (its
@@ -40,7 +45,7 @@ def results_frame(store_path: str | Path, status: str | None = None) -> Any:
         rows = store.rows(status)
     records, axis_names, extra = [], {}, {}
     for r in rows:
-        rec: dict[str, Any] = {"key": r["key"], "design": r["design"], "workload": r["workload"]}
+        rec: dict[str, JsonValue] = {"key": r["key"], "design": r["design"], "workload": r["workload"]}
         for name, value in r["labels"]:
             axis_names.setdefault(name, None)
             rec[name] = value

@@ -16,12 +16,13 @@ import importlib.util
 import json
 import math
 from pathlib import Path
-from typing import Any
+
+from accel.arch import YamlValue
 
 __all__ = ["canonical_json", "content_hash", "source_digest", "tool_version", "MODEL_PACKAGES"]
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: object) -> YamlValue:
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -39,7 +40,7 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"cannot hash a {type(value).__name__}: {value!r}")
 
 
-def canonical_json(value: Any) -> str:
+def canonical_json(value: YamlValue) -> str:
     """JSON with sorted keys, no spaces, integral floats written as integers.
 
     Raises
@@ -52,7 +53,7 @@ def canonical_json(value: Any) -> str:
     return json.dumps(_plain(value), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
-def content_hash(value: Any) -> str:
+def content_hash(value: YamlValue) -> str:
     """sha256 (hex) of :func:`canonical_json` of ``value``.
 
     Raises

@@ -5,14 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
+from accel.arch import JsonObject, YamlValue
 from accel.errors import BadInputError
 
 # The vocabularies come from the packages that own them (one definition each).
 from mapping import OBJECTIVES as MAP_OBJECTIVES  # what the mapper minimises per Einsum
 from mapping.cosma import METHODS as _SCHEDULE_METHODS
 from mapping.search import FUSION_MODES, MAPPERS, SOLVERS
+
+if TYPE_CHECKING:
+    from dataflow import Cascade
 
 __all__ = ["MappingOptions", "WorkloadSpec", "mapping_options", "build_workload", "MAPPERS", "MAP_OBJECTIVES", "SOLVERS",
            "SCHEDULES"]
@@ -68,12 +72,12 @@ class MappingOptions:
     schedule: str = "none"
     fusion: str = "none"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         """Plain data (JSON-ready)."""
         return asdict(self)
 
 
-def mapping_options(raw: Any) -> MappingOptions:
+def mapping_options(raw: YamlValue) -> MappingOptions:
     """Validate the ``mapping`` section of a spec.
 
     Raises
@@ -123,14 +127,14 @@ class WorkloadSpec:
     label: str
     text: str
 
-    def cascade(self) -> Any:
+    def cascade(self) -> Cascade:
         """The :class:`dataflow.Cascade`, rebuilt from :attr:`text`."""
         from dataflow import loads_cascade
 
         return loads_cascade(self.text, source=self.label)
 
 
-def build_workload(item: Any, base_dir: Path) -> WorkloadSpec:
+def build_workload(item: YamlValue, base_dir: Path) -> WorkloadSpec:
     """A :class:`WorkloadSpec` from one entry of a spec's ``workloads`` list.
 
     Parameters

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from ._errors import ResultsError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["pareto_mask", "pareto_front", "OBJECTIVE_COLUMNS"]
 
@@ -15,7 +19,7 @@ __all__ = ["pareto_mask", "pareto_front", "OBJECTIVE_COLUMNS"]
 OBJECTIVE_COLUMNS: dict[str, str] = {"latency": "latency_s", "energy": "energy_pj", "area": "area_mm2", "edp": "edp"}
 
 
-def pareto_mask(values: Any) -> np.ndarray:
+def pareto_mask(values: npt.ArrayLike) -> np.ndarray:
     """Which rows of ``values`` (points x objectives, minimised) are on the Pareto front.
 
     A row is on the front when no other row is <= on every objective and <
@@ -45,7 +49,8 @@ def pareto_mask(values: Any) -> np.ndarray:
     return keep
 
 
-def pareto_front(frame: Any, objectives: Sequence[str] = ("latency", "energy", "area"), by: str | None = "workload") -> Any:
+def pareto_front(frame: pd.DataFrame, objectives: Sequence[str] = ("latency", "energy", "area"),
+                 by: str | None = "workload") -> pd.DataFrame:
     """The rows of a results table on the Pareto front of ``objectives``, per ``by`` group.
 
     Parameters

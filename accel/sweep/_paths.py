@@ -11,12 +11,15 @@ it (an optional field left unset, such as ``arith.mantissa_bits``) is asked of
 from __future__ import annotations
 
 import difflib
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from accel.arch import Architecture
 
 __all__ = ["known_paths", "path_error"]
 
 
-def known_paths(arch: Any) -> tuple[str, ...]:
+def known_paths(arch: Architecture) -> tuple[str, ...]:
     """Every dotted path of a field set in ``arch``, in spec order.
 
     Parameters
@@ -41,7 +44,7 @@ def known_paths(arch: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _unknown_to_derive(arch: Any, path: str) -> str | None:
+def _unknown_to_derive(arch: Architecture, path: str) -> str | None:
     """The message of :func:`accel.derive` when it rejects ``path`` itself (not its value)."""
     from accel import SpecError, derive
 
@@ -54,7 +57,7 @@ def _unknown_to_derive(arch: Any, path: str) -> str | None:
     return None
 
 
-def path_error(arch: Any, path: str) -> str | None:
+def path_error(arch: Architecture, path: str) -> str | None:
     """``None`` when ``path`` names a field of ``arch``, else a message listing valid paths near it.
 
     Parameters

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ._area import area_registry, design_area
 from ._evaluate import PointTask
 from ._hash import content_hash, tool_version
 from ._spec import SweepSpec
+
+if TYPE_CHECKING:
+    from accel.arch import Architecture
+
+    from ._sampling import DesignPoint
 
 __all__ = ["plan"]
 
@@ -36,7 +41,7 @@ def plan(spec: SweepSpec) -> tuple[PointTask, ...]:
     version = tool_version()
     base = to_dict(spec.base)
     options = spec.mapping.to_dict()
-    derived: list[tuple[Any, Any, str]] = []
+    derived: list[tuple[DesignPoint, Architecture | None, str]] = []
     for design in spec.designs():
         try:
             derived.append((design, derive(spec.base, dict(design.changes)), ""))

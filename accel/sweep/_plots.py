@@ -14,19 +14,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ._pareto import OBJECTIVE_COLUMNS, pareto_mask
 from ._errors import ResultsError
 
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
 __all__ = ["plot_pareto", "plot_energy_breakdown", "plot_roofline", "default_colour_axis"]
 
 
-def _figure(ncols: int = 1, width: float = 6.4, height: float = 4.8) -> tuple[Any, Any]:
+def _figure(ncols: int = 1, width: float = 6.4, height: float = 4.8) -> tuple[Figure, np.ndarray]:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -36,21 +40,21 @@ def _figure(ncols: int = 1, width: float = 6.4, height: float = 4.8) -> tuple[An
     return fig, axes
 
 
-def _ok(frame: Any) -> Any:
+def _ok(frame: pd.DataFrame) -> pd.DataFrame:
     ok = frame[frame["status"] == "ok"]
     if ok.empty:
         raise ResultsError("no evaluated ('ok') points to plot yet; run or resume the sweep first")
     return ok
 
 
-def _save(fig: Any, out_path: str | Path) -> Path:
+def _save(fig: Figure, out_path: str | Path) -> Path:
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=120)
     return out
 
 
-def default_colour_axis(frame: Any) -> str | None:
+def default_colour_axis(frame: pd.DataFrame) -> str | None:
     """The axis column to colour by: one that sets the arithmetic unit if any, else the first axis."""
     fixed = {"key", "design", "workload", "status", "reason", "seconds"}
     axes = [c for c in frame.columns if c not in fixed and c not in OBJECTIVE_COLUMNS.values()
@@ -67,7 +71,7 @@ def _metric_columns() -> tuple[str, ...]:
     return METRICS
 
 
-def plot_pareto(frame: Any, out_path: str | Path, colour: str | None = None,
+def plot_pareto(frame: pd.DataFrame, out_path: str | Path, colour: str | None = None,
                 objectives: Sequence[str] = ("latency", "energy", "area")) -> Path:
     """Latency vs energy scatter, coloured by ``colour``, sized by area, the Pareto front highlighted.
 
@@ -122,7 +126,7 @@ def plot_pareto(frame: Any, out_path: str | Path, colour: str | None = None,
     return _save(fig, out_path)
 
 
-def plot_energy_breakdown(frame: Any, out_path: str | Path, workload: str | None = None, limit: int = 40) -> Path:
+def plot_energy_breakdown(frame: pd.DataFrame, out_path: str | Path, workload: str | None = None, limit: int = 40) -> Path:
     """Stacked bars of energy per component for each design (of one workload).
 
     Parameters
@@ -161,13 +165,13 @@ def plot_energy_breakdown(frame: Any, out_path: str | Path, workload: str | None
     return _save(fig, out_path)
 
 
-def _design_label(row: Any, columns: Any) -> str:
+def _design_label(row: pd.Series, columns: Iterable[str]) -> str:
     fixed = {"key", "design", "workload", "status", "reason", "seconds", *_metric_columns()}
     parts = [str(row[c]) for c in columns if c not in fixed and not c.startswith(("energy.", "area.", "cycles."))]
     return "/".join(parts) or str(row["design"])
 
 
-def plot_roofline(frame: Any, out_path: str | Path, colour: str | None = None) -> Path:
+def plot_roofline(frame: pd.DataFrame, out_path: str | Path, colour: str | None = None) -> Path:
     """Roofline: ops per DRAM byte vs achieved ops/s, with every design's compute and bandwidth roofs.
 
     Parameters

@@ -20,13 +20,18 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+from accel.arch import JsonObject
 
 from ._errors import SchedulerError, StoreError, SweepArgumentError
 from ._evaluate import PointResult, PointTask, evaluate_point
 from ._plan import plan
 from ._spec import SweepSpec, parse_spec
 from ._store import ResultStore
+
+if TYPE_CHECKING:
+    from distributed import Client, Future
 
 __all__ = ["RunSummary", "run_sweep", "resume_sweep", "store_status", "Progress"]
 
@@ -68,7 +73,7 @@ class RunSummary:
     counts: tuple[tuple[str, int], ...]
     seconds: float
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         """Plain data (JSON-ready)."""
         return {"store": self.store, "sweep": self.sweep, "total": self.total, "evaluated": self.evaluated,
                 "reused": self.reused, "lost": self.lost, "counts": dict(self.counts), "seconds": self.seconds}
@@ -80,7 +85,7 @@ def _serial(tasks: Iterable[PointTask]) -> Iterable[tuple[PointTask, PointResult
 
 
 @contextlib.contextmanager
-def _connected(scheduler: str | None, connect_timeout: float) -> Iterator[Any]:
+def _connected(scheduler: str | None, connect_timeout: float) -> Iterator[Client | None]:
     """A client of the Dask scheduler at ``scheduler`` (``None`` without one), connected before anything is written."""
     if scheduler is None:
         yield None
@@ -98,7 +103,7 @@ def _connected(scheduler: str | None, connect_timeout: float) -> Iterator[Any]:
         client.close()
 
 
-def _dask(tasks: list[PointTask], remote: Any, workers: int) -> Iterable[tuple[PointTask, PointResult | None]]:
+def _dask(tasks: list[PointTask], remote: Client | None, workers: int) -> Iterable[tuple[PointTask, PointResult | None]]:
     from distributed import Client, LocalCluster, as_completed
 
     cluster = None
@@ -113,7 +118,7 @@ def _dask(tasks: list[PointTask], remote: Any, workers: int) -> Iterable[tuple[P
     try:
         threads = max(1, sum(client.nthreads().values()))
         pending = iter(tasks)
-        by_future: dict[Any, PointTask] = {}
+        by_future: dict[Future, PointTask] = {}
         done = as_completed()
 
         def submit(n: int) -> None:
@@ -173,12 +178,12 @@ def _exclusive(store_path: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _check_workers(workers: Any) -> None:
+def _check_workers(workers: object) -> None:
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
         raise SweepArgumentError(f"workers must be an integer >= 0 (0 runs in this process), not {workers!r}")
 
 
-def _execute(store: ResultStore, sweep: str, remote: Any, workers: int, progress: Progress | None,
+def _execute(store: ResultStore, sweep: str, remote: Client | None, workers: int, progress: Progress | None,
              start: float) -> RunSummary:
     """Evaluate the store's pending points (the caller holds the run lock); ``remote``: a Dask client or ``None``."""
     tasks = list(store.pending())
@@ -246,7 +251,7 @@ def run_sweep(spec: SweepSpec, store_path: str | Path, scheduler: str | None = N
         return _execute(store, spec.name, remote, workers, progress, start)
 
 
-def _base_dict(spec: SweepSpec) -> Any:
+def _base_dict(spec: SweepSpec) -> JsonObject:
     from accel import to_dict
 
     return to_dict(spec.base)
@@ -287,7 +292,7 @@ def resume_sweep(store_path: str | Path, scheduler: str | None = None, workers: 
         return _execute(store, sweep, remote, workers, progress, start)
 
 
-def store_status(store_path: str | Path) -> dict[str, Any]:
+def store_status(store_path: str | Path) -> JsonObject:
     """Sweep name and points per status (``pending``, ``ok``, ``infeasible``, ``invalid``, ``error``, ``total``).
 
     Raises

@@ -16,11 +16,11 @@ import itertools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
-
 import numpy as np
 
-from ._axes import Axis
+from accel.arch import YamlValue
+
+from ._axes import Axis, Change, Draw
 
 __all__ = ["DesignPoint", "sample", "METHODS"]
 
@@ -36,24 +36,24 @@ class DesignPoint:
     ----------
     index : int
         Position in the sampled order (0-based, after removing duplicates).
-    changes : tuple of (str, Any)
+    changes : tuple of (str, YamlValue)
         Dotted path -> value, applied to the base with :func:`accel.derive`.
-    labels : tuple of (str, Any)
+    labels : tuple of (str, YamlValue)
         Axis name -> display value (a linked axis shows its label).
     """
 
     index: int
-    changes: tuple[tuple[str, Any], ...]
-    labels: tuple[tuple[str, Any], ...]
+    changes: tuple[Change, ...]
+    labels: tuple[tuple[str, YamlValue], ...]
 
     def label(self) -> str:
         """``name=value`` pairs, for tables."""
         return ", ".join(f"{k}={v}" for k, v in self.labels)
 
 
-def _point(axes: Sequence[Axis], draws: Sequence[Any]) -> tuple[tuple[tuple[str, Any], ...], tuple[tuple[str, Any], ...]]:
-    changes: list[tuple[str, Any]] = []
-    labels: list[tuple[str, Any]] = []
+def _point(axes: Sequence[Axis], draws: Sequence[Draw]) -> tuple[tuple[Change, ...], tuple[tuple[str, YamlValue], ...]]:
+    changes: list[Change] = []
+    labels: list[tuple[str, YamlValue]] = []
     for axis, draw in zip(axes, draws):
         pairs, label = axis.changes(draw)
         changes.extend(pairs)
@@ -61,7 +61,7 @@ def _point(axes: Sequence[Axis], draws: Sequence[Any]) -> tuple[tuple[tuple[str,
     return tuple(changes), tuple(labels)
 
 
-def _dedupe(raw: list[tuple[tuple[tuple[str, Any], ...], tuple[tuple[str, Any], ...]]]) -> tuple[DesignPoint, ...]:
+def _dedupe(raw: list[tuple[tuple[Change, ...], tuple[tuple[str, YamlValue], ...]]]) -> tuple[DesignPoint, ...]:
     seen: set[str] = set()
     out: list[DesignPoint] = []
     for changes, labels in raw:

@@ -28,13 +28,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
 import math
 
 import yaml
 
-from accel.arch import LoadError, load_yaml, read_text
+from accel.arch import Architecture, LoadError, YamlScalar, YamlValue, load_yaml, read_text
 
 from ._area import AREA_MODELS
 from ._axes import SCALES, Axis
@@ -90,7 +88,7 @@ class SweepSpec:
     """
 
     name: str
-    base: Any
+    base: Architecture
     workloads: tuple[WorkloadSpec, ...]
     axes: tuple[Axis, ...]
     sampling: Sampling
@@ -98,7 +96,7 @@ class SweepSpec:
     simulator: str
     objectives: tuple[str, ...]
     description: str = ""
-    data: Any = None
+    data: YamlValue = None
     area: str = "table"
 
     def designs(self) -> tuple[DesignPoint, ...]:
@@ -114,13 +112,13 @@ class _Collector:
         self.errors.append((path, message))
 
 
-def _unknown(c: _Collector, where: str, data: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
+def _unknown(c: _Collector, where: str, data: Mapping[YamlScalar, YamlValue], allowed: tuple[str, ...]) -> None:
     for key in data:
         if key not in allowed:
             c.add(f"{where}.{key}" if where else str(key), f"unknown key {key!r}; allowed: {', '.join(allowed)}")
 
 
-def _base(c: _Collector, data: Mapping[str, Any], base_dir: Path) -> Any:
+def _base(c: _Collector, data: Mapping[YamlScalar, YamlValue], base_dir: Path) -> Architecture | None:
     from accel import builtin_architectures, derive, load_architecture
 
     base = data.get("base")
@@ -149,7 +147,7 @@ def _base(c: _Collector, data: Mapping[str, Any], base_dir: Path) -> Any:
     return arch
 
 
-def _axis(c: _Collector, name: str, raw: Any, base: Any) -> Axis | None:
+def _axis(c: _Collector, name: str, raw: YamlValue, base: Architecture) -> Axis | None:
     where = f"axes.{name}"
     if isinstance(raw, Mapping):
         _unknown(c, where, raw, _RANGE_KEYS)
@@ -213,7 +211,7 @@ def _axis(c: _Collector, name: str, raw: Any, base: Any) -> Axis | None:
     return Axis(name, values=tuple(raw))
 
 
-def _check_designs(c: _Collector, axes: list[Axis], base: Any, designs: tuple[DesignPoint, ...]) -> None:
+def _check_designs(c: _Collector, axes: list[Axis], base: Architecture, designs: tuple[DesignPoint, ...]) -> None:
     """Report every axis value that gives an invalid architecture in every design point it appears in.
 
     A value valid in some combinations only (an L-Mul mantissa width with one
@@ -240,7 +238,7 @@ def _check_designs(c: _Collector, axes: list[Axis], base: Any, designs: tuple[De
             c.add(f"axes.{name}", f"value {label} gives an invalid architecture in every design point: {reason[(name, label)]}")
 
 
-def _sampling(c: _Collector, raw: Any) -> Sampling:
+def _sampling(c: _Collector, raw: YamlValue) -> Sampling:
     if raw is None:
         return Sampling()
     if isinstance(raw, str):
@@ -262,7 +260,7 @@ def _sampling(c: _Collector, raw: Any) -> Sampling:
     return Sampling(method, samples, seed)
 
 
-def parse_spec(data: Any, source: str = "<string>", base_dir: str | Path = ".") -> SweepSpec:
+def parse_spec(data: str | YamlValue, source: str = "<string>", base_dir: str | Path = ".") -> SweepSpec:
     """Validate a sweep spec (YAML text or parsed data) and build a :class:`SweepSpec`.
 
     Parameters

@@ -21,9 +21,8 @@ import re
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
-from accel.arch import load_json
+from accel.arch import JsonObject, YamlMapping, YamlValue, load_json
 
 from ._errors import StoreError
 from ._evaluate import METRICS, STATUSES, PointResult, PointTask
@@ -172,7 +171,7 @@ class ResultStore:
     def __enter__(self) -> "ResultStore":
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # -- meta ---------------------------------------------------------------
@@ -180,7 +179,7 @@ class ResultStore:
         """The ``meta`` table (format, schema_version, sweep, spec)."""
         return dict(self._db.execute("SELECT key, value FROM meta").fetchall())
 
-    def bind(self, sweep: str, spec: Any) -> None:
+    def bind(self, sweep: str, spec: YamlMapping) -> None:
         """Tie the store to sweep ``sweep`` with spec data ``spec`` (first use), or check it is the same one.
 
         Raises
@@ -257,7 +256,7 @@ class ResultStore:
         out["total"] = sum(out.values())
         return out
 
-    def rows(self, status: str | None = None) -> list[dict[str, Any]]:
+    def rows(self, status: str | None = None) -> list[dict[str, YamlValue]]:
         """Every point as a dict (JSON columns decoded; the task and report left out), in plan order.
 
         Parameters
@@ -267,7 +266,7 @@ class ResultStore:
         """
         names = ["key", "design", "workload", "labels", "status", "reason", *METRICS, *_JSON_COLUMNS[1:], "seconds"]
         sql = f"SELECT {', '.join(names)} FROM points"
-        args: tuple[Any, ...] = ()
+        args: tuple[str, ...] = ()
         if status is not None:
             sql += " WHERE status = ?"
             args = (status,)
@@ -279,7 +278,7 @@ class ResultStore:
             out.append(d)
         return out
 
-    def report(self, key: str) -> dict[str, Any] | None:
+    def report(self, key: str) -> JsonObject | None:
         """The stored ``sim.Report`` dict of point ``key`` (``None`` if it has none)."""
         row = self._db.execute("SELECT report FROM points WHERE key = ?", (key,)).fetchone()
         return json.loads(row[0]) if row and row[0] else None
