@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
+from accel.arch import JsonObject
 from accel.errors import BadInputError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+    from matplotlib.figure import Figure
 
 __all__ = ["StudyResult", "StudyError", "check_run_args", "figure", "save_figure", "write_table"]
 
@@ -42,7 +48,7 @@ class StudyResult:
     """
 
     name: str
-    table: Any
+    table: pd.DataFrame
     table_path: Path
     plots: tuple[Path, ...]
     findings: str
@@ -51,7 +57,7 @@ class StudyResult:
     seconds: float
     extra_tables: tuple[tuple[str, Path], ...] = field(default=())
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         """Plain data (JSON-ready; the table as a list of records)."""
         return {
             "name": self.name,
@@ -91,8 +97,8 @@ def check_run_args(study: str, out_dir: object, reduced: object, seed: object) -
     return out
 
 
-def figure(ncols: int = 1, nrows: int = 1, width: float = 5.0, height: float = 3.8) -> tuple[Any, Any]:
-    """A matplotlib figure on the Agg canvas (no pyplot state) and its axes grid (2-D array)."""
+def figure(ncols: int = 1, nrows: int = 1, width: float = 5.0, height: float = 3.8) -> tuple[Figure, np.ndarray]:
+    """A matplotlib figure on the Agg canvas (no pyplot state) and its axes grid (a 2-D array of ``Axes``)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -101,14 +107,14 @@ def figure(ncols: int = 1, nrows: int = 1, width: float = 5.0, height: float = 3
     return fig, fig.subplots(nrows, ncols, squeeze=False)
 
 
-def save_figure(fig: Any, path: Path) -> Path:
+def save_figure(fig: Figure, path: Path) -> Path:
     """Write ``fig`` as a modest-size PNG."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=90)
     return path
 
 
-def write_table(frame: Any, path: Path) -> Path:
+def write_table(frame: pd.DataFrame, path: Path) -> Path:
     """Write ``frame`` as CSV (no index)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(path, index=False)
