@@ -9,7 +9,7 @@ import click
 
 from accel.pipeline import Options
 from mapping import OBJECTIVES
-from mapping.search import FUSION_MODES, SOLVERS
+from mapping.search import FUSION_MODES, SOLVERS, FusedCascade
 
 from ._common import echo_json, json_option, number as _g, report_errors, table
 from .workload import parse_params, resolve
@@ -137,12 +137,24 @@ def command(workload: str, arch: str, pairs: tuple[str, ...], einsums: tuple[str
         click.echo(f"wrote {len(results)} mapping(s) to {output}")
 
 
+def plan_text(fused: FusedCascade) -> str:
+    """A fusion plan's groups as a loop nest: each Einsum on its unit, the tensors kept on chip and streamed."""
+    from mapping import render_plan
+
+    units = {}
+    for g in fused.groups:
+        for name, p in g.problems.items():
+            units[name] = p.unit
+        for name, m in g.mappings.items():
+            units.setdefault(name, m.unit)
+    return render_plan(tuple(g.facts for g in fused.groups), units)
+
+
 def _print_fused(cascade: Any, hw: Any, options: Options, mapped: Any, as_json: bool) -> None:
     """The fusion search's plan (from the Einsums mapped alone), as a loop nest with each group's figures."""
     import dataclasses
 
     from accel.pipeline import fuse
-    from mapping import render_plan
 
     fused = fuse(cascade, hw, dataclasses.replace(options, fusion="auto"), mapped)
     alone = mapped.report
@@ -150,13 +162,7 @@ def _print_fused(cascade: Any, hw: Any, options: Options, mapped: Any, as_json: 
     if as_json:
         echo_json({"cascade": cascade.name, "arch": hw.name, "fusion": fused.to_dict(), "unfused": alone.to_dict()})
         return
-    units = {}
-    for g in fused.groups:
-        for name, p in g.problems.items():
-            units[name] = p.unit
-        for name, m in g.mappings.items():
-            units.setdefault(name, m.unit)
-    click.echo(render_plan(tuple(g.facts for g in fused.groups), units))
+    click.echo(plan_text(fused))
     click.echo("")
     rows = [[g.report.name, _g(g.report.total_cycles), _g(g.report.energy_pj), f"{g.report.utilization:.1%}",
              (g.pricing.bottleneck if g.pricing else "-")] for g in fused.groups]

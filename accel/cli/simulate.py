@@ -8,10 +8,13 @@ import click
 
 from accel.pipeline import SCHEDULERS, Evaluation, Options
 from mapping import OBJECTIVES
-from mapping.search import SOLVERS
+from mapping.search import FUSION_MODES, SOLVERS
 
 from ._common import echo_json, json_option, number as _g, report_errors, table
 from .workload import parse_params, resolve
+
+#: ``accel simulate``'s fusion mode when none is given.
+SIMULATE_FUSION = "none"
 
 
 def _tbl(headers: list[str], rows: list[list[str]]) -> list[str]:
@@ -37,6 +40,12 @@ def format_report(evaluation: Evaluation, trace: Path | None) -> str:
         t = schedule.traffic
         out.append(f"schedule: {schedule.method} ({schedule.status}), DRAM traffic {t.total:,} B "
                    f"({t.compulsory:,} compulsory, {t.non_compulsory:,} not)")
+    elif evaluation.fusion is not None:
+        from .map import plan_text
+
+        out.append("fusion: each fused group keeps its intermediates on chip as tiles; tensors between groups go "
+                   "through DRAM")
+        out += ["", plan_text(evaluation.fusion)]
     else:
         out.append("schedule: none (every Einsum reads its inputs from DRAM and writes its output there)")
     out.append("")
@@ -80,8 +89,13 @@ def format_report(evaluation: Evaluation, trace: Path | None) -> str:
 @click.option("-p", "--param", "pairs", multiple=True, metavar="NAME=VALUE", help="Parameter of a built-in workload (repeatable).")
 @click.option("--scratchpad", "capacity", default=None, metavar="SIZE",
               help="Scratchpad the cascade is scheduled on, e.g. 512KiB [default: the outermost on-chip level's capacity].")
-@click.option("--scheduler", type=click.Choice(SCHEDULERS), default=Options.scheduler, show_default=True,
-              help="How the cascade is scheduled (COSMA ILP, divide-and-conquer, greedy); 'none' streams every tensor from DRAM.")
+@click.option("--scheduler", type=click.Choice(SCHEDULERS), default=None,
+              help="How the cascade is scheduled (COSMA ILP, divide-and-conquer, greedy); 'none' streams every tensor "
+                   f"from DRAM.  [default: {Options.scheduler}; with --fusion auto: none]")
+@click.option("--fusion", type=click.Choice(FUSION_MODES), default=SIMULATE_FUSION, show_default=True,
+              help="auto: the fusion search groups Einsums under shared loops where it helps and each fused group "
+                   "runs with its units as concurrent processes (tiles of the intermediates on chip, the rest "
+                   "through DRAM); none: every Einsum alone, under --scheduler.")
 @click.option("--objective", type=click.Choice(OBJECTIVES), default=Options.objective, show_default=True,
               help="What the mapper minimizes.")
 @click.option("--solver", type=click.Choice(SOLVERS), default=Options.solver, show_default=True,
@@ -98,7 +112,8 @@ def format_report(evaluation: Evaluation, trace: Path | None) -> str:
 @click.option("--max-cycles", type=click.IntRange(min=1), default=None, help="Watchdog limit on simulated cycles.")
 @json_option
 @report_errors
-def command(workload: str, arch: str, pairs: tuple[str, ...], capacity: str | None, scheduler: str, objective: str,
+def command(workload: str, arch: str, pairs: tuple[str, ...], capacity: str | None, scheduler: str | None,
+            fusion: str, objective: str,
             solver: str, time_limit: float, schedule_time_limit: float, map_for_schedule: bool, trace: str | None, no_trace: bool, max_cycles: int | None,
             as_json: bool) -> None:
     """Map every Einsum of WORKLOAD onto ARCH, schedule the cascade, and simulate it cycle by cycle.
@@ -116,14 +131,23 @@ def command(workload: str, arch: str, pairs: tuple[str, ...], capacity: str | No
 
     cascade = resolve(workload, parse_params(pairs))
     hw = load_architecture(arch)
-    if scheduler == "none" and capacity is not None:
+    if fusion == "auto" and scheduler not in (None, "none"):
+        raise click.BadParameter(f"--scheduler {scheduler} schedules whole tensors; --fusion auto keeps tiles of the "
+                                 "intermediates on chip and sends the rest through DRAM: use --fusion none with it",
+                                 param_hint="--scheduler")
+    if fusion == "auto" and map_for_schedule:
+        raise click.BadParameter("--map-for-schedule needs a scheduler: use --fusion none", param_hint="--map-for-schedule")
+    if scheduler is None:
+        scheduler = "none" if fusion == "auto" else Options.scheduler
+    if scheduler == "none" and capacity is not None and fusion != "auto":
         raise click.BadParameter("--scratchpad needs a scheduler (not 'none')", param_hint="--scratchpad")
     if scheduler == "none" and map_for_schedule:
         raise click.BadParameter("--map-for-schedule needs a scheduler (not 'none')", param_hint="--map-for-schedule")
     options = Options(objective=objective, solver=solver, time_limit=time_limit, scheduler=scheduler,
                       schedule_time_limit=schedule_time_limit,
                       scratchpad=None if capacity is None else Scratchpad(capacity).capacity,
-                      map_for_schedule=map_for_schedule, simulator="cycle", trace=not no_trace, max_cycles=max_cycles)
+                      map_for_schedule=map_for_schedule, fusion=fusion, simulator="cycle", trace=not no_trace,
+                      max_cycles=max_cycles)
     evaluation = run(cascade, hw, options)
     path = None
     if not no_trace:
@@ -138,6 +162,7 @@ def command(workload: str, arch: str, pairs: tuple[str, ...], capacity: str | No
             "einsums": [r.to_dict() for r in evaluation.report.parts],
             "analytical": evaluation.analytical.total.to_dict(),
             "trace": None if path is None else str(path),
+            "fusion": None if evaluation.fusion is None else evaluation.fusion.to_dict(),
         })
         return
     click.echo(format_report(evaluation, path))

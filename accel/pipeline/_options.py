@@ -63,7 +63,7 @@ class Options:
         ``'auto'`` (the fusion search groups Einsums under shared loops where it helps, see
         :func:`mapping.search.fuse_cascade`) or ``'none'`` (every Einsum alone): :data:`mapping.search.FUSION_MODES`.
         Fused groups keep their intermediates on chip as tiles; between groups tensors go through DRAM, so
-        ``'auto'`` takes scheduler ``'none'``, and it is priced by the analytical model.
+        ``'auto'`` takes scheduler ``'none'``; both simulators run fused groups.
     simulator : str
         ``'analytical'`` or ``'cycle'``: :data:`sim.SIMULATORS`.
     trace : bool
@@ -129,9 +129,6 @@ class Options:
             raise OptionsError("option fusion 'auto' keeps each fused group's intermediates on chip as tiles and "
                                "sends the rest through DRAM: it takes scheduler 'none' (COSMA residency between "
                                "fused groups is not modelled)")
-        if self.fusion == "auto" and self.simulator != "analytical":
-            raise OptionsError("option fusion 'auto' is priced by the analytical model; the cycle-level simulator "
-                               "does not run fused groups")
         if self.trace and self.simulator != "cycle":
             raise OptionsError("option trace needs simulator 'cycle'")
 

@@ -22,7 +22,7 @@ from memory import (
 )
 from sim import CascadeReport
 from sim.analytical import evaluate_cascade
-from sim.cycle import SimulationResult, simulate_cascade
+from sim.cycle import SimulationResult, simulate_cascade, simulate_fused
 
 from ._options import AUTO_SCHEDULE, NO_SCHEDULE, Options
 
@@ -177,7 +177,11 @@ def run(cascade: Cascade, arch: Architecture, options: Options = Options()) -> E
     mapped = map_for(cascade, arch, options, schedule, problems=problems)
     if options.fusion == "auto":
         fused = fuse(cascade, arch, options, mapped)
-        return Evaluation(cascade, arch, options, schedule, mapped, fused.report, fused.report, None, fused)
+        if options.simulator == "analytical":
+            return Evaluation(cascade, arch, options, schedule, mapped, fused.report, fused.report, None, fused)
+        run_ = simulate_fused(cascade, arch, [(g.facts, g.problems, g.mappings) for g in fused.groups], mapped.problems,
+                              trace=options.trace, max_cycles=options.max_cycles)
+        return Evaluation(cascade, arch, options, schedule, mapped, run_.cascade_report, fused.report, run_, fused)
     report, analytical, simulation = price(cascade, arch, options, schedule, mapped)
     return Evaluation(cascade, arch, options, schedule, mapped, report, analytical, simulation)
 

@@ -10,7 +10,11 @@ and is added with its energy (DRAM read or write, plus the on-chip fill or drain
 Latency overlaps the units as a software pipeline over tile steps: the 2-D array, the vector unit and the DRAM
 channel each work through their share (``busy``: the sum over tile executions), tile ``t + 1``'s loads and array
 work under tile ``t``'s vector work, so the group takes the busiest resource's total plus one tile step's fill
-(the other resources' share of the first step, which nothing hides). Cycles by cause are the bottleneck's own
+(the other resources' share of the first step, which nothing hides) and its drain (the Einsums outside the
+innermost loop that are off the busiest resource, their last execution; the last output tiles' write), plus the
+DRAM latency of the first load and of the last write. The DRAM channel's share is its bursts, or, where more,
+what two tile slots of a streamed input allow: each slot turns over in the DRAM latency, the burst and its
+readers' time on the tile, and between two of its loads the channel serves its other transfers too. Cycles by cause are the bottleneck's own
 causes (scaled from its Einsums' tile reports) and ``dependency_wait`` for the fill. With one unit and no
 overlap this reduces to the Einsums one after another.
 """
@@ -24,10 +28,9 @@ from typing import TYPE_CHECKING
 
 from mapping import Mapping, Problem
 from mapping._fusion import GroupFacts
-from memory import Residency
 
-from .._report import EnergyItem, Report, TensorAccesses
-from ._energy import action_energies
+from .._group import RESOURCES, group_report, scaled, tile_residency
+from .._report import Report
 from ._evaluate import cost_model, report_for
 
 if TYPE_CHECKING:
@@ -35,30 +38,6 @@ if TYPE_CHECKING:
     from dataflow import Cascade
 
 __all__ = ["GroupPricing", "tile_residency", "evaluate_group", "scaled"]
-
-#: The resources a fused group's tile steps overlap on.
-RESOURCES: tuple[str, ...] = ("pe_array", "vector", "dram")
-
-
-def tile_residency(problem: Problem) -> Residency:
-    """Inside a fused group every input tile is on chip and every output tile stays there."""
-    return Residency(resident=frozenset(t.name for t in problem.tensors if t.role != "output"))
-
-
-def scaled(report: Report, k: int) -> Report:
-    """``report`` for ``k`` executions one after another: cycles, counts and work times ``k``."""
-    if k == 1:
-        return report
-    return dataclasses.replace(
-        report,
-        total_cycles=report.total_cycles * k,
-        cycles_by_cause=tuple((c, v * k) for c, v in report.cycles_by_cause),
-        energy=tuple(dataclasses.replace(e, count=e.count * k) for e in report.energy),
-        accesses=tuple(dataclasses.replace(a, reads=a.reads * k, writes=a.writes * k, fills=a.fills * k,
-                                           drains=a.drains * k) for a in report.accesses),
-        macs=report.macs * k, ops=report.ops * k,
-    )
-
 
 @dataclasses.dataclass(frozen=True)
 class GroupPricing:
@@ -73,7 +52,7 @@ class GroupPricing:
     busy : mapping of str to float
         Cycles each resource (``pe_array``, ``vector``, ``dram``) works in all.
     fill : float
-        One tile step's cycles that nothing overlaps (the pipeline's fill).
+        Cycles that nothing overlaps: the pipeline's fill and drain and the DRAM latency of the first and last transfer.
     bottleneck : str
         The busiest resource.
     """
@@ -118,8 +97,29 @@ def evaluate_group(cascade: Cascade, arch: Architecture, facts: GroupFacts, prob
     dram_bytes = facts.dram_bytes
     busy["dram"] = math.ceil(dram_bytes / bandwidth)
     step["dram"] = busy["dram"] / max(1, facts.steps)
+    # a streamed input has two tile slots: a slot is busy from its load's issue through the DRAM latency and the
+    # burst until its readers are done with it, so the DRAM channel cannot deliver faster than two slots turn over
+    latency = float(arch.dram.latency) if dram_bytes else 0.0
+    bursts, slots = busy["dram"], 0.0
+    for role in facts.tensors:
+        if role.role != "input" or role.dram_read_bytes <= role.tile_bytes:
+            continue
+        loads = role.dram_read_bytes / role.tile_bytes
+        readers = [n for n in group.einsums if any(a.tensor == role.tensor for a in cascade.einsum(n).inputs)]
+        # between two of its loads the channel also serves the step's other transfers (one step's share of bursts)
+        turn = latency + (bursts + sum(parts[n].total_cycles for n in readers)) / loads
+        slots = max(slots, loads * turn / 2)
+    turned = slots > max(busy.values())  # the slots' turn-over, which holds the first load's latency, binds
+    busy["dram"] = max(busy["dram"], slots)
     bottleneck = max(RESOURCES, key=lambda u: (busy[u], -RESOURCES.index(u)))
     fill = sum(step.values()) - step[bottleneck]
+    # nothing overlaps the first load's latency, nor, after the last tile step, the Einsums outside the innermost
+    # loop that are not on the busiest resource (their last execution), the last output tiles' write and its latency
+    written = [r for r in facts.tensors if r.role == "output"]
+    drain = sum(tiles[n].total_cycles for n in group.einsums
+                if facts.depth[n] < innermost and problems[n].unit != bottleneck)
+    drain += (latency + sum(math.ceil(r.tile_bytes / bandwidth) for r in written)) if written else 0.0
+    fill += (0.0 if turned else latency) + drain
     total = busy[bottleneck] + fill
 
     causes: dict[str, float] = {}
@@ -132,29 +132,8 @@ def evaluate_group(cascade: Cascade, arch: Architecture, facts: GroupFacts, prob
                     causes[c] = causes.get(c, 0.0) + v
     causes["dependency_wait"] = causes.get("dependency_wait", 0.0) + fill
 
-    en = action_energies(arch)
-    outer = arch.levels[-1].name if arch.levels else "rf"
-    energy = [e for name in group.einsums for e in parts[name].energy]
-    accesses = [a for name in group.einsums for a in parts[name].accesses]
-    for role in facts.tensors:
-        for nbytes, dram_action, spad_action, kind in ((role.dram_read_bytes, "read", "write", "fills"),
-                                                        (role.dram_write_bytes, "write", "read", "drains")):
-            if not nbytes:
-                continue
-            for component, action, key in (("dram", dram_action, f"dram.{dram_action}"), ("spad", spad_action, f"{outer}.{spad_action}")):
-                e = en[key]
-                energy.append(EnergyItem(component, action, nbytes * 8 / e.bits, e.pj, e.per, e.source))
-            elements = nbytes * 8 / role.bits
-            accesses.append(TensorAccesses("dram", role.tensor, **{"reads" if dram_action == "read" else "writes": elements}))
-            accesses.append(TensorAccesses("spad", role.tensor, **{kind: elements}))
-    cycles_weight = sum(p.total_cycles for p in parts.values()) or 1.0
-    report = Report(
-        name=group.label, simulator="analytical", arch=arch.name, clock_mhz=float(arch.clock_mhz), total_cycles=total,
-        cycles_by_cause=tuple(causes.items()), energy=tuple(energy), accesses=tuple(accesses),
-        macs=sum(p.macs for p in parts.values()), ops=sum(p.ops for p in parts.values()),
-        peak_ops_per_cycle=max(p.peak_ops_per_cycle for p in parts.values()),
-        spatial_utilization=sum(p.spatial_utilization * p.total_cycles for p in parts.values()) / cycles_weight,
-        mappings=tuple(mappings[n] for n in group.einsums),
+    report = group_report(
+        arch, facts, parts, mappings, simulator="analytical", total=total, causes=causes,
         provenance=(("model", "analytical, fused group: units overlapped per tile step"),
                     ("group", f"{group.label} over {', '.join(f'{r}/{t}' for r, t in zip(group.ranks, group.tiles)) or 'no shared rank'}"),
                     ("bottleneck", bottleneck), ("dram bytes", f"{dram_bytes}"), ("footprint bytes", f"{facts.footprint_bytes}")),

@@ -9,7 +9,8 @@ counts stay exact.  Results are the shared :class:`sim.Report` (cycles by
 cause, energy by component and action, accesses, utilization) and a
 Chrome / Perfetto trace of every engine's timeline.
 
-:func:`simulate` runs one Einsum, :func:`simulate_cascade` a cascade;
+:func:`simulate` runs one Einsum, :func:`simulate_cascade` a cascade, :func:`simulate_fused` a fused plan
+(:func:`simulate_group` one fused group, its units as concurrent processes);
 :func:`lower` and :func:`run_programs` are the two stages they chain.
 
 Against the analytical model (``sim.analytical``): both count accesses with
@@ -29,6 +30,7 @@ more tensors than channels come from DRAM with a latency.
 from ._api import SimulationResult, simulate, simulate_cascade
 from ._engine import CAUSES, EinsumStats, EngineResult
 from ._runner import run_programs
+from ._fused import FAST_FORWARD, GroupRun, simulate_fused, simulate_group
 from ._errors import CapacityError, DeadlockError, SimulationError, WatchdogError
 from ._hardware import HardwareConfig
 from ._lower import lower
@@ -40,6 +42,10 @@ from ._trace import TraceEvent, trace_json, write_trace
 __all__ = [
     "simulate",
     "simulate_cascade",
+    "simulate_group",
+    "simulate_fused",
+    "GroupRun",
+    "FAST_FORWARD",
     "SimulationResult",
     "HardwareConfig",
     "lower",
