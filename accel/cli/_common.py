@@ -6,7 +6,8 @@ import functools
 import json
 import os
 import sys
-from typing import Any, Callable
+from collections.abc import Callable, Iterable, Sequence
+from typing import ParamSpec, TypeVar
 
 import click
 
@@ -56,7 +57,11 @@ def _debug() -> bool:
 EXIT_BROKEN_PIPE = 141
 
 
-def report_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def report_errors(func: Callable[_P, _R]) -> Callable[_P, _R]:
     """Turn library exceptions into a one-paragraph message and a stable exit code (see :func:`exit_code_of`).
 
     Anything that is not one of ours is a bug: exit 1 with a one-line message, and the traceback re-raised
@@ -64,7 +69,7 @@ def report_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     """
 
     @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         try:
             return func(*args, **kwargs)
         except click.exceptions.Exit:
@@ -101,8 +106,8 @@ def _shorten(text: str, limit: int = 2000) -> str:
     return text if len(text) <= limit else text[:limit] + " ..."
 
 
-def echo_json(obj: Any) -> None:
-    """Print ``obj`` as stable, sorted JSON."""
+def echo_json(obj: object) -> None:
+    """Print ``obj`` as stable, sorted JSON (what is not JSON data is written as its ``str``)."""
     click.echo(json.dumps(obj, indent=2, sort_keys=True, default=str))
 
 
@@ -116,7 +121,7 @@ def main_group(debug: bool) -> None:
     """accel: accelerator design-space exploration, from Einsum cascades to verified RTL."""
 
 
-def table(headers: list[str], rows: list[list[Any]], right: Any = ()) -> list[str]:
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]], right: Iterable[int] = ()) -> list[str]:
     """Lines of a plain-text table: a header, a rule and the rows.
 
     Cells are printed with ``str``; columns whose index is in ``right`` are right-aligned
@@ -137,6 +142,6 @@ def number(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.4g}"
 
 
-def table_text(headers: list[str], rows: list[list[Any]], right: Any = ()) -> str:
+def table_text(headers: Sequence[str], rows: Sequence[Sequence[object]], right: Iterable[int] = ()) -> str:
     """:func:`table` joined into one string."""
     return "\n".join(table(headers, rows, right))

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 import yaml
 
-from accel.arch import LoadError, load_yaml
+from accel.arch import LoadError, YamlValue, load_yaml
 
 from ._common import echo_json, json_option, report_errors, table_text
 
@@ -31,8 +29,8 @@ def _bytes(n: float) -> str:
     return f"{n:g} B"
 
 
-def _parse_sets(values: tuple[str, ...]) -> dict[str, Any]:
-    changes: dict[str, Any] = {}
+def _parse_sets(values: tuple[str, ...]) -> dict[str, YamlValue]:
+    changes: dict[str, YamlValue] = {}
     for item in values:
         path, sep, raw = item.partition("=")
         if not sep or not path.strip():

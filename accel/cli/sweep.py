@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from ._common import EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_INTERNAL, echo_json, json_option, report_errors
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from rich.progress import TaskID
+
+    from accel.sweep import PointResult, RunSummary
 
 _STORE_HELP = "SQLite result store (default: results/sweeps/<sweep name>.sqlite)."
 _SCHEDULER = click.option("--scheduler", metavar="ADDRESS", default=None,
@@ -24,7 +30,7 @@ def group() -> None:
 
 
 @contextlib.contextmanager
-def progress_bar(enabled: bool, label: str) -> Iterator[Any]:
+def progress_bar(enabled: bool, label: str) -> Iterator[Callable[[PointResult, int, int], None] | None]:
     """A rich progress bar with ETA on stderr; yields the ``progress(result, done, total)`` callback (or None)."""
     if not enabled:
         yield None
@@ -34,9 +40,9 @@ def progress_bar(enabled: bool, label: str) -> Iterator[Any]:
 
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("elapsed"),
                    TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=Console(stderr=True))
-    state: dict[str, Any] = {}
+    state: dict[str, TaskID] = {}
 
-    def update(result: Any, done: int, total: int) -> None:
+    def update(result: PointResult, done: int, total: int) -> None:
         if "task" not in state:
             state["task"] = bar.add_task(label, total=total, completed=done - 1)
         bar.update(state["task"], completed=done, total=total)
@@ -45,7 +51,7 @@ def progress_bar(enabled: bool, label: str) -> Iterator[Any]:
         yield update
 
 
-def _summary_text(summary: Any) -> str:
+def _summary_text(summary: RunSummary) -> str:
     counts = dict(summary.counts)
     parts = ", ".join(f"{counts[s]} {s}" for s in ("ok", "infeasible", "invalid", "error", "pending") if counts.get(s))
     return (f"sweep {summary.sweep!r}: {summary.total} points ({parts}); evaluated {summary.evaluated} now, "
@@ -62,7 +68,7 @@ def interruptible(store: Path | str) -> Iterator[None]:
         raise SystemExit(130) from None
 
 
-def finish(summary: Any, as_json: bool) -> None:
+def finish(summary: RunSummary, as_json: bool) -> None:
     """Print a run summary; exit 1 when points were lost to dead workers, 3 when no point is feasible (2 when
     every point is an invalid architecture, 1 when every point failed unexpectedly)."""
     if as_json:
@@ -160,7 +166,7 @@ def export_command(store: str, out: str, fmt: str | None, as_json: bool) -> None
         click.echo(f"wrote {rows} rows to {path}")
 
 
-def pareto_table(frame: Any, objectives: tuple[str, ...]) -> tuple[list[dict[str, Any]], str]:
+def pareto_table(frame: pd.DataFrame, objectives: tuple[str, ...]) -> tuple[list[dict[str, object]], str]:
     """The Pareto-front rows (plain data) and a printable table of them."""
     from accel.sweep import pareto_front
 
@@ -182,7 +188,7 @@ def pareto_table(frame: Any, objectives: tuple[str, ...]) -> tuple[list[dict[str
     return records, "\n".join(lines)
 
 
-def _axis_columns(frame: Any) -> list[str]:
+def _axis_columns(frame: pd.DataFrame) -> list[str]:
     from accel.sweep import METRICS
 
     fixed = {"key", "design", "workload", "status", "reason", "seconds", *METRICS}

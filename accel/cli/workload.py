@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
+from accel.arch import JsonObject, YamlValue
+
 from ._common import echo_json, json_option, report_errors
+
+if TYPE_CHECKING:
+    from dataflow import Cascade
 
 _DEFAULT_BITS = 16
 _MAX_RANKS_FOR_ALL_PASSES = 12
@@ -23,7 +28,7 @@ _INT = re.compile(r"^[+-]?[0-9]+$")
 _FLOAT = re.compile(r"^[+-]?([0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)([eE][+-]?[0-9]+)?$")
 
 
-def _parse_value(text: str) -> Any:
+def _parse_value(text: str) -> YamlValue:
     """``true``/``false``, an integer, a number, a comma-separated tuple, else the text itself (ASCII digits only:
     Python's ``int`` also reads ``'٣'``, and ``'²'`` is a digit to ``str.isdigit``)."""
     text = text.strip()
@@ -39,7 +44,7 @@ def _parse_value(text: str) -> Any:
     return text
 
 
-def parse_params(pairs: tuple[str, ...] | list[str]) -> dict[str, Any]:
+def parse_params(pairs: tuple[str, ...] | list[str]) -> dict[str, YamlValue]:
     """``("M=128", "sizes=64,32")`` -> ``{"M": 128, "sizes": (64, 32)}``.
 
     Raises
@@ -47,7 +52,7 @@ def parse_params(pairs: tuple[str, ...] | list[str]) -> dict[str, Any]:
     click.BadParameter
         For a pair without ``=``.
     """
-    params: dict[str, Any] = {}
+    params: dict[str, YamlValue] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
@@ -67,7 +72,7 @@ def _is_timeloop_problem(path: Path) -> bool:
     return isinstance(data, dict) and "problem" in data and "einsums" not in data
 
 
-def resolve(name_or_path: str, params: dict[str, Any] | None = None):
+def resolve(name_or_path: str, params: dict[str, YamlValue] | None = None) -> Cascade:
     """A cascade from a YAML file path (a cascade file or a Timeloop v4 problem), an ONNX model (``.onnx``) or a
     library name (built with ``params``).
 
@@ -101,14 +106,14 @@ def resolve(name_or_path: str, params: dict[str, Any] | None = None):
     return library.build(name_or_path, **(params or {}))
 
 
-def _bits(cascade, name: str, bits: int | None) -> int:
+def _bits(cascade: Cascade, name: str, bits: int | None) -> int:
     if bits is not None:
         return bits
     declared = cascade.tensors[name].bits
     return declared if declared is not None else _DEFAULT_BITS
 
 
-def _kind(cascade, name: str) -> str:
+def _kind(cascade: Cascade, name: str) -> str:
     if name in cascade.weights:
         return "weight"
     if name in cascade.inputs:
@@ -116,7 +121,7 @@ def _kind(cascade, name: str) -> str:
     return "output" if name in cascade.outputs else "intermediate"
 
 
-def workload_report(cascade, rank: str | None = None, bits: int | None = None) -> dict[str, Any]:
+def workload_report(cascade: Cascade, rank: str | None = None, bits: int | None = None) -> JsonObject:
     """Everything `show` prints, as plain data (the ``--json`` form)."""
     from dataflow import analyze_passes
 
@@ -192,7 +197,7 @@ def _table(rows: list[list[str]], right: set[int]) -> list[str]:
     ]
 
 
-def format_report(report: dict[str, Any]) -> str:
+def format_report(report: JsonObject) -> str:
     """Human-readable text of :func:`workload_report`."""
     lines = [
         f"workload {report['name']}: {len(report['einsums'])} Einsums, {len(report['tensors'])} tensors",
@@ -227,8 +232,8 @@ def format_report(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def show_workload(name_or_path: str, rank: str | None = None, params: dict[str, Any] | None = None,
-                  bits: int | None = None, as_json: bool = False) -> dict[str, Any]:
+def show_workload(name_or_path: str, rank: str | None = None, params: dict[str, YamlValue] | None = None,
+                  bits: int | None = None, as_json: bool = False) -> JsonObject:
     """Print a workload's cascade, shapes, op counts, tensor bytes and passes; return the report.
 
     Raises
