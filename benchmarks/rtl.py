@@ -8,9 +8,9 @@
   LUTs, FFs, DSPs, Fmax; and each depth checked on all 65,536 operand pairs
   in cocotb (Icarus).
 * **RTL: arrays on ECP5** -- the PE arrays of a 16 x 16 INT8 and an 8 x 8 FP8
-  output-stationary architecture (``edge`` with changes), and one generated
-  accelerator with its buffers and controller: resources and Fmax, or what a
-  design that does not fit needs.
+  output-stationary architecture (``edge`` with changes), multipliers past
+  the part's DSP blocks in LUTs: resources and Fmax, or what a design that
+  does not fit needs.
 * **RTL: cycles against sim.cycle** -- GEMMs and a convolution mapped by the
   mapper (as ``accel map``) onto generated arrays, run in cocotb: outputs
   against the ``dataflow`` executor, the hardware's cycle count against
@@ -78,39 +78,55 @@ def mac_rows(work: Path) -> list[str]:
     return lines
 
 
-def array_rows(work: Path) -> list[str]:
-    """The 16 x 16 INT8 and 8 x 8 FP8 arrays, and a generated accelerator, on ECP5."""
+#: The arrays of the ECP5 rows: a label and the changes to ``edge`` (16 x 16 INT8 / INT32, output-stationary).
+ARRAYS: tuple[tuple[str, dict[str, object]], ...] = (
+    ("16x16 INT8 (edge, depth 2)", {"arith.pipeline_depth": 2}),
+    ("8x8 FP8 E4M3 / FP32 (edge with fp8_mac, depth 2)",
+     {"pe_array.rows": 8, "pe_array.cols": 8, "arith.kind": "fp8_mac", "arith.input_format": "e4m3",
+      "arith.accumulate_format": "fp32", "arith.pipeline_depth": 2}),
+)
+
+
+def array_rows(work: Path, arrays=ARRAYS) -> list[str]:
+    """PE arrays of ``edge`` on the LFE5U-85F, as ``accel rtl fpga --target ecp5 --arch`` builds them.
+
+    An array with more multipliers than the part has DSP blocks keeps as
+    many in DSPs as fit and builds the rest in LUTs (``ecp5_hard_multipliers``).
+    """
     from accel import derive, load_architecture
     from rtl.hdl import SystolicArray, arch_design
-    from rtl.synth import SynthesisError, run_ecp5
+    from rtl.synth import SynthesisError, ecp5_hard_multipliers, run_ecp5
 
-    lines = ["| design | LUT4 | FF | CCU2C | DSP | DP16KD | Fmax (MHz) | fits the LFE5U-85F |",
-             "|---|---:|---:|---:|---:|---:|---:|---|"]
+    lines = ["| design | multipliers in DSPs / LUTs | LUT4 | FF | CCU2C | DSP | DP16KD | Yosys (s) | nextpnr (s) | "
+             "Fmax (MHz) | fits the LFE5U-85F |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     edge = load_architecture("edge")
-    cases = [
-        ("16x16 INT8 (edge, depth 2)", derive(edge, {"arith.pipeline_depth": 2})),
-        ("8x8 FP8 E4M3 / FP32 (edge with fp8_mac, depth 2)",
-         derive(edge, {"pe_array.rows": 8, "pe_array.cols": 8, "arith.kind": "fp8_mac", "arith.input_format": "e4m3",
-                       "arith.accumulate_format": "fp32", "arith.pipeline_depth": 2})),
-    ]
-    for label, arch in cases:
-        d = arch_design(arch)
-        # With DSP blocks first; an array with more multipliers than the part has DSPs again with them in LUTs.
-        for dsp in (True, False):
-            try:
-                r = run_ecp5(SystolicArray(d.spec, d.rows, d.cols, d.dataflow, d.depth), label,
-                             work / f"array_{d.rows}_{dsp}", dsp=dsp, generic=False)
-            except SynthesisError as exc:  # a run past the time limit is a figure too
-                lines.append(f"| {label} | - | - | - | - | - | - | {str(exc).splitlines()[0]} |")
-                print(lines[-1], flush=True)
-                break
-            fmax = "-" if r.fmax_mhz is None else f"{r.fmax_mhz:.1f}"
-            lines.append(f"| {label}{'' if dsp else ', multipliers in LUTs (--no-dsp)'} | {r.luts} | {r.ffs} | "
-                         f"{r.carries} | {r.dsps} | {r.brams} | {fmax} | {'yes' if r.fits else r.message} |")
+    for label, changes in arrays:
+        d = arch_design(derive(edge, changes))
+        pes = d.rows * d.cols
+        hard = ecp5_hard_multipliers(d.spec, pes, "85k")
+        split = f"{pes if hard is None else hard} / {0 if hard is None else pes - hard}"
+        folder = work / f"array_{d.rows}x{d.cols}_{d.spec.kind}"
+        try:
+            r = run_ecp5(SystolicArray(d.spec, d.rows, d.cols, d.dataflow, d.depth, hard), label, folder,
+                         generic=False)
+        except SynthesisError as exc:  # a run past the time limit is a figure too
+            lines.append(f"| {label} | {split} | - | - | - | - | - | - | - | - | {str(exc).splitlines()[0]} |")
             print(lines[-1], flush=True)
-            if r.fits or r.dsps <= 156:
-                break
+            continue
+        times = _step_seconds(folder)
+        fmax = "-" if r.fmax_mhz is None else f"{r.fmax_mhz:.1f}"
+        lines.append(f"| {label} | {split} | {r.luts} | {r.ffs} | {r.carries} | {r.dsps} | {r.brams} | "
+                     f"{times[0]} | {times[1]} | {fmax} | {'yes' if r.fits else r.message} |")
+        print(lines[-1], flush=True)
     return lines
+
+
+def _step_seconds(folder: Path) -> tuple[str, str]:
+    """Wall seconds of Yosys and nextpnr in ``folder``, from their outputs' times ('-' for a step not run)."""
+    source, stat, report = folder / "ecp5_top.v", folder / "ecp5_stat.json", folder / "report.json"
+    yosys = f"{stat.stat().st_mtime - source.stat().st_mtime:.0f}" if stat.exists() else "-"
+    pnr = f"{report.stat().st_mtime - stat.stat().st_mtime:.0f}" if stat.exists() and report.exists() else "-"
+    return yosys, pnr
 
 
 def cycle_rows(work: Path) -> list[str]:
@@ -194,7 +210,12 @@ def main(argv: list[str] | None = None) -> None:
         if "arrays" in parts:
             rows = array_rows(work)
             body = (f"\n{stamp}: output-stationary PE arrays generated from the architecture "
-                    "(`accel rtl fpga --target ecp5 --arch SPEC`), LFE5U-85F, seed 1.\n\n" + "\n".join(rows) + "\n")
+                    "(`accel rtl fpga --target ecp5 --arch SPEC`: `synth_ecp5` and nextpnr-ecp5, LFE5U-85F, seed 1, "
+                    "behind the scan harness). An array with more multipliers than the part's 156 MULT18X18D keeps "
+                    "156 PEs' multipliers in DSP blocks and builds the others' of gates (partial products and a tree "
+                    "of carry-chain adders: `rtl.synth.ecp5_hard_multipliers`, the generators' `hard_multipliers`). "
+                    "*Yosys* and *nextpnr* are each step's wall time on the machine of the run.\n\n"
+                    + "\n".join(rows) + "\n")
             if not args.no_write:
                 write_section("## RTL: arrays on ECP5", body)
         if "cycles" in parts:

@@ -45,22 +45,28 @@ class _Keep:
 
 
 def _from_arch(arch_path: str, workload: str | None, pairs: tuple[str, ...], mapping_path: str | None,
-               einsum: str | None):
+               einsum: str | None, ecp5_device: str | None = None):
     """The component to build from ``--arch``: the PE array alone, or the accelerator that runs a mapping.
 
-    Returns (kind, label, component, info): kind ``'array'`` or ``'accelerator'``.
+    ``ecp5_device``: an ECP5 part whose DSP blocks the PEs' multipliers share:
+    PEs past its budget multiply in LUTs. Returns (kind, label, component,
+    info): kind ``'array'`` or ``'accelerator'``.
     """
     from accel import load_architecture
     from rtl.hdl import HDLParamError, SystolicArray, arch_design, build_accelerator
+    from rtl.synth import ecp5_hard_multipliers
 
     arch = load_architecture(arch_path)
     design = arch_design(arch)
+    hard = None if ecp5_device is None else ecp5_hard_multipliers(design.spec, design.rows * design.cols, ecp5_device)
     if workload is None:
         if mapping_path is not None or einsum is not None or pairs:
             raise HDLParamError("--mapping, --einsum and -p need --workload")
-        comp = SystolicArray(design.spec, design.rows, design.cols, design.dataflow, design.depth)
+        comp = SystolicArray(design.spec, design.rows, design.cols, design.dataflow, design.depth, hard)
         info = {"rows": design.rows, "cols": design.cols, "dataflow": design.dataflow, "depth": design.depth,
                 "arith": design.spec.label}
+        if hard is not None:
+            info["hard_multipliers"] = hard
         return "array", f"{arch.name}_array", comp, info
     from accel.pipeline import Options, map_for
     from mapping import build_problem, read_mappings
@@ -82,7 +88,7 @@ def _from_arch(arch_path: str, workload: str | None, pairs: tuple[str, ...], map
         mapping = mappings[name]
     else:
         mapping = map_for(cascade, arch, Options(scheduler="none"), einsums=[name], fallback=False).results[0].mapping
-    acc = build_accelerator(arch, cascade, mapping)
+    acc = build_accelerator(arch, cascade, mapping, hard_multipliers=hard)
     plan = acc.plan
     info = {
         "einsum": name, "rows": plan.rows, "cols": plan.cols, "depth": plan.depth, "arith": design.spec.label,
@@ -90,6 +96,8 @@ def _from_arch(arch_path: str, workload: str | None, pairs: tuple[str, ...], map
         "beats_per_fold": plan.steady, "fold_interval": plan.interval, "second_output_register": plan.capture,
         "array_cycles": plan.array_cycles, "buffer_bits": acc.buffer_bits(), "mapping": mapping.to_dict(),
     }
+    if hard is not None:
+        info["hard_multipliers"] = hard
     return "accelerator", f"{arch.name}_{name}", acc.component, info
 
 
@@ -243,9 +251,11 @@ def fpga_command(unit: str | None, target: str, device: str | None, params_text:
 
     iCE40: synth_ice40 and nextpnr-ice40 (LUTs, carries, FFs, logic cells).
     ECP5: synth_ecp5 and nextpnr-ecp5 from PyPI (LUTs, FFs, carries, 18x18
-    DSPs, DP16KD block RAMs), every port behind a three-pin scan harness. UNIT
-    'all' runs every unit and a 2x2 PE array. A design that does not fit is
-    reported with what it needs.
+    DSPs, DP16KD block RAMs), every port behind a three-pin scan harness; an
+    --arch array with more multipliers than the part has DSP blocks keeps as
+    many in DSPs as fit and builds the rest in LUTs. UNIT 'all' runs every
+    unit and a 2x2 PE array. A design that does not fit is reported with
+    what it needs.
     """
     from rtl.hdl import HDLParamError, build_unit, parse_params
     from rtl.synth import ECP5_DEVICES, ICE40_DEVICES, require_nextpnr, run_ecp5, run_fpga
@@ -261,7 +271,9 @@ def fpga_command(unit: str | None, target: str, device: str | None, params_text:
             raise HDLParamError("--params applies to UNIT, not to --arch")
         if target != "ecp5":
             raise HDLParamError("--arch designs are placed on --target ecp5 (an iCE40 holds no realistic array)")
-        _kind, label, comp, _info = _from_arch(arch_path, workload, pairs, mapping_path, einsum)
+        # PEs past the part's DSP blocks multiply in LUTs (all of them with --no-dsp).
+        _kind, label, comp, _info = _from_arch(arch_path, workload, pairs, mapping_path, einsum,
+                                               None if no_dsp else device)
         designs = [(label, comp, label)]
     else:
         if workload or mapping_path or einsum or pairs:

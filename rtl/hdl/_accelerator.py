@@ -8,6 +8,7 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from ._arith import Arith, check_depth, delay
+from ._errors import check_int
 from ._pe import ProcessingElement
 from ._plan import FoldPlan
 
@@ -67,16 +68,20 @@ class MappedAccelerator(wiring.Component):
     plan : FoldPlan
     spec : Arith
         The PE arithmetic.
+    hard_multipliers : int, optional
+        PEs (the first in row-major order) whose multiplier synthesis may map
+        to a DSP block; the others multiply in gates. Default: all.
 
     Raises
     ------
     TypeError
         ``plan`` or ``spec`` of the wrong type.
     HDLParamError
-        ``plan.depth`` out of range for ``spec``.
+        ``plan.depth`` out of range for ``spec``; ``hard_multipliers`` outside
+        0 to the PE count.
     """
 
-    def __init__(self, plan: FoldPlan, spec: Arith) -> None:
+    def __init__(self, plan: FoldPlan, spec: Arith, hard_multipliers: int | None = None) -> None:
         if not isinstance(plan, FoldPlan):
             raise TypeError(f"MappedAccelerator: plan must be a FoldPlan from plan_einsum(), not {plan!r}")
         if not isinstance(spec, Arith):
@@ -85,6 +90,8 @@ class MappedAccelerator(wiring.Component):
         self.plan = plan
         self.spec = spec
         rows, cols = plan.rows, plan.cols
+        self.hard_multipliers = rows * cols if hard_multipliers is None else check_int(
+            "MappedAccelerator", "hard_multipliers", hard_multipliers, 0, rows * cols)
         depth_max = max(plan.bank_depth("row"), plan.bank_depth("col"))
         super().__init__(
             {
@@ -157,8 +164,9 @@ class MappedAccelerator(wiring.Component):
         m.d.sync += [e_valid.eq(issue), e_first.eq(issue & first), e_last.eq(issue & last)]
 
         # -- the PE array ------------------------------------------------------
-        pes = [[ProcessingElement(spec, "output_stationary", plan.depth, capture=plan.capture) for _ in range(cols)]
-               for _ in range(rows)]
+        pes = [[ProcessingElement(spec, "output_stationary", plan.depth, capture=plan.capture,
+                                  soft_multiply=i * cols + j >= self.hard_multipliers) for j in range(cols)]
+               for i in range(rows)]
         for i in range(rows):
             for j in range(cols):
                 pe = pes[i][j]

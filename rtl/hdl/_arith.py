@@ -14,6 +14,7 @@ from ._floatlogic import FloatParts, unpack_code
 from ._fp8mul import RawProduct, fp8_normalize, fp8_raw_product
 from ._formats import fp8_format, lmul_format
 from ._lmul import lmul_code
+from ._multiply import soft_product
 
 __all__ = ["Arith", "arith", "mac_datapath", "delay", "check_depth", "max_depth", "CUTS", "KINDS"]
 
@@ -61,6 +62,11 @@ class Arith:
         if self.accumulator.fmt is not None:
             return self.accumulator.fmt.bits
         return self.accumulator.width
+
+    @property
+    def multipliers(self) -> int:
+        """Integer multipliers in one MAC (the INT8 product, the FP8 significand product; L-Mul has none)."""
+        return 0 if self.kind == "lmul" else 1
 
     @property
     def acc_signed(self) -> bool:
@@ -195,7 +201,7 @@ def delay(m: Module, value, cycles: int, name: str, en=None):
     return value
 
 
-def mac_datapath(m: Module, spec: Arith, a, b, c, name: str, *, depth: int = 1, en=None) -> Signal:
+def mac_datapath(m: Module, spec: Arith, a, b, c, name: str, *, depth: int = 1, en=None, soft: bool = False) -> Signal:
     """Build ``c + a*b`` of ``spec`` with ``depth - 1`` registers in the product path.
 
     The accumulate itself (``c`` in, the returned value out) is combinational:
@@ -206,7 +212,10 @@ def mac_datapath(m: Module, spec: Arith, a, b, c, name: str, *, depth: int = 1, 
     the operand codes). Every cut register updates on edges with ``en`` (every
     edge when None), so the caller delays its own control (valid, first,
     clear) by ``depth - 1`` the same way. The numbers are those of the
-    single-cycle datapath, bit for bit, at every depth.
+    single-cycle datapath, bit for bit, at every depth. ``soft``: the
+    integer or significand multiplier is built of gates
+    (:func:`soft_product`), which synthesis never maps to a DSP block; the
+    same bits.
     """
     cuts = set(CUTS[spec.kind][: depth - 1])
     if "operands" in cuts:
@@ -218,7 +227,7 @@ def mac_datapath(m: Module, spec: Arith, a, b, c, name: str, *, depth: int = 1, 
         # ``keep``: Yosys would otherwise fold the product into a 33-bit
         # multiply-accumulate cell and map a much larger array (1226 vs 817 GE).
         prod = Signal(signed(16), name=f"{name}_prod", attrs={"keep": 1})
-        m.d.comb += prod.eq(a.as_signed() * b.as_signed())
+        m.d.comb += prod.eq(soft_product(m, a, b, is_signed=True, name=f"{name}_soft") if soft else a.as_signed() * b.as_signed())
         if "multiply" in cuts:
             prod = _stage(m, {"prod": prod}, f"{name}_mul", en)["prod"]
         total = Signal(signed(width + 1), name=f"{name}_total")
@@ -230,7 +239,7 @@ def mac_datapath(m: Module, spec: Arith, a, b, c, name: str, *, depth: int = 1, 
             m.d.comb += out.eq(Mux(total > hi, hi, Mux(total < lo, lo, total)))
         return out
     if spec.kind == "fp8":
-        raw = fp8_raw_product(m, a, b, spec.fmt, f"{name}_mul")
+        raw = fp8_raw_product(m, a, b, spec.fmt, f"{name}_mul", soft=soft)
         if "multiply" in cuts:
             raw = RawProduct(**_stage(m, vars(raw), f"{name}_mulr", en))
         parts = fp8_normalize(m, raw, f"{name}_mul")

@@ -57,6 +57,10 @@ class SystolicArray(wiring.Component):
     depth : int
         MAC pipeline stages of every PE (see :class:`ProcessingElement`):
         each adds one cycle to the array's latency, none to its throughput.
+    hard_multipliers : int, optional
+        How many PEs (the first in row-major order) keep a ``*`` that
+        synthesis maps to a DSP block; the others multiply in gates
+        (``soft_multiply``). Default: all (see :func:`rtl.synth.ecp5_hard_multipliers`).
 
     Raises
     ------
@@ -67,7 +71,8 @@ class SystolicArray(wiring.Component):
     """
 
     def __init__(
-        self, spec: Arith, rows: int = 2, cols: int = 2, dataflow: str = "output_stationary", depth: int = 1
+        self, spec: Arith, rows: int = 2, cols: int = 2, dataflow: str = "output_stationary", depth: int = 1,
+        hard_multipliers: int | None = None,
     ) -> None:
         if not isinstance(spec, Arith):
             raise TypeError(f"SystolicArray: spec must be an Arith from rtl.hdl.arith(), not {spec!r}")
@@ -75,6 +80,9 @@ class SystolicArray(wiring.Component):
         self.rows = check_int("SystolicArray", "rows", rows, 1, MAX_ARRAY_SIDE)
         self.cols = check_int("SystolicArray", "cols", cols, 1, MAX_ARRAY_SIDE)
         self.dataflow = check_dataflow(dataflow, "SystolicArray")
+        pes = self.rows * self.cols
+        self.hard_multipliers = pes if hard_multipliers is None else check_int(
+            "SystolicArray", "hard_multipliers", hard_multipliers, 0, pes)
         self.spec = spec
         op = unsigned(spec.operand_bits)
         acc = signed(spec.acc_width) if spec.acc_signed else unsigned(spec.acc_width)
@@ -101,7 +109,8 @@ class SystolicArray(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         rows, cols = self.rows, self.cols
-        pes = [[ProcessingElement(self.spec, self.dataflow, self.depth) for _ in range(cols)] for _ in range(rows)]
+        pes = [[ProcessingElement(self.spec, self.dataflow, self.depth, soft_multiply=i * cols + j >= self.hard_multipliers)
+                for j in range(cols)] for i in range(rows)]
         for i in range(rows):
             for j in range(cols):
                 m.submodules[f"pe_{i}_{j}"] = pes[i][j]

@@ -34,7 +34,7 @@ _ARITH_KEYS = {
 
 # Each unit: its parameters with their types and defaults (None: not set).
 _SCHEMAS: dict[str, dict[str, tuple[type, Any]]] = {
-    "int8_mac": {"acc_bits": (int, 32), "overflow": (str, "wrap"), "depth": (int, 1)},
+    "int8_mac": {"acc_bits": (int, 32), "overflow": (str, "wrap"), "depth": (int, 1), "soft_multiply": (bool, False)},
     "fp8_mul": {"fmt": (str, "e4m3"), "registered": (bool, False)},
     "fp8_mac": {
         "fmt": (str, "e4m3"),
@@ -43,6 +43,7 @@ _SCHEMAS: dict[str, dict[str, tuple[type, Any]]] = {
         "frac_bits": (int, None),
         "overflow": (str, "wrap"),
         "depth": (int, 1),
+        "soft_multiply": (bool, False),
     },
     "lmul": {
         "fmt": (str, "e4m3"),
@@ -59,10 +60,11 @@ _SCHEMAS: dict[str, dict[str, tuple[type, Any]]] = {
         "overflow": (str, "wrap"),
         "depth": (int, 1),
     },
-    "pe": {"kind": (str, "fp8"), "dataflow": (str, "output_stationary"), "depth": (int, 1), "capture": (bool, False)}
+    "pe": {"kind": (str, "fp8"), "dataflow": (str, "output_stationary"), "depth": (int, 1), "capture": (bool, False),
+           "soft_multiply": (bool, False)}
     | {k: (t, None) for k, t in _ARITH_KEYS.items()},
     "array": {"kind": (str, "fp8"), "rows": (int, 2), "cols": (int, 2), "dataflow": (str, "output_stationary"),
-              "depth": (int, 1)}
+              "depth": (int, 1), "hard_multipliers": (int, None)}
     | {k: (t, None) for k, t in _ARITH_KEYS.items()},
 }
 
@@ -209,11 +211,13 @@ def build_unit(unit: str, params: Mapping[str, object] | None = None) -> UnitDes
         akw = {k: values[k] for k in _ARITH_KEYS if k in values and values[k] is not None}
         spec = arith(kind, **akw)
         if unit in ("int8_mac", "fp8_mac", "lmul_mac"):
-            comp = Mac(spec, values["depth"])
+            comp = Mac(spec, values["depth"], soft_multiply=values.get("soft_multiply", False))
         elif unit == "pe":
-            comp = ProcessingElement(spec, values["dataflow"], values["depth"], capture=values["capture"])
+            comp = ProcessingElement(spec, values["dataflow"], values["depth"], capture=values["capture"],
+                                     soft_multiply=values["soft_multiply"])
         else:
-            comp = SystolicArray(spec, values["rows"], values["cols"], values["dataflow"], values["depth"])
+            comp = SystolicArray(spec, values["rows"], values["cols"], values["dataflow"], values["depth"],
+                                 values["hard_multipliers"])
     return UnitDesign(unit=unit, params=tuple(sorted(values.items())), top=unit, component=comp, arith=spec)
 
 

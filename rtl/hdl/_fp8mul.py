@@ -12,6 +12,7 @@ from rtl.numerics import FP32, FloatFormat
 
 from ._floatlogic import EXP_SHAPE, FloatParts, highest_set, is_nan_inf, normalize_left
 from ._formats import fp8_format
+from ._multiply import soft_product
 
 __all__ = ["Fp8Multiplier", "RawProduct", "fp8_product", "fp8_raw_product", "fp8_normalize"]
 
@@ -35,12 +36,12 @@ class RawProduct:
     inf: Value
 
 
-def fp8_raw_product(m: Module, a, b, fmt: FloatFormat, name: str) -> RawProduct:
+def fp8_raw_product(m: Module, a, b, fmt: FloatFormat, name: str, *, soft: bool = False) -> RawProduct:
     """Build the significand product of two codes of ``fmt`` and the product's flags.
 
     The significands (hidden bit included, subnormals kept) are multiplied
-    exactly. NaN operands and Inf times zero give NaN; Inf times anything else
-    gives Inf.
+    exactly (``soft``: by a multiplier built of gates, never a DSP block).
+    NaN operands and Inf times zero give NaN; Inf times anything else gives Inf.
     """
     man = fmt.man_bits
     sigs, lsbs, zeros, nans, infs = [], [], [], [], []
@@ -62,7 +63,8 @@ def fp8_raw_product(m: Module, a, b, fmt: FloatFormat, name: str) -> RawProduct:
     width = 2 * (man + 1)
     raw = Signal(width, name=f"{name}_raw")
     lsb = Signal(EXP_SHAPE, name=f"{name}_lsb")
-    m.d.comb += [raw.eq(sigs[0] * sigs[1]), lsb.eq(lsbs[0] + lsbs[1])]
+    prod = soft_product(m, sigs[0], sigs[1], is_signed=False, name=f"{name}_soft") if soft else sigs[0] * sigs[1]
+    m.d.comb += [raw.eq(prod), lsb.eq(lsbs[0] + lsbs[1])]
     nan = Signal(name=f"{name}_nan")
     inf = Signal(name=f"{name}_inf")
     zero = Signal(name=f"{name}_zero")

@@ -29,6 +29,8 @@ class Mac(wiring.Component):
     depth : int
         Pipeline stages, 1 to :func:`max_depth` (``arith.pipeline_depth`` of
         an architecture: cycles from operands to accumulated result).
+    soft_multiply : bool
+        Build the multiplier of gates, never a DSP block (the same bits).
 
     Ports
     -----
@@ -47,11 +49,12 @@ class Mac(wiring.Component):
         ``depth`` out of range.
     """
 
-    def __init__(self, spec: Arith, depth: int = 1) -> None:
+    def __init__(self, spec: Arith, depth: int = 1, *, soft_multiply: bool = False) -> None:
         if not isinstance(spec, Arith):
             raise TypeError(f"Mac: spec must be an Arith from rtl.hdl.arith(), not {spec!r}")
         self.spec = spec
         self.depth = check_depth(spec, depth, "Mac")
+        self.soft_multiply = bool(soft_multiply)
         shape = signed(spec.acc_width) if spec.acc_signed else unsigned(spec.acc_width)
         bits = spec.operand_bits
         super().__init__({"a": In(bits), "b": In(bits), "en": In(1), "clear": In(1), "acc": Out(shape)})
@@ -63,7 +66,7 @@ class Mac(wiring.Component):
         en = delay(m, self.en, self.depth - 1, "en")
         clear = delay(m, self.clear, self.depth - 1, "clear")
         m.d.comb += base.eq(Mux(clear, 0, reg))
-        nxt = mac_datapath(m, self.spec, self.a, self.b, base, "mac", depth=self.depth)
+        nxt = mac_datapath(m, self.spec, self.a, self.b, base, "mac", depth=self.depth, soft=self.soft_multiply)
         with m.If(en):
             m.d.sync += reg.eq(nxt)
         with m.Elif(clear):

@@ -60,6 +60,9 @@ class ProcessingElement(wiring.Component):
         travels with ``a`` like ``a_first``) and a ``result`` register that
         takes the finished sum on the edge that adds the ``last`` term, so
         the next sum may start while this one is read out.
+    soft_multiply : bool
+        Build the MAC's multiplier of gates, never a DSP block (the same
+        bits): for arrays with more PEs than the FPGA has DSP blocks.
 
     Raises
     ------
@@ -70,7 +73,8 @@ class ProcessingElement(wiring.Component):
         weight-stationary.
     """
 
-    def __init__(self, spec: Arith, dataflow: str = "output_stationary", depth: int = 1, capture: bool = False) -> None:
+    def __init__(self, spec: Arith, dataflow: str = "output_stationary", depth: int = 1, capture: bool = False, *,
+                 soft_multiply: bool = False) -> None:
         if not isinstance(spec, Arith):
             raise TypeError(f"ProcessingElement: spec must be an Arith from rtl.hdl.arith(), not {spec!r}")
         self.spec = spec
@@ -79,6 +83,7 @@ class ProcessingElement(wiring.Component):
         if capture and self.dataflow != "output_stationary":
             raise HDLParamError("ProcessingElement: capture applies to output_stationary only, not weight_stationary")
         self.capture = bool(capture)
+        self.soft_multiply = bool(soft_multiply)
         op = spec.operand_bits
         acc = signed(spec.acc_width) if spec.acc_signed else unsigned(spec.acc_width)
         ports = {
@@ -124,7 +129,8 @@ class ProcessingElement(wiring.Component):
             valid = delay(m, self.a_valid_in, tail, "valid", self.adv)
             first = delay(m, self.a_first_in, tail, "first", self.adv)
             m.d.comb += [base.eq(Mux(first, 0, acc)), self.acc.eq(acc)]
-            nxt = mac_datapath(m, self.spec, self.a_in, self.b_in, base, "mac", depth=self.depth, en=self.adv)
+            nxt = mac_datapath(m, self.spec, self.a_in, self.b_in, base, "mac", depth=self.depth, en=self.adv,
+                               soft=self.soft_multiply)
             with m.If(self.adv):
                 m.d.sync += [self.b_out.eq(self.b_in), self.a_first_out.eq(self.a_first_in)]
                 with m.If(valid):
@@ -142,7 +148,8 @@ class ProcessingElement(wiring.Component):
             m.d.comb += self.w_out.eq(weight)
             # The weight is read where the operand enters (the product path holds the old weight
             # for products in flight; loads wait for the array to empty).
-            nxt = mac_datapath(m, self.spec, self.a_in, weight, self.psum_in, "mac", depth=self.depth, en=self.adv)
+            nxt = mac_datapath(m, self.spec, self.a_in, weight, self.psum_in, "mac", depth=self.depth, en=self.adv,
+                               soft=self.soft_multiply)
             valid = delay(m, self.a_valid_in, self.depth - 1, "valid", self.adv)
             with m.If(self.adv):
                 m.d.sync += [self.psum_out.eq(nxt), self.psum_valid_out.eq(valid)]

@@ -56,8 +56,12 @@ class AcceleratorDesign:
         }
 
 
-def build_accelerator(arch: "Architecture", cascade: "Cascade", mapping: "Mapping", top: str = "accel_top") -> AcceleratorDesign:
+def build_accelerator(arch: "Architecture", cascade: "Cascade", mapping: "Mapping", top: str = "accel_top",
+                      hard_multipliers: int | None = None) -> AcceleratorDesign:
     """Generate the accelerator that runs ``mapping`` (of one Einsum of ``cascade``) on ``arch``.
+
+    ``hard_multipliers``: how many PEs keep a multiplier that synthesis may
+    map to a DSP block (default all; see :class:`MappedAccelerator`).
 
     Raises
     ------
@@ -76,4 +80,4 @@ def build_accelerator(arch: "Architecture", cascade: "Cascade", mapping: "Mappin
     problem = build_problem(einsum, cascade.shapes, arch, tuple(cascade.weights) or None)
     shapes = {t.name: tuple(t.shape) for t in cascade.tensor_list}
     plan: FoldPlan = plan_einsum(arch, einsum, dict(cascade.shapes), problem, mapping, shapes)
-    return AcceleratorDesign(top, design, plan, problem, mapping, MappedAccelerator(plan, design.spec))
+    return AcceleratorDesign(top, design, plan, problem, mapping, MappedAccelerator(plan, design.spec, hard_multipliers))

@@ -8,7 +8,8 @@
 - :func:`run_fpga`: ``synth_ice40`` plus nextpnr-ice40, with Fmax;
 - :func:`run_ecp5`: ``synth_ecp5`` plus nextpnr-ecp5 (yowasp, from PyPI) behind a
   three-pin scan harness: LUTs, FFs, DSP blocks, block RAM, Fmax, or what a
-  design that does not fit needs;
+  design that does not fit needs; :func:`ecp5_hard_multipliers`: how many
+  PEs keep their multiplier in the part's DSP blocks (the rest in LUTs);
 - :class:`SynthCache`: any generated unit synthesized once and kept on disk
   (``build/synth-cache``), keyed on its Verilog and the Yosys version;
 - :class:`RTLSynthesisEstimator` / :func:`rtl_registry`: the table or the
@@ -17,7 +18,7 @@
 """
 
 from ._cache import DEFAULT_CACHE_DIR, SynthCache
-from ._ecp5 import ECP5_DEVICES, Ecp5Result, run_ecp5
+from ._ecp5 import ECP5_DEVICES, Ecp5Result, ecp5_hard_multipliers, run_ecp5
 from ._estimator import RTLSynthesisEstimator, rtl_registry
 from ._fpga import ICE40_DEVICES, NEXTPNR_INSTALL, FpgaResult, require_nextpnr, run_fpga
 from ._gates import GE_WEIGHTS, NAND2_UM2, gate_equivalents
@@ -43,6 +44,7 @@ __all__ = [
     "ECP5_DEVICES",
     "Ecp5Result",
     "run_ecp5",
+    "ecp5_hard_multipliers",
     "SynthCache",
     "DEFAULT_CACHE_DIR",
     "RTLSynthesisEstimator",

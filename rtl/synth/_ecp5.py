@@ -19,12 +19,12 @@ from pathlib import Path
 from amaranth.back import verilog
 from amaranth.hdl import Cat, Elaboratable, Module, Signal, Value
 
-from rtl.hdl import HDLParamError
+from rtl.hdl import Arith, HDLParamError
 
 from ._gates import NAND2_UM2, gate_equivalents
 from ._yosys import run_yosys
 
-__all__ = ["ECP5_DEVICES", "Ecp5Result", "run_ecp5", "ecp5_script"]
+__all__ = ["ECP5_DEVICES", "Ecp5Result", "run_ecp5", "ecp5_script", "ecp5_hard_multipliers"]
 
 # device -> (nextpnr flag, package, LUT4s, flip-flops, 18x18 multipliers, DP16KD block RAMs)
 ECP5_DEVICES: dict[str, tuple[str, str, int, int, int, int]] = {
@@ -121,6 +121,31 @@ class _Scan(Elaboratable):
         return m
 
 
+def ecp5_hard_multipliers(spec: Arith, pes: int, device: str = "85k") -> int | None:
+    """How many of ``pes`` PEs of ``spec`` keep their multiplier in the device's DSP blocks.
+
+    Each of a MAC's multipliers (8 x 8 and smaller) takes one MULT18X18D.
+    ``None`` when every PE's fit (nothing to choose); otherwise as many PEs
+    as the DSP blocks hold, the rest multiplying in LUTs (the generators'
+    ``hard_multipliers``).
+
+    Raises
+    ------
+    TypeError
+        ``spec`` is not an Arith.
+    HDLParamError
+        Unknown device.
+    """
+    if not isinstance(spec, Arith):
+        raise TypeError(f"ecp5_hard_multipliers: spec must be an Arith, not {spec!r}")
+    if device not in ECP5_DEVICES:
+        raise HDLParamError(f"ecp5_hard_multipliers: device must be one of {sorted(ECP5_DEVICES)}, not {device!r}")
+    dsps = ECP5_DEVICES[device][4]
+    if spec.multipliers * pes <= dsps:
+        return None
+    return dsps // spec.multipliers
+
+
 def ecp5_script(top: str, source: str, inner: str, *, dsp: bool = True, generic: bool = True) -> str:
     """Yosys script: generic gates of ``inner`` (the design alone), then ``synth_ecp5`` of ``top`` (with harness).
 
@@ -204,7 +229,8 @@ def run_ecp5(component, label: str, workdir: str | Path, *, device: str = "85k",
             "18x18 multipliers": (dsps, max_dsps), "DP16KD block RAMs": (brams, max_brams)}
     over = [f"{n} {used} of {have}" for n, (used, have) in need.items() if used > have]
     if over:
-        hint = "; multipliers can go to LUTs (--no-dsp)" if dsps > max_dsps and luts <= max_luts else ""
+        hint = ("; multipliers can go to LUTs (hard_multipliers=N keeps N in DSP blocks; --no-dsp none)"
+                if dsps > max_dsps and luts <= max_luts else "")
         return Ecp5Result(**base, fits=False, fmax_mhz=None,
                           message=f"does not fit the LFE5U-{device[:-1]}F: needs " + ", ".join(over) + hint)
     if not place:

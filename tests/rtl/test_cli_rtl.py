@@ -146,4 +146,40 @@ def test_ecp5_design_that_does_not_fit_says_what_it_needs(tmp_path):
     design = build_unit("array", {"kind": "int8", "rows": 6, "cols": 5, "dataflow": "weight_stationary"})
     r = run_ecp5(design.component, design.label, tmp_path, device="25k")
     assert not r.fits and r.dsps == 30
-    assert r.message == "does not fit the LFE5U-25F: needs 18x18 multipliers 30 of 28; multipliers can go to LUTs (--no-dsp)"
+    assert r.message == ("does not fit the LFE5U-25F: needs 18x18 multipliers 30 of 28; multipliers can go to LUTs "
+                         "(hard_multipliers=N keeps N in DSP blocks; --no-dsp none)")
+
+
+def test_ecp5_multipliers_past_the_dsp_budget_go_to_luts(tmp_path):
+    from rtl.hdl import SystolicArray, arith
+    from rtl.synth import ecp5_hard_multipliers, run_ecp5
+
+    int8 = arith("int8")
+    assert ecp5_hard_multipliers(int8, 30, "25k") == 28
+    assert ecp5_hard_multipliers(int8, 256, "85k") == 156
+    assert ecp5_hard_multipliers(int8, 156, "85k") is None  # all fit: nothing to choose
+    assert ecp5_hard_multipliers(arith("lmul"), 4096, "85k") is None  # L-Mul multiplies with an adder
+    with pytest.raises(ValueError, match=r"device must be one of \['25k', '45k', '85k'\], not '12k'"):
+        ecp5_hard_multipliers(int8, 4, "12k")
+    # Two of six PEs multiply in LUTs: four DSP blocks, more LUTs than with all six in DSPs.
+    mixed = run_ecp5(SystolicArray(int8, 2, 3, "weight_stationary", hard_multipliers=4), "mixed", tmp_path / "m",
+                     device="25k", place=False, generic=False)
+    full = run_ecp5(SystolicArray(int8, 2, 3, "weight_stationary"), "full", tmp_path / "f", device="25k",
+                    place=False, generic=False)
+    assert (mixed.dsps, full.dsps) == (4, 6)
+    assert mixed.luts + 2 * mixed.carries > full.luts + 2 * full.carries + 2 * 40
+    with pytest.raises(ValueError, match=r"SystolicArray: hard_multipliers must be in \[0, 6\], not 7"):
+        SystolicArray(int8, 2, 3, hard_multipliers=7)
+
+
+def test_an_arch_array_past_the_dsp_budget_is_built_with_the_rest_in_luts(tmp_path):
+    from accel.cli.rtl import _from_arch
+
+    spec = tmp_path / "wide.yaml"
+    spec.write_text(SMALL_ARCH.replace("rows: 2, cols: 3", "rows: 6, cols: 5"))
+    _kind, _label, comp, info = _from_arch(str(spec), None, (), None, None, ecp5_device="25k")
+    assert info["hard_multipliers"] == comp.hard_multipliers == 28  # of 30 PEs: the LFE5U-25F has 28 DSP blocks
+    _kind, _label, comp, info = _from_arch(str(spec), None, (), None, None, ecp5_device="85k")
+    assert "hard_multipliers" not in info and comp.hard_multipliers == 30
+    _kind, _label, acc, info = _from_arch(str(spec), "gemm", ("M=6", "N=5", "K=2"), None, None, ecp5_device="25k")
+    assert info["hard_multipliers"] == acc.hard_multipliers == 28

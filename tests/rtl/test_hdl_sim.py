@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from amaranth.hdl import Module
+from amaranth.hdl import Module, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 from amaranth.sim import Simulator
@@ -14,6 +14,7 @@ from rtl.bench import operand_stream
 from rtl.bench._models import acc_from_bus, gemm_model, mac_model
 from rtl.hdl import Fp8Multiplier, LMul, Mac, SystolicArray, arith
 from rtl.hdl._arith import mac_datapath
+from rtl.hdl._multiply import soft_product
 
 
 def _comb(dut, a, b):
@@ -49,8 +50,28 @@ def test_lmul_wider_and_custom_formats(fmt):
     assert np.array_equal(_comb(sat, a, b), numerics.lmul(a, b, unit.fmt, saturate=True))
 
 
-def _mac_trace(spec, n, seed):
-    dut = Mac(spec)
+class _SoftProduct(wiring.Component):
+    def __init__(self, bits, is_signed):
+        self.is_signed = is_signed
+        super().__init__({"a": In(bits), "b": In(bits), "p": Out(signed(2 * bits) if is_signed else 2 * bits)})
+
+    def elaborate(self, platform):
+        m = Module()
+        m.d.comb += self.p.eq(soft_product(m, self.a, self.b, is_signed=self.is_signed, name="p"))
+        return m
+
+
+@pytest.mark.parametrize("bits, is_signed", [(8, True), (4, False), (3, False)])
+def test_the_soft_multiplier_is_exact_on_every_pair(bits, is_signed):
+    # The INT8 product and the E4M3 / E5M2 significand products, on every operand pair.
+    codes = np.arange(1 << bits)
+    a, b = np.repeat(codes, 1 << bits), np.tile(codes, 1 << bits)
+    value = (lambda c: np.where(c >= 1 << (bits - 1), c - (1 << bits), c)) if is_signed else (lambda c: c)
+    assert np.array_equal(_comb(_SoftProduct(bits, is_signed), a, b), value(a) * value(b))
+
+
+def _mac_trace(spec, n, seed, soft_multiply=False):
+    dut = Mac(spec, soft_multiply=soft_multiply)
     rng = np.random.default_rng(seed)
     a, b = operand_stream(rng, n, spec.fmt)
     en = rng.random(n) < 0.8
@@ -94,11 +115,19 @@ def test_mac_traces(kwargs):
     assert got == expected
 
 
-@pytest.mark.parametrize("dataflow", ["output_stationary", "weight_stationary"])
-def test_array_gemm_with_bubbles_and_backpressure(dataflow):
+@pytest.mark.parametrize("kwargs", [{"kind": "int8"}, {"kind": "fp8", "fmt": "e5m2", "accumulator": "fp32"}])
+def test_mac_traces_with_the_multiplier_in_gates(kwargs):
+    got, expected = _mac_trace(arith(**kwargs), 300, seed=22, soft_multiply=True)
+    assert got == expected
+
+
+@pytest.mark.parametrize("dataflow, hard", [("output_stationary", None), ("weight_stationary", None),
+                                           ("output_stationary", 2)])
+def test_array_gemm_with_bubbles_and_backpressure(dataflow, hard):
     spec = arith("fp8", fmt="e4m3", accumulator="fp16")
     rows, cols, depth = 2, 3, 5
-    dut = SystolicArray(spec, rows, cols, dataflow)
+    dut = SystolicArray(spec, rows, cols, dataflow, hard_multipliers=hard)
+    assert dut.hard_multipliers == (6 if hard is None else 2)
     rng = np.random.default_rng(31)
     if dataflow == "output_stationary":
         a, b = (operand_stream(rng, n, spec.fmt, cancel_rate=0)[0] for n in (rows * depth, depth * cols))
