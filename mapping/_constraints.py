@@ -30,11 +30,9 @@ import dataclasses
 import os
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
-from typing import Any
-
 import numpy as np
 
-from accel.arch import LoadError, load_yaml, read_text
+from accel.arch import LoadError, YamlValue, load_yaml, read_text
 
 from ._errors import MappingError
 from ._mapping import Mapping
@@ -266,14 +264,14 @@ def load_constraints(text: str, source: str = "<string>") -> Constraints:
     return Constraints(tuple(entries), source)
 
 
-def _names(value: Any, where: str, errors: list[str]) -> tuple[str, ...]:
+def _names(value: YamlValue, where: str, errors: list[str]) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         errors.append(f"{where}: a list of rank names, not {value!r}")
         return ()
     return tuple(value)
 
 
-def _factors(value: Any, where: str, errors: list[str]) -> dict[str, int]:
+def _factors(value: YamlValue, where: str, errors: list[str]) -> dict[str, int]:
     if value is None:
         return {}
     if not isinstance(value, dict):

@@ -32,9 +32,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping as MappingABC, Sequence
-from typing import Any
 
-from accel.arch import LoadError, load_yaml, read_text
+from accel.arch import LoadError, YamlValue, load_yaml, read_text
 
 from ._errors import MappingError
 from ._mapping import UNITS, Mapping
@@ -152,7 +151,7 @@ def load_mappings(text: str, problems: MappingABC[str, Problem], source: str = "
     return out
 
 
-def _entry(entry: Any, place: str, problems: MappingABC[str, Problem], errors: list[str]) -> Mapping | None:
+def _entry(entry: YamlValue, place: str, problems: MappingABC[str, Problem], errors: list[str]) -> Mapping | None:
     if not isinstance(entry, dict):
         errors.append(f"{place}: a mapping with keys einsum, nest (and unit), not {entry!r}")
         return None
@@ -237,7 +236,7 @@ def _entry(entry: Any, place: str, problems: MappingABC[str, Problem], errors: l
         return None
 
 
-def _loops(loops: Any, where: str, p: Problem, errors: list[str]) -> dict[str, int]:
+def _loops(loops: YamlValue, where: str, p: Problem, errors: list[str]) -> dict[str, int]:
     if loops is None:
         return {}
     if not isinstance(loops, dict):

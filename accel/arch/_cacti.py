@@ -28,10 +28,10 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
-from ._estimator import Action, Component, Estimate, Estimator
+from ._estimator import Action, AttrValue, Component, Estimate, Estimator
 
 __all__ = ["CactiEstimator", "CACTI_NODES_NM"]
 
@@ -116,7 +116,7 @@ class CactiEstimator(Estimator):
         Looks at ``executable``, then ``$ACCEL_CACTI``, then ``cacti`` on ``PATH``, then an installed
         ``zigzag`` package's bundled CACTI.
         """
-        candidates: list[Any] = [executable, os.environ.get("ACCEL_CACTI"), shutil.which("cacti")]
+        candidates: list[str | os.PathLike[str] | None] = [executable, os.environ.get("ACCEL_CACTI"), shutil.which("cacti")]
         try:
             spec = importlib.util.find_spec("zigzag")
         except (ImportError, ValueError):
@@ -131,7 +131,7 @@ class CactiEstimator(Estimator):
                     continue
         return None
 
-    def _config(self, attrs: dict[str, Any]) -> tuple[int, int, int, int, int, int] | None:
+    def _config(self, attrs: Mapping[str, AttrValue]) -> tuple[int, int, int, int, int, int] | None:
         node, capacity, bits = attrs.get("technology_nm"), attrs.get("capacity"), attrs.get("word_bits")
         if node is None or capacity is None or bits is None:
             return None

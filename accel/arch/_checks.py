@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 __all__ = ["positive_int", "positive_number", "names", "holds"]
 
 
-def positive_int(owner: str, name: str, value: Any, minimum: int = 1) -> None:
+def positive_int(owner: str, name: str, value: object, minimum: int = 1) -> None:
     """Raise ``TypeError`` unless ``value`` is an int (not bool), ``ValueError`` if below ``minimum``."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{owner}.{name} must be an integer, not {value!r}")
@@ -16,7 +15,7 @@ def positive_int(owner: str, name: str, value: Any, minimum: int = 1) -> None:
         raise ValueError(f"{owner}.{name} must be >= {minimum}, not {value!r}")
 
 
-def positive_number(owner: str, name: str, value: Any, allow_zero: bool = False) -> None:
+def positive_number(owner: str, name: str, value: object, allow_zero: bool = False) -> None:
     """Raise ``TypeError`` unless ``value`` is a real number, ``ValueError`` unless > 0 (>= 0 with ``allow_zero``)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{owner}.{name} must be a number, not {value!r}")
@@ -26,7 +25,7 @@ def positive_number(owner: str, name: str, value: Any, allow_zero: bool = False)
         raise ValueError(f"{owner}.{name} must be {'>= 0' if allow_zero else '> 0'}, not {value!r}")
 
 
-def names(obj: Any, attr: str, owner: str, allow_empty: bool) -> None:
+def names(obj: object, attr: str, owner: str, allow_empty: bool) -> None:
     """Check ``obj.attr`` is a sequence of non-empty strings and freeze it into a tuple."""
     value = getattr(obj, attr)
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from .._types import JsonObject
+from .._types import JsonObject, YamlValue
 from ._schema import SECTIONS, TOP_FIELDS, Field
 from ._compute import ArithmeticUnit, VectorUnit
 from ._types import DRAM, Architecture, MemoryLevel, PEArray, RegisterFile
@@ -12,7 +10,7 @@ from ._types import DRAM, Architecture, MemoryLevel, PEArray, RegisterFile
 __all__ = ["build_architecture", "to_dict"]
 
 
-def build_architecture(spec: dict[str, Any]) -> Architecture:
+def build_architecture(spec: dict[str, YamlValue]) -> Architecture:
     """Turn a spec normalized by ``accel._validate.validate_spec`` into an :class:`Architecture`.
 
     Parameters

@@ -14,11 +14,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
 import yaml
 
-from .._types import YamlValue
+from .._types import YamlScalar, YamlValue
 from ._errors import SpecError
 from ._safeload import LoadError, _Fault, _Loader, _mark, read_text
 from ._types import Architecture
@@ -65,9 +63,9 @@ class _LastKeyWins(_Loader):
         super().__init__(stream)
         self.duplicates: list[str] = []
 
-    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[YamlScalar, YamlValue]:
         if isinstance(node, yaml.MappingNode):
-            seen: dict[Any, Any] = {}
+            seen: dict[YamlScalar, yaml.Node] = {}
             for key_node, _ in node.value:
                 if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
                     continue
@@ -80,7 +78,7 @@ class _LastKeyWins(_Loader):
         return yaml.SafeLoader.construct_mapping(self, node, deep=deep)
 
 
-def _tagged(loader: _LastKeyWins, suffix: str, node: Any) -> Any:
+def _tagged(loader: _LastKeyWins, suffix: str, node: yaml.Node) -> dict[str, YamlValue]:
     """A node tagged ``!Name`` (Timeloop v4's ``!Container``, ``!Component``, ``!Parallel``): its value, the tag kept under ``'!'``."""
     if isinstance(node, yaml.MappingNode):
         value = loader.construct_mapping(node, deep=True)

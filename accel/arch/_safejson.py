@@ -10,12 +10,17 @@ import json.decoder
 import json.scanner
 import math
 import os
-from typing import Any
+from collections.abc import Callable
+from typing import NoReturn, TypeAlias
 
 from .._types import JsonValue
 from ._safeload import _MAX_INT_DIGITS, INT_RANGE, MAX_DEPTH, LoadError, read_text
 
 __all__ = ["load_json", "load_json_file"]
+
+
+#: ``scan_once(text, index) -> (value, end)``: the JSON scanner's step.
+_Scan: TypeAlias = Callable[[str, int], tuple[JsonValue, int]]
 
 
 class _Huge(str):
@@ -60,8 +65,8 @@ def _decoder(text: str) -> json.JSONDecoder:
     spans: list[tuple[int, int]] = []  # objects already parsed, to skip their keys when locating a duplicate
     depth = [0]
 
-    def checked(scan_once: Any) -> Any:
-        def scan(s: str, index: int) -> Any:
+    def checked(scan_once: _Scan) -> _Scan:
+        def scan(s: str, index: int) -> tuple[JsonValue, int]:
             value, end = scan_once(s, index)
             if isinstance(value, _Huge) or (isinstance(value, int) and not isinstance(value, bool)
                                             and not INT_RANGE[0] <= value < INT_RANGE[1]):
@@ -74,8 +79,8 @@ def _decoder(text: str) -> json.JSONDecoder:
             return value, end
         return scan
 
-    def nested(parse: Any, what: str) -> Any:
-        def run(s_and_end: tuple[str, int], *args: Any, **kwargs: Any) -> Any:
+    def nested(parse: Callable[..., tuple[JsonValue, int]], what: str) -> Callable[..., tuple[JsonValue, int]]:
+        def run(s_and_end: tuple[str, int], *args: object, **kwargs: object) -> tuple[JsonValue, int]:
             depth[0] += 1
             if depth[0] > MAX_DEPTH:
                 raise _JsonFault(f"nested more than {MAX_DEPTH} levels deep", s_and_end[1] - 1)
@@ -92,7 +97,7 @@ def _decoder(text: str) -> json.JSONDecoder:
             if what != "object":
                 return result, end
             start = s_and_end[1] - 1
-            out: dict[str, Any] = {}
+            out: dict[str, JsonValue] = {}
             for key, value in result:
                 if key in out:
                     inner = [(a, b) for a, b in spans if start < a and b <= end]
@@ -113,11 +118,11 @@ class _Refused(Exception):
     """The fast path met something :func:`load_json` refuses; the slow path finds where."""
 
 
-def _refuse(*_: Any) -> Any:
+def _refuse(*_: object) -> NoReturn:
     raise _Refused
 
 
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def _pairs(pairs: list[tuple[str, JsonValue]]) -> dict[str, JsonValue]:
     out = dict(pairs)
     if len(out) != len(pairs):
         raise _Refused
@@ -131,7 +136,7 @@ def _fast_json(text: str) -> JsonValue:
     except (ValueError, RecursionError):  # malformed, or an integer too long for int()
         raise _Refused from None
     low, high = INT_RANGE
-    stack: list[tuple[Any, int]] = [(data, 1)]
+    stack: list[tuple[JsonValue, int]] = [(data, 1)]
     while stack:  # depth (which the C scanner bounds only by the recursion limit), integer range, overflow
         node, depth = stack.pop()
         if isinstance(node, (dict, list)):

@@ -22,13 +22,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
-
 import yaml
 from yaml.composer import ComposerError
 from yaml.events import AliasEvent, MappingStartEvent, SequenceStartEvent
 
-from .._types import YamlValue
+from .._types import YamlScalar, YamlValue
 from ..errors import BadInputError
 
 __all__ = ["LoadError", "decode", "read_text", "load_yaml", "load_yaml_file", "is_file", "MAX_BYTES", "MAX_DEPTH",
@@ -122,7 +120,7 @@ def read_text(path: str | os.PathLike[str], source: str | None = None) -> str:
 class _Fault(Exception):
     """A fault found while composing or constructing, with its YAML mark; turned into LoadError by load_yaml."""
 
-    def __init__(self, problem: str, mark: Any) -> None:
+    def __init__(self, problem: str, mark: yaml.Mark | None) -> None:
         super().__init__(problem)
         self.problem, self.mark = problem, mark
 
@@ -134,9 +132,9 @@ class _Loader(yaml.SafeLoader):
         super().__init__(stream)
         self._depth = 0
         self._open_anchors: list[str] = []
-        self.aliases: list[tuple[str, Any, Any]] = []  # (anchor, mark, node) of every alias, in order
+        self.aliases: list[tuple[str, yaml.Mark, yaml.Node]] = []  # (anchor, mark, node) of every alias, in order
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
         event = self.peek_event()
         if isinstance(event, AliasEvent) and event.anchor in self._open_anchors:
             raise _Fault(f"recursive alias *{event.anchor}: it refers to the node &{event.anchor} that holds it", event.start_mark)
@@ -157,9 +155,9 @@ class _Loader(yaml.SafeLoader):
                 self._depth -= 1
                 self._open_anchors.pop()
 
-    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[YamlScalar, YamlValue]:
         if isinstance(node, yaml.MappingNode):
-            seen: dict[Any, Any] = {}
+            seen: dict[YamlScalar, yaml.Node] = {}
             for key_node, _ in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node, yaml.ScalarNode):
                     continue
@@ -173,14 +171,14 @@ class _Loader(yaml.SafeLoader):
                                  "give each key once", key_node.start_mark)
         return super().construct_mapping(node, deep=deep)
 
-    def construct_object(self, node: Any, deep: bool = False) -> Any:
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> YamlValue:
         try:
             return super().construct_object(node, deep=deep)
         except (ValueError, OverflowError, TypeError) as exc:  # e.g. a timestamp 2024-13-45, a float that overflows
             raise _Fault(f"cannot read {getattr(node, 'value', '')!r}: {exc}", node.start_mark) from None
 
 
-def _construct_int(loader: _Loader, node: Any) -> int:
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
     text = str(loader.construct_scalar(node))
     digits = text.replace("_", "").lstrip("+-")
     if len(digits) > _MAX_INT_DIGITS:
@@ -215,10 +213,10 @@ def _check_depth(text: str) -> None:
         # any other fault: the pure-Python loader reports it, in its own words
 
 
-def _expanded_size(root: Any, memo: dict[int, int] | None = None) -> int:
+def _expanded_size(root: yaml.Node, memo: dict[int, int] | None = None) -> int:
     """Nodes of the document with every alias expanded (shared nodes counted each time they are reached)."""
     memo = {} if memo is None else memo
-    stack: list[tuple[Any, bool]] = [(root, False)]
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
         node, done = stack.pop()
         if id(node) in memo:
@@ -235,7 +233,7 @@ def _expanded_size(root: Any, memo: dict[int, int] | None = None) -> int:
     return memo[id(root)]
 
 
-def _mark(source: str, problem: str, mark: Any) -> LoadError:
+def _mark(source: str, problem: str, mark: yaml.Mark | None) -> LoadError:
     if mark is None:
         return LoadError(source, problem)
     return LoadError(source, problem, mark.line + 1, mark.column + 1)

@@ -7,8 +7,7 @@ fields in this order, and ``derive`` accepts exactly these paths.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
+from .._types import YamlValue
 from ._formats import ARITH_KINDS, FORMATS, VECTOR_FORMATS, VECTOR_OPS
 from ._types import DATAFLOWS, NETWORKS
 
@@ -28,7 +27,7 @@ class Field:
         ``'idents'`` (list of identifiers), ``'enum'`` or ``'enum_list'``.
     required : bool
         Whether the key must be present (and not null).
-    default : Any
+    default : YamlValue
         Value when absent (``None`` means "not set").
     minimum : float or None
         Inclusive lower bound for numbers.
@@ -45,7 +44,7 @@ class Field:
     name: str
     kind: str
     required: bool = True
-    default: Any = None
+    default: YamlValue = None
     minimum: float | None = None
     maximum: float | None = None
     positive: bool = False

@@ -32,8 +32,8 @@ more than one compute component, a spatial fan-out below the compute.
 from __future__ import annotations
 
 import re
-from typing import Any
 
+from .._types import YamlValue
 from ._compute import ArithmeticUnit
 from ._errors import SpecError
 from ._peer import PeerImport
@@ -54,7 +54,7 @@ _CONTAINER = ("!", "name", "attributes", "spatial", "constraints", "enabled")
 _WHAT = "Timeloop v4 architecture"
 
 
-def _flatten(nodes: Any, where: str, errors: list[tuple[str, str]]) -> list[tuple[str, dict]]:
+def _flatten(nodes: YamlValue, where: str, errors: list[tuple[str, str]]) -> list[tuple[str, dict]]:
     out: list[tuple[str, dict]] = []
     if not isinstance(nodes, list):
         errors.append((where, f"a list of nodes, not {nodes!r}"))
@@ -79,7 +79,7 @@ def _keep(node: dict) -> tuple[str, ...]:
     return tuple(TIMELOOP_DATASPACES.get(k, k) for k in keep)
 
 
-def _positive(attrs: dict, key: str, at: str, errors: list[tuple[str, str]], default: Any = None) -> Any:
+def _positive(attrs: dict, key: str, at: str, errors: list[tuple[str, str]], default: float | None = None) -> float | None:
     value = attrs.get(key, default)
     if value is None:
         errors.append((f"{at}.attributes.{key}", "missing"))
@@ -90,7 +90,7 @@ def _positive(attrs: dict, key: str, at: str, errors: list[tuple[str, str]], def
     return value
 
 
-def from_timeloop(data: Any, source: str, notes: list[str] | None = None, *, clock_mhz: float | None = None,
+def from_timeloop(data: YamlValue, source: str, notes: list[str] | None = None, *, clock_mhz: float | None = None,
                   technology_nm: float | None = None) -> PeerImport:
     """Translate a Timeloop v4 architecture's data (see the module docstring).
 

@@ -7,8 +7,7 @@ is built until the whole spec is clean.
 
 from __future__ import annotations
 
-from typing import Any
-
+from .._types import YamlValue
 from ._errors import SpecError
 from ._formats import ARITH_KINDS, FORMATS
 from ._schema import LIST_SECTIONS, OPTIONAL_SECTIONS, RESERVED_LEVEL_NAMES, SECTIONS, TOP_FIELDS, Field, allowed_keys
@@ -20,7 +19,7 @@ __all__ = ["validate_spec"]
 MAX_NUMBER = 2**53
 
 
-def _show(v: Any) -> str:
+def _show(v: object) -> str:
     """``repr(v)``, shortened for a huge integer (whose full text Python may refuse to write)."""
     if isinstance(v, int) and not isinstance(v, bool) and abs(v) > 10**30:
         return f"an integer of about {v.bit_length() * 0.30103:.0f} digits"
@@ -44,7 +43,7 @@ class _Checker:
         self.errors.append((path, message))
 
     # -- one value ----------------------------------------------------------
-    def value(self, f: Field, path: str, v: Any) -> Any:
+    def value(self, f: Field, path: str, v: YamlValue) -> YamlValue:
         """Check ``v`` against ``f``; return the normalized value or ``None`` after an error."""
         if f.kind in ("int", "number"):
             is_int = isinstance(v, int) and not isinstance(v, bool)
@@ -92,7 +91,7 @@ class _Checker:
         raise AssertionError(f"unhandled field kind {f.kind!r}")  # pragma: no cover - schema bug
 
     # -- one mapping --------------------------------------------------------
-    def mapping(self, fields: tuple[Field, ...], path: str, data: Any, extra: tuple[str, ...] = ()) -> dict[str, Any] | None:
+    def mapping(self, fields: tuple[Field, ...], path: str, data: YamlValue, extra: tuple[str, ...] = ()) -> dict[str, YamlValue] | None:
         """Check a mapping's keys and scalar fields; nested sections (``extra``) are left to the caller."""
         if not isinstance(data, dict):
             self.err(path or "<top>", f"must be a mapping, got {_show(data)}")
@@ -101,7 +100,7 @@ class _Checker:
         for key in data:
             if not isinstance(key, str) or key not in known:
                 self.err(_join(path, _show(key) if not isinstance(key, str) else key), f"unknown key; allowed: {allowed_keys(fields, extra)}")
-        out: dict[str, Any] = {}
+        out: dict[str, YamlValue] = {}
         for f in fields:
             sub = _join(path, f.name)
             v = data.get(f.name)
@@ -114,7 +113,7 @@ class _Checker:
         return out
 
 
-def _check_arith(c: _Checker, a: dict[str, Any]) -> None:
+def _check_arith(c: _Checker, a: dict[str, YamlValue]) -> None:
     kind = ARITH_KINDS.get(a["kind"]) if a["kind"] is not None else None
     if kind is None:
         return
@@ -134,7 +133,7 @@ def _check_arith(c: _Checker, a: dict[str, Any]) -> None:
         c.err("arith.mantissa_bits", f"applies only to 'lmul', not {kind.name!r}; remove it")
 
 
-def _check_storage(c: _Checker, path: str, s: dict[str, Any]) -> None:
+def _check_storage(c: _Checker, path: str, s: dict[str, YamlValue]) -> None:
     if s.get("holds") == ():
         c.err(f"{path}.holds", "holds no tensor; list roles ('input', 'weight', 'output', 'any') or tensor names")
     cap, bits = s.get("capacity"), s.get("word_bits")
@@ -142,7 +141,7 @@ def _check_storage(c: _Checker, path: str, s: dict[str, Any]) -> None:
         c.err(f"{path}.capacity", f"{cap!r} bytes cannot hold one {bits}-bit word")
 
 
-def _check_levels(c: _Checker, levels: tuple[dict[str, Any] | None, ...]) -> None:
+def _check_levels(c: _Checker, levels: tuple[dict[str, YamlValue] | None, ...]) -> None:
     seen: dict[str, int] = {}
     for i, lvl in enumerate(levels):
         if lvl is None:
@@ -157,12 +156,12 @@ def _check_levels(c: _Checker, levels: tuple[dict[str, Any] | None, ...]) -> Non
             seen[n] = i
 
 
-def validate_spec(data: Any, source: str = "<spec>") -> dict[str, Any]:
+def validate_spec(data: YamlValue, source: str = "<spec>") -> dict[str, YamlValue]:
     """Validate a parsed spec and return it normalized.
 
     Parameters
     ----------
-    data : Any
+    data : YamlValue
         The result of ``yaml.safe_load`` (or an equivalent plain dict).
     source : str
         Where it came from, for the error heading.

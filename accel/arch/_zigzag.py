@@ -33,8 +33,7 @@ contradict each other, an outermost memory that does not hold every operand.
 
 from __future__ import annotations
 
-from typing import Any
-
+from .._types import YamlValue
 from ._compute import ArithmeticUnit
 from ._errors import SpecError
 from ._peer import PeerImport
@@ -60,11 +59,11 @@ _ARRAY = ("dimensions", "is_imc", "systolic_dimensions", "sizes", "input_precisi
 _MACS = {8: ("int8_mac", "int8", "int32"), 16: ("int16_mac", "int16", "int32")}
 
 
-def _int(v: Any) -> bool:
+def _int(v: object) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
-def _num(v: Any) -> bool:
+def _num(v: object) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and v == v
 
 
@@ -75,14 +74,14 @@ def _unknown(d: dict, allowed: tuple[str, ...], where: str, errors: list[tuple[s
 
 
 class _Memory:
-    def __init__(self, name: str, size: int, latency: int, operands: list[str], served: list[str], r_cost: Any,
-                 w_cost: Any, read_bits: int, write_bits: int, word_bits: int, ports: int) -> None:
+    def __init__(self, name: str, size: int, latency: int, operands: list[str], served: list[str], r_cost: YamlValue,
+                 w_cost: YamlValue, read_bits: int, write_bits: int, word_bits: int, ports: int) -> None:
         self.name, self.size, self.latency, self.operands, self.served = name, size, latency, operands, served
         self.r_cost, self.w_cost = r_cost, w_cost
         self.read_bits, self.write_bits, self.word_bits, self.ports = read_bits, write_bits, word_bits, ports
 
 
-def _ports(raw: Any, where: str, errors: list[tuple[str, str]]) -> tuple[int, int, int, int] | None:
+def _ports(raw: YamlValue, where: str, errors: list[tuple[str, str]]) -> tuple[int, int, int, int] | None:
     if not isinstance(raw, list) or not raw:
         errors.append((where, f"a non-empty list of ports, not {raw!r}"))
         return None
@@ -111,7 +110,7 @@ def _ports(raw: Any, where: str, errors: list[tuple[str, str]]) -> tuple[int, in
     return (read, write, widest, len(raw)) if ok else None
 
 
-def _memories(raw: Any, dims: list[str], errors: list[tuple[str, str]], notes: list[str]) -> list[_Memory]:
+def _memories(raw: YamlValue, dims: list[str], errors: list[tuple[str, str]], notes: list[str]) -> list[_Memory]:
     if not isinstance(raw, dict) or not raw:
         errors.append(("memories", f"a mapping of memory name -> memory, not {raw!r}"))
         return []
@@ -194,7 +193,7 @@ def _order(memories: list[_Memory], errors: list[tuple[str, str]]) -> list[_Memo
     return done
 
 
-def from_zigzag(data: Any, source: str, notes: list[str] | None = None, *, clock_mhz: float | None = None,
+def from_zigzag(data: YamlValue, source: str, notes: list[str] | None = None, *, clock_mhz: float | None = None,
                 technology_nm: float | None = None) -> PeerImport:
     """Translate a ZigZag hardware spec's data (see the module docstring).
 
