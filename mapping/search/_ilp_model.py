@@ -35,13 +35,18 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pulp
 
 from .._constraints import EinsumConstraints
 from .._problem import Problem
 from ._space import order_family, padded_sizes, prime_factors
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from sim.analytical import ActionEnergy
 
 __all__ = ["IlpModel", "build_ilp"]
 
@@ -54,10 +59,10 @@ class IlpModel:
     problem: Problem
     options: list[list[int]]  # per rank: padded sizes
     primes: dict[tuple[int, int], list[tuple[int, int]]]  # (prime, multiplicity)
-    x: dict[tuple[int, int, int, int], Any]
-    z: dict[tuple[int, int], Any]
-    u: dict[tuple[int, int], Any]
-    family: Any
+    x: dict[tuple[int, int, int, int], pulp.LpVariable]
+    z: dict[tuple[int, int], pulp.LpVariable]
+    u: dict[tuple[int, int], pulp.LpVariable]
+    family: np.ndarray  # loop orders (count, ranks), from order_family
     slots: int
     notes: list[str] = field(default_factory=list)
 
@@ -115,7 +120,7 @@ class IlpModel:
         return fm, orders
 
 
-def _var(prob: pulp.LpProblem, name: str, low: float | None = None, up: float | None = None, cat: str = "Continuous") -> Any:
+def _var(prob: pulp.LpProblem, name: str, low: float | None = None, up: float | None = None, cat: str = "Continuous") -> pulp.LpVariable:
     """A variable attached to ``prob`` (PuLP >= 3.3 spelling when available)."""
     add = getattr(prob, "add_variable", None)
     if add is not None:
@@ -123,13 +128,13 @@ def _var(prob: pulp.LpProblem, name: str, low: float | None = None, up: float | 
     return pulp.LpVariable(name, low, up, cat=cat)  # pragma: no cover - older PuLP
 
 
-def _val(v: Any) -> float:
+def _val(v: pulp.LpVariable | float) -> float:
     if isinstance(v, (int, float)):
         return float(v)
     return float(v.value() or 0.0)
 
 
-def _free_ranks(problem: Problem, family: Any) -> list[list[set[int]]]:
+def _free_ranks(problem: Problem, family: np.ndarray) -> list[list[set[int]]]:
     """free[t][k]: ranks not indexing tensor t at the innermost end of family order k."""
     out = []
     for t in problem.tensors:
@@ -146,7 +151,7 @@ def _free_ranks(problem: Problem, family: Any) -> list[list[set[int]]]:
     return out
 
 
-def build_ilp(problem: Problem, energies: Any, objective: str, order: int | None = None,
+def build_ilp(problem: Problem, energies: dict[str, ActionEnergy], objective: str, order: int | None = None,
               constraints: EinsumConstraints | None = None) -> IlpModel:
     """Formulate the mapping ILP of ``problem`` for ``objective`` (``'edp'``, ``'latency'`` or ``'energy'``).
 
@@ -236,7 +241,7 @@ def build_ilp(problem: Problem, energies: Any, objective: str, order: int | None
     ln2 = math.log(2)
     count = [0]
 
-    def exp2(expr: Any, hi: int) -> Any:
+    def exp2(expr: pulp.LpAffineExpression, hi: int) -> pulp.LpVariable:
         """y >= 2^expr for expr in [0, hi], by tangents at the integers (exact there)."""
         y = _var(prob, f"y_{count[0]}", 1)
         for b in range(hi + 1):

@@ -17,7 +17,7 @@ import tempfile
 import time
 import warnings
 from collections.abc import Collection, Mapping as MappingABC
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pulp
@@ -30,15 +30,17 @@ from .._constraints import EinsumConstraints
 from .._errors import InfeasibleMappingError, MappingError
 from .._problem import Problem
 from .._result import OBJECTIVES, MapResult, objective_of
+from .._mapping import Mapping
 from .._validate import check_fits
 from ._ilp_model import IlpModel, build_ilp
-from ._search import batch_from_factors, factors_of, polish, refine_orders, search_mappings
+from ._search import ScoringModel, batch_from_factors, factors_of, polish, refine_orders, search_mappings
 from ._solvers import SOLVERS, quiet_highs
 from ._space import order_family, rank_candidates
 
 if TYPE_CHECKING:
     from accel.arch import Architecture
     from dataflow import Einsum
+    from sim.analytical import BatchResult, CostModel, MappingBatch
 
 __all__ = ["map_einsum", "SOLVERS"]
 
@@ -68,7 +70,7 @@ def _cbc_gap(log: str) -> float | None:
     return None
 
 
-def _start(ilp: IlpModel, model: Any, objective: str, samples: int = 2000) -> tuple[list[list[int]], list[int]] | None:
+def _start(ilp: IlpModel, model: ScoringModel, objective: str, samples: int = 2000) -> tuple[list[list[int]], list[int]] | None:
     """The best of ``samples`` seeded random mappings that meets the ILP's constraints (a warm start)."""
     p = model.problem
     cands = [rank_candidates(p, r) for r in range(len(p.ranks))]
@@ -128,7 +130,7 @@ def _solve(ilp: IlpModel, solver: str, time_limit: float, objective: str = "edp"
     return ("timeout" if timed_out else "error"), None
 
 
-def _ilp_mapping(ilp: IlpModel, model: Any) -> Any:
+def _ilp_mapping(ilp: IlpModel, model: ScoringModel) -> Mapping:
     fm, order_idx = ilp.factors()
     orders = np.array([ilp.family[k] for k in order_idx])
     return batch_from_factors(np.array(fm)[None], orders[None]).mapping(0, model.problem)
@@ -140,14 +142,14 @@ class _Constrained:
     The searches (order refinement, polish) keep only legal mappings, so they stay within the constraints.
     """
 
-    def __init__(self, model: Any, constraints: EinsumConstraints) -> None:
+    def __init__(self, model: CostModel, constraints: EinsumConstraints) -> None:
         self._model, self.constraints = model, constraints
         self.problem = constraints.narrow(model.problem)
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name: str) -> object:
         return getattr(self._model, name)
 
-    def score(self, batch: Any) -> Any:
+    def score(self, batch: MappingBatch) -> BatchResult:
         res = self._model.score(batch)
         p = self.problem
         ok = self.constraints.allows(p.ranks, p.level_names, np.asarray(batch.temporal), np.asarray(batch.spatial_rows),
@@ -155,7 +157,7 @@ class _Constrained:
         return dataclasses.replace(res, valid=res.valid & ok)
 
 
-def _fixed_orders(mapping: Any, constraints: EinsumConstraints | None) -> Any:
+def _fixed_orders(mapping: Mapping, constraints: EinsumConstraints | None) -> Mapping:
     """``mapping`` with each fixed order of ``constraints`` at its level (the listed ranks first, then the others)."""
     if constraints is None:
         return mapping

@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Collection, Mapping as MappingABC
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -34,11 +34,23 @@ from .._validate import check_fits
 if TYPE_CHECKING:
     from accel.arch import Architecture
     from dataflow import Einsum
+    from sim.analytical import BatchResult
 
 __all__ = ["search_mappings", "refine_orders", "polish", "METHODS", "batch_from_factors"]
 
 #: Search methods.
 METHODS: tuple[str, ...] = ("exhaustive", "random")
+
+
+class ScoringModel(Protocol):
+    """What the searches read of a cost model: ``sim.analytical.CostModel``, or one narrowed by constraints."""
+
+    @property
+    def problem(self) -> Problem:
+        """The problem it prices."""
+
+    def score(self, batch: MappingBatch) -> BatchResult:
+        """The scores of every mapping of ``batch``."""
 
 
 def batch_from_factors(fm: np.ndarray, orders: np.ndarray) -> MappingBatch:
@@ -60,14 +72,14 @@ def _check_objective(objective: str) -> None:
         raise MappingError(f"objective must be one of {OBJECTIVES!r}, not {objective!r}")
 
 
-def _best(model: Any, batch: Any, objective: str) -> tuple[int, float, int]:
+def _best(model: ScoringModel, batch: MappingBatch, objective: str) -> tuple[int, float, int]:
     res = model.score(batch)
     obj = res.objective(objective)
     i = int(np.argmin(obj))
     return i, float(obj[i]), int(res.valid.sum())
 
 
-def refine_orders(model: Any, mapping: Mapping, objective: str, max_combos: int = 4096) -> tuple[Mapping, int]:
+def refine_orders(model: ScoringModel, mapping: Mapping, objective: str, max_combos: int = 4096) -> tuple[Mapping, int]:
     """The best mapping with ``mapping``'s factors and one family order per level (plus its own orders).
 
     Tries every combination of family orders over the levels with a loop
@@ -92,7 +104,7 @@ def refine_orders(model: Any, mapping: Mapping, objective: str, max_combos: int 
     return batch.mapping(i, model.problem), len(orders)
 
 
-def polish(model: Any, mapping: Mapping, objective: str, rounds: int = 50) -> tuple[Mapping, int]:
+def polish(model: ScoringModel, mapping: Mapping, objective: str, rounds: int = 50) -> tuple[Mapping, int]:
     """Greedy local search: move one prime factor of a rank between two slots, or swap two different
     primes of a rank between two slots; re-pick orders; repeat.
 
