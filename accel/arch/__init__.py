@@ -6,7 +6,10 @@ mapper and both simulators read.  Energy and area per action come from
 estimators registered explicitly in an :class:`EstimatorRegistry`; the most
 accurate one that answers wins.  :func:`import_architecture` translates a
 peer tool's spec (ZigZag hardware YAML, Timeloop v4) with notes on every
-assumption.
+assumption.  The bounded readers every package uses (:func:`load_yaml`,
+:func:`load_json`) return plain data typed :data:`YamlValue` /
+:data:`JsonValue` (defined once in ``accel._types``); ``to_dict`` methods
+everywhere return a :data:`JsonObject`.
 """
 
 from .._types import JsonObject, JsonScalar, JsonValue, YamlMapping, YamlScalar, YamlValue
