@@ -57,6 +57,29 @@ def random_acc_values(spec: Arith, rng: np.random.Generator, n: int) -> np.ndarr
     return to_signed(raw, width)
 
 
+def stationary_model(spec: Arith, plan, row_banks: np.ndarray, weight_banks: np.ndarray) -> np.ndarray:
+    """The result banks a weight-stationary :class:`rtl.hdl.FoldPlan` run leaves: one chain of MAC steps per output.
+
+    Fold by fold and beat by beat, column ``j``'s sum starts from its stored
+    partial sum (zero in a fold that starts the reduction) and takes PE row
+    0's product first, row ``R - 1``'s last, as the partial sum flows down;
+    returns an array ``(cols, result_depth)`` like the result banks.
+    """
+    ra, oa = plan.addresses("row"), plan.addresses("out")
+    tiles = plan.addresses("col")[:, 0]
+    fresh = plan.fresh_folds()
+    rows = plan.rows
+    banks = np.zeros((plan.cols, plan.result_depth), dtype=np.int64)
+    for f in range(plan.folds):
+        w = weight_banks[:, tiles[f] * rows + rows - 1 - np.arange(rows)]  # (cols, rows): PE (i, j)'s weight
+        for t in range(plan.steady):
+            acc = np.zeros(plan.cols, dtype=np.int64) if fresh[f] else banks[:, oa[f, t]]
+            for i in range(rows):
+                acc = mac_model(spec, np.full(plan.cols, row_banks[i, ra[f, t]]), w[:, i], acc)
+            banks[:, oa[f, t]] = acc
+    return banks
+
+
 def fold_model(spec: Arith, plan, row_banks: np.ndarray, col_banks: np.ndarray) -> np.ndarray:
     """The result words a :class:`rtl.hdl.FoldPlan` run gives: one MAC step per beat, in beat order.
 

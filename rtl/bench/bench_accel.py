@@ -8,8 +8,9 @@ INT8, the ``dataflow`` executor on the same operands (float64, exact for INT8
 products summed in an INT32 accumulator that does not overflow: the bench
 checks the bound), compared bit for bit with the gathered output; for FP8
 and L-Mul, :func:`rtl.bench._models.fold_model` (the golden MAC of
-:mod:`rtl.numerics`, one step per beat in the plan's order) against every
-result word. The run's figures (cycles, values checked) go to
+:mod:`rtl.numerics`, one step per beat in the plan's order; weight-stationary:
+:func:`~rtl.bench._models.stationary_model`, one chain of steps per output
+down the PE rows and over the folds) against every result word. The run's figures (cycles, values checked) go to
 the JSON file named in the config for the caller to compare with ``sim.cycle``.
 """
 
@@ -76,34 +77,37 @@ async def mapped_einsum(dut):
     dut.start.value = 1
     await FallingEdge(dut.clk)
     dut.start.value = 0
-    limit = 4 * (plan.array_cycles + plan.readout_delay + plan.cols) + 100
+    limit = 4 * (plan.array_cycles + plan.rows + plan.steady + plan.cols) + 100
     for _ in range(limit):
         await FallingEdge(dut.clk)
         if int(dut.done.value):
             break
     assert int(dut.done.value), f"{design.top}: not done after {limit} cycles"
     cycles = int(dut.cycles.value)
-    # Monitor: every result word (one cycle of read latency).
+    # Monitor: every result word (one cycle of read latency); output-stationary words pack a column's R sums.
     width = spec.acc_width
-    words = np.zeros((plan.cols, plan.folds, plan.rows), dtype=np.int64)
+    per_word, depth = (1, plan.result_depth) if plan.stationary else (plan.rows, plan.folds)
+    words = np.zeros((plan.cols, depth, per_word), dtype=np.int64)
     for j in range(plan.cols):
-        for f in range(plan.folds):
+        for f in range(depth):
             dut.rd_bank.value, dut.rd_addr.value = j, f
             await FallingEdge(dut.clk)
             await ReadOnly()
             word = dut.rd_data.value.to_unsigned()
-            for i in range(plan.rows):
+            for i in range(per_word):
                 v = (word >> (i * width)) & ((1 << width) - 1)
                 words[j, f, i] = v - (1 << width) if spec.acc_signed and v >> (width - 1) else v
             await FallingEdge(dut.clk)
+    if plan.stationary:
+        words = words[:, :, 0]
     if exact:
         expected = execute(cascade, values)[plan.out.tensor]
         checked = check_equal(log, f"{design.top} {plan.out.tensor}", plan.gather(words), expected.astype(np.int64), {})
     else:
-        from rtl.bench._models import fold_model
+        from rtl.bench._models import fold_model, stationary_model
 
-        model = fold_model(spec, plan, plan.layout("row", values[plan.row.tensor]),
-                           plan.layout("col", values[plan.col.tensor]))
+        model = (stationary_model if plan.stationary else fold_model)(
+            spec, plan, plan.layout("row", values[plan.row.tensor]), plan.layout("col", values[plan.col.tensor]))
         checked = check_equal(log, f"{design.top} result words", words, model, {})
     log.info("%s: %d array cycles (schedule %d)", design.top, cycles, plan.array_cycles)
     with open(cfg["result"], "w", encoding="utf-8") as f:

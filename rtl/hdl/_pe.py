@@ -43,6 +43,10 @@ class ProcessingElement(wiring.Component):
     ``psum_out <- psum_in + a_in*w`` (registered, with ``psum_valid_out``
     following ``a_valid_in``). With ``w_load`` the weight register takes
     ``w_in``; ``w_out`` passes the old weight on (a shift chain down a column).
+    With ``shadow`` the shift chain is a second, shadow weight register
+    (``w_load`` shifts it, ``w_out`` passes it on) and ``w_swap`` copies it
+    into the weight the MAC reads (with ``w_load`` on the same edge: the
+    value shifted in), so the next weights load while the PE computes.
 
     Parameters
     ----------
@@ -63,6 +67,8 @@ class ProcessingElement(wiring.Component):
     soft_multiply : bool
         Build the MAC's multiplier of gates, never a DSP block (the same
         bits): for arrays with more PEs than the FPGA has DSP blocks.
+    shadow : bool
+        Weight-stationary only: a shadow weight register and ``w_swap``.
 
     Raises
     ------
@@ -70,11 +76,11 @@ class ProcessingElement(wiring.Component):
         ``spec`` is not an :class:`Arith`.
     HDLParamError
         Unknown dataflow, ``depth`` out of range, ``capture`` with
-        weight-stationary.
+        weight-stationary, ``shadow`` with output-stationary.
     """
 
     def __init__(self, spec: Arith, dataflow: str = "output_stationary", depth: int = 1, capture: bool = False, *,
-                 soft_multiply: bool = False) -> None:
+                 soft_multiply: bool = False, shadow: bool = False) -> None:
         if not isinstance(spec, Arith):
             raise TypeError(f"ProcessingElement: spec must be an Arith from rtl.hdl.arith(), not {spec!r}")
         self.spec = spec
@@ -84,6 +90,9 @@ class ProcessingElement(wiring.Component):
             raise HDLParamError("ProcessingElement: capture applies to output_stationary only, not weight_stationary")
         self.capture = bool(capture)
         self.soft_multiply = bool(soft_multiply)
+        if shadow and self.dataflow != "weight_stationary":
+            raise HDLParamError("ProcessingElement: shadow applies to weight_stationary only, not output_stationary")
+        self.shadow = bool(shadow)
         op = spec.operand_bits
         acc = signed(spec.acc_width) if spec.acc_signed else unsigned(spec.acc_width)
         ports = {
@@ -116,6 +125,8 @@ class ProcessingElement(wiring.Component):
                     "psum_valid_out": Out(1),
                 }
             )
+            if self.shadow:
+                ports["w_swap"] = In(1)
         super().__init__(ports)
 
     def elaborate(self, platform):
@@ -145,7 +156,8 @@ class ProcessingElement(wiring.Component):
                         m.d.sync += result.eq(nxt)
         else:
             weight = Signal(self.spec.operand_bits, name="weight")
-            m.d.comb += self.w_out.eq(weight)
+            chain = Signal(self.spec.operand_bits, name="weight_shadow") if self.shadow else weight
+            m.d.comb += self.w_out.eq(chain)
             # The weight is read where the operand enters (the product path holds the old weight
             # for products in flight; loads wait for the array to empty).
             nxt = mac_datapath(m, self.spec, self.a_in, weight, self.psum_in, "mac", depth=self.depth, en=self.adv,
@@ -154,5 +166,8 @@ class ProcessingElement(wiring.Component):
             with m.If(self.adv):
                 m.d.sync += [self.psum_out.eq(nxt), self.psum_valid_out.eq(valid)]
                 with m.If(self.w_load):
-                    m.d.sync += weight.eq(self.w_in)
+                    m.d.sync += chain.eq(self.w_in)
+                if self.shadow:
+                    with m.If(self.w_swap):
+                        m.d.sync += weight.eq(Mux(self.w_load, self.w_in, chain))
         return m

@@ -40,6 +40,23 @@ Column ``j`` of a fold's results is written to result bank ``j`` (one word of
 the fold's first beat reached the array's corner, so a run of ``F`` folds
 takes ``(F - 1) * interval + T + R + C - 2 + depth - 1`` cycles from the first
 beat to the last result.
+
+Weight-stationary (``dataflow='weight_stationary'``): the ``col`` operand is
+the one the PEs hold (one bank per PE column; per fold ``R`` words, the PE
+rows' values, bottom row first, as they shift down the column), the ``row``
+operand streams along the rows for the ``T`` beats of a fold, and partial
+sums flow down the columns: PE rows unroll reduced ranks, PE columns and the
+register-file loops unroll output ranks. Each column's sum leaves the bottom
+row into its result bank (one accumulator per word, at the output element's
+address); a reduction split over folds adds into the stored partial sum, fed
+to the column's top PE, so every output is one chain of MACs. A fold is the
+``R``-beat weight load, then its ``T`` beats, then the array's drain; the next
+fold loads ``2R + C + T - 2 + depth - 1`` cycles after the previous one
+(``sim.cycle``'s fold of a weight-stationary array). When the register file
+double-buffers the weights (it holds the weights, two of them per PE), each
+PE keeps a shadow weight that the next fold's load fills while the array
+streams, swapped in as the next fold starts: folds start ``R`` cycles
+sooner, ``R + C + T - 2 + depth - 1`` apart, after one ``R``-beat preload.
 """
 
 from __future__ import annotations
@@ -106,6 +123,10 @@ class FoldPlan:
         ``pe_array.fold_pipelining``.
     capture : bool
         The register file holds a second output per PE (a result register).
+    dataflow : str
+        ``'output_stationary'`` or ``'weight_stationary'`` (see the module).
+    double : bool
+        Weight-stationary: the PEs double-buffer the weights.
     """
 
     einsum: str
@@ -123,6 +144,13 @@ class FoldPlan:
     depth: int
     pipelined: bool
     capture: bool
+    dataflow: str = "output_stationary"
+    double: bool = False
+
+    @property
+    def stationary(self) -> bool:
+        """Weight-stationary (the ``col`` operand stays in the PEs)."""
+        return self.dataflow == "weight_stationary"
 
     # -- the schedule ------------------------------------------------------
     @property
@@ -136,9 +164,16 @@ class FoldPlan:
         return math.prod(lp.extent for lp in self.outer)
 
     @property
+    def fold_cycles(self) -> int:
+        """Weight-stationary: one fold on its own, ``2R + C + T - 2 + depth - 1`` (load, skew, beats, drain)."""
+        return 2 * self.rows + self.cols + self.steady - 2 + self.depth - 1
+
+    @property
     def interval(self) -> int:
         """Cycles between the first beats of consecutive folds (see the module)."""
         t, r, c = self.steady, self.rows, self.cols
+        if self.stationary:
+            return self.fold_cycles - (r if self.double else 0)
         if self.pipelined:
             return max(t, r) if self.capture else t + r
         return t + r + c - 2 + (0 if self.capture else self.depth - 1)
@@ -150,8 +185,34 @@ class FoldPlan:
 
     @property
     def array_cycles(self) -> int:
-        """Cycles from the first beat at the array's corner to the last result, by the schedule."""
+        """Cycles from the first beat at the array's corner to the last result, by the schedule.
+
+        Weight-stationary: from the first weight beat at the array's top.
+        """
+        if self.stationary:
+            return self.folds * self.interval + (self.rows if self.double else 0)
         return (self.folds - 1) * self.interval + self.steady + self.rows + self.cols - 2 + self.depth - 1
+
+    @property
+    def reduced_outer(self) -> tuple[bool, ...]:
+        """For each loop of :attr:`outer`: whether it runs over a reduced rank (a sum split over folds)."""
+        return tuple(lp.rank not in self.out.ranks for lp in self.outer)
+
+    def fresh_folds(self) -> np.ndarray:
+        """For each fold: whether it starts its outputs' sums (every loop over a reduced rank at its first trip)."""
+        reduced = self.reduced_outer
+        return np.array([all(c[(lp.level, lp.rank)] == 0 for lp, red in zip(self.outer, reduced) if red)
+                         for c in self._counter_sets(self.outer)], dtype=bool)
+
+    @property
+    def result_depth(self) -> int:
+        """Weight-stationary: words of each result bank (the output elements of one PE column)."""
+        return self._strides(self.out)[2]
+
+    def result_strides(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """Weight-stationary: address strides of the output in the result banks (outer loops, inner loops)."""
+        outer, inner, _ = self._strides(self.out)
+        return outer, inner
 
     # -- addresses ---------------------------------------------------------
     def _strides(self, op: _Operand) -> tuple[tuple[int, ...], tuple[int, ...], int]:
@@ -171,12 +232,20 @@ class FoldPlan:
         return outer, inner
 
     def bank_depth(self, which: str) -> int:
-        """Words in each bank of the ``'row'`` or ``'col'`` operand."""
-        return self._strides(self._operand(which))[2]
+        """Words in each bank of the ``'row'`` or ``'col'`` operand (weight-stationary weights: ``R`` per tile)."""
+        words = self._strides(self._operand(which))[2]
+        return words * self.rows if self.stationary and which == "col" else words
 
     def addresses(self, which: str) -> np.ndarray:
-        """The ``'row'`` or ``'col'`` operand's bank address at every beat: an array ``(folds, steady)``."""
-        outer_s, inner_s = self.strides(which)
+        """The bank address at every beat: an array ``(folds, steady)``.
+
+        ``which``: ``'row'`` or ``'col'`` (an operand; weight-stationary weights: the tile), or ``'out'``
+        (weight-stationary: the result-bank word).
+        """
+        if which == "out":
+            outer_s, inner_s = self.result_strides()
+        else:
+            outer_s, inner_s = self.strides(which)
         out = np.zeros((self.folds, self.steady), dtype=np.int64)
         for f, oc in enumerate(self._counter_sets(self.outer)):
             base = sum(s * oc[(lp.level, lp.rank)] for s, lp in zip(outer_s, self.outer))
@@ -246,6 +315,8 @@ class FoldPlan:
         tensor = np.asarray(tensor)
         if tensor.shape != op.shape:
             raise ValueError(f"FoldPlan.layout: {op.tensor} has shape {op.shape}, not {tensor.shape}")
+        if self.stationary and which == "col":
+            return self._weight_layout(tensor)
         outer_s, inner_s, depth = self._strides(op)
         strides = outer_s + inner_s
         loops = self.outer + self.inner
@@ -265,11 +336,33 @@ class FoldPlan:
                     out[b, addr] = value
         return out
 
+    def _weight_layout(self, tensor: np.ndarray) -> np.ndarray:
+        """Weight-stationary: bank ``j`` word ``tile * R + k`` holds PE ``(R - 1 - k, j)``'s weight of that tile."""
+        outer_s, _, tiles = self._strides(self.col)
+        out = np.zeros((self.cols, tiles * self.rows), dtype=np.int64)
+        inner0 = {(lp.level, lp.rank): 0 for lp in self.inner}
+        for counters in self._counter_sets(self.outer):
+            tile = sum(s * counters[(lp.level, lp.rank)] for s, lp in zip(outer_s, self.outer))
+            counters.update(inner0)
+            for i in range(self.rows):
+                rs = self._decompose(i, self.spatial_rows, "r")
+                for j in range(self.cols):
+                    cs = self._decompose(j, self.spatial_cols, "c")
+                    if rs is None or cs is None:
+                        continue
+                    value = self._element(self.col, tensor, self._rank_values(counters, {**rs, **cs}))
+                    if value is not None:
+                        out[j, tile * self.rows + self.rows - 1 - i] = value
+        return out
+
     def gather(self, results: np.ndarray, fill: int = 0) -> np.ndarray:
         """The output tensor from the result banks, an array ``(cols, folds, rows)`` of accumulator words.
 
+        Weight-stationary: an array ``(cols, result_depth)``, one accumulator per word.
         Elements no fold computes keep ``fill``.
         """
+        if self.stationary:
+            return self._gather_stationary(np.asarray(results), fill)
         results = np.asarray(results)
         expected = (self.cols, self.folds, self.rows)
         if results.shape != expected:
@@ -292,4 +385,26 @@ class FoldPlan:
                         continue
                     idx = tuple(sum(c * ranks[r] for c, r in terms) + const for terms, const in self.out.indices)
                     out[idx] = results[j, f, i]
+        return out
+
+    def _gather_stationary(self, results: np.ndarray, fill: int) -> np.ndarray:
+        expected = (self.cols, self.result_depth)
+        if results.shape != expected:
+            raise ValueError(f"FoldPlan.gather: results must have shape {expected}, not {results.shape}")
+        out = np.full(self.out.shape, fill, dtype=np.int64)
+        outer_s, inner_s = self.result_strides()
+        strides, loops = outer_s + inner_s, self.outer + self.inner
+        size = dict(zip(self.ranks, self.sizes))
+        rows0 = {"r" + n: 0 for n, _ in self.spatial_rows}
+        for counters in self._counter_sets(loops):
+            addr = sum(s * counters[(lp.level, lp.rank)] for s, lp in zip(strides, loops))
+            for j in range(self.cols):
+                cs = self._decompose(j, self.spatial_cols, "c")
+                if cs is None:
+                    continue
+                ranks = self._rank_values(counters, {**rows0, **cs})
+                if any(ranks[r] >= size[r] for r in self.out.ranks):
+                    continue
+                idx = tuple(sum(c * ranks[r] for c, r in terms) + const for terms, const in self.out.indices)
+                out[idx] = results[j, addr]
         return out

@@ -1,12 +1,14 @@
 """Generated accelerators: the architecture read, the mapping planned, the hardware run against the executor and sim.cycle.
 
 The plan and the hardware are checked in Amaranth's simulator on hand-written
-mappings of a GEMM and a convolution over every fold schedule (with and
-without fold pipelining and the second output register, MAC pipeline depths
-1 to 3): outputs equal the ``dataflow`` executor's bit for bit and the
-hardware's own cycle count equals ``sim.cycle``'s PE-array cycles. One
-mapping found by the mapper (as ``accel map`` finds it) runs end to end in
-cocotb on Verilator (the GEMM) and on Icarus (the convolution).
+mappings of a GEMM and a convolution over every fold schedule (output-stationary
+with and without fold pipelining and the second output register;
+weight-stationary with single and double-buffered weights and reductions
+split over folds; MAC pipeline depths 1 to 3): outputs equal the ``dataflow``
+executor's bit for bit and the hardware's own cycle count equals
+``sim.cycle``'s PE-array cycles. Mappings found by the mapper (as ``accel
+map`` finds them) run end to end in cocotb on Verilator (the GEMM) and on
+Icarus (the convolution; a weight-stationary GEMM).
 """
 
 from __future__ import annotations
@@ -101,18 +103,20 @@ def _simulate(design, values):
             await ctx.tick()
         assert ctx.get(dut.done), "the accelerator did not finish"
         out["cycles"] = ctx.get(dut.cycles)
-        words = np.zeros((plan.cols, plan.folds, plan.rows), dtype=np.int64)
+        # Output-stationary words pack a column's R sums; weight-stationary words hold one.
+        per_word, depth = (1, plan.result_depth) if plan.stationary else (plan.rows, plan.folds)
+        words = np.zeros((plan.cols, depth, per_word), dtype=np.int64)
         for j in range(plan.cols):
-            for f in range(plan.folds):
+            for f in range(depth):
                 ctx.set(dut.rd_bank, j)
                 ctx.set(dut.rd_addr, f)
                 await ctx.tick()
                 word = ctx.get(dut.rd_data)
-                for i in range(plan.rows):
+                for i in range(per_word):
                     v = (word >> (32 * i)) & 0xFFFFFFFF
                     signed = design.arch.spec.acc_signed
                     words[j, f, i] = v - (1 << 32) if signed and v >> 31 else v
-        out["words"] = words
+        out["words"] = words[:, :, 0] if plan.stationary else words
 
     sim = Simulator(dut)
     sim.add_clock(1e-8)
@@ -262,6 +266,113 @@ def test_mappings_the_controller_cannot_run_name_the_place():
             continue
         with pytest.raises(PlanError, match=message):
             build_accelerator(arch, cascade, m)
-    with pytest.raises(PlanError, match=r"pe_array\.dataflow: the mapped controller runs 'output_stationary' arrays"):
+    with pytest.raises(PlanError, match=r"spatial_rows\['m'\] = 3 unrolls an output rank down the columns"):
         build_accelerator(_arch(**{"pe_array.dataflow": "weight_stationary"}), _gemm(),
                           _mapping(_gemm(), **CASES["gemm"][1]))
+
+
+# Weight-stationary: the reduced ranks down the rows, output ranks across the columns and in the register file.
+WS_CASES = {
+    # B[k,n] stays; k over 3 rows and 2 scratchpad folds (the reduction split over folds), m streams (T = 3).
+    "gemm": (_gemm, dict(rf={"m": 3}, above={"n": 2, "k": 2}, dram={"m": 2}, rows={"k": 3}, cols={"n": 4})),
+    # W[k,c,r,s] stays; c and r over the rows, s over 3 folds, q streams (T = 4).
+    "conv": (_conv, dict(rf={"q": 4}, above={"p": 4, "s": 3}, rows={"c": 2, "r": 2}, cols={"k": 3})),
+}
+WS_SCHEDULES = [
+    pytest.param({}, id="plain"),
+    pytest.param({"arith.pipeline_depth": 3}, id="depth3"),
+    pytest.param({"register_file.holds": ["any"], "register_file.capacity": 8}, id="double"),
+    pytest.param({"register_file.holds": ["any"], "register_file.capacity": 8, "arith.pipeline_depth": 2},
+                 id="double-depth2"),
+]
+
+
+def _ws(**changes):
+    return _arch(**{"pe_array.dataflow": "weight_stationary", **changes})
+
+
+@pytest.mark.parametrize("changes", WS_SCHEDULES)
+@pytest.mark.parametrize("case", sorted(WS_CASES))
+def test_weight_stationary_accelerator_matches_executor_and_sim_cycle(case, changes):
+    make, factors = WS_CASES[case]
+    cascade = make()
+    arch = _ws(**changes)
+    design = build_accelerator(arch, cascade, _mapping(cascade, **factors))
+    plan = design.plan
+    assert plan.stationary and plan.double == ("register_file.holds" in changes)
+    assert any(plan.reduced_outer)  # partial sums come back through the result banks
+    rng = np.random.default_rng(2027)
+    values = {n: rng.integers(-128, 128, cascade.tensors[n].shape) for n in cascade.inputs}
+    expected = execute(cascade, values)[plan.out.tensor].astype(np.int64)
+    cycles, got, _ = _simulate(design, values)
+    np.testing.assert_array_equal(got, expected)
+    program = lower(design.problem, design.mapping, dataflow="weight_stationary")
+    assert cycles == program.ideal_cycles == plan.array_cycles
+
+
+def test_weight_stationary_schedule_closed_forms():
+    cascade = _gemm()
+    m = _mapping(cascade, **WS_CASES["gemm"][1])
+    # T = 3 beats, F = 8 folds, R = C = 4: a fold is 2R + C + T - 2 + depth - 1.
+    plan = build_accelerator(_ws(), cascade, m).plan
+    assert (plan.steady, plan.folds, plan.interval, plan.array_cycles) == (3, 8, 13, 8 * 13)
+    plan = build_accelerator(_ws(**{"arith.pipeline_depth": 3}), cascade, m).plan
+    assert plan.array_cycles == 8 * 15
+    # Double-buffered weights: one R-cycle preload, then folds R cycles shorter.
+    plan = build_accelerator(_ws(**{"register_file.holds": ["any"], "register_file.capacity": 8}), cascade, m).plan
+    assert (plan.interval, plan.array_cycles) == (9, 4 + 8 * 9)
+    # The weights: per column bank, R words per weight tile (2 k-folds x 2 n-folds), the bottom row's first.
+    assert (plan.row.tensor, plan.col.tensor) == ("A", "B")
+    b = np.arange(35).reshape(5, 7)
+    banks = plan.layout("col", b)
+    assert banks.shape == (4, 4 * 4) and plan.bank_depth("col") == 16
+    np.testing.assert_array_equal(banks[1, :4], [0, b[2, 1], b[1, 1], b[0, 1]])  # PE rows 3 (idle), 2, 1, 0
+    assert plan.result_depth == 6 * 2  # one word per (m, n fold) in each column
+
+
+def test_weight_stationary_mappings_the_controller_cannot_run_name_the_place():
+    cascade = _gemm()
+    ws = _ws()
+    bad = [
+        (dict(rf={"m": 3}, above={"n": 2}, dram={"m": 2}, rows={"k": 4}, cols={"n": 2, "k": 2}),
+         r"spatial_cols\['k'\] = 2 unrolls a reduced rank across the columns"),
+        (dict(rf={"m": 3, "k": 2}, above={"n": 2}, dram={"m": 2}, rows={"k": 3}, cols={"n": 4}),
+         r"rf\['k'\] loops over a reduced rank inside a fold"),
+        (dict(rf={"n": 2}, above={"m": 6, "k": 2}, rows={"k": 3}, cols={"n": 4}),
+         r"leave no input to hold in the PEs"),
+    ]
+    for factors, message in bad:
+        with pytest.raises(PlanError, match=message):
+            build_accelerator(ws, cascade, _mapping(cascade, **factors))
+    with pytest.raises(PlanError, match=r"pe_array\.fold_pipelining: the generated weight-stationary controller"):
+        build_accelerator(_ws(**{"pe_array.fold_pipelining": True}), cascade,
+                          _mapping(cascade, **WS_CASES["gemm"][1]))
+    # A 2 x 1 array streaming 6 beats: double-buffered, the next fold's weights would load during the stream.
+    tiny = _ws(**{"pe_array.rows": 2, "pe_array.cols": 1})
+    ok = _mapping(cascade, rf={"m": 6}, above={"n": 7, "k": 3}, rows={"k": 2}, cols={})
+    build_accelerator(tiny, cascade, ok)
+    double = {"register_file.holds": ["any"], "register_file.capacity": 8}
+    with pytest.raises(PlanError, match=r"the next fold's weights would load while this fold still streams"):
+        build_accelerator(_ws(**{"pe_array.rows": 2, "pe_array.cols": 1, **double}), cascade, ok)
+    # A 2 x 2 array, one beat a fold, double-buffered: folds 3 cycles apart, a partial sum needs 4 to come back.
+    quick = _mapping(cascade, above={"n": 4, "k": 3}, dram={"m": 6}, rows={"k": 2}, cols={"n": 2}, rf={})
+    with pytest.raises(PlanError, match=r"splits the reduction over folds only 3 cycles apart; .* need 4"):
+        build_accelerator(_ws(**{"pe_array.rows": 2, "pe_array.cols": 2, **double}), cascade, quick)
+
+
+@pytest.mark.skipif(shutil.which("iverilog") is None, reason="Icarus Verilog is not installed")
+def test_mapper_weight_stationary_gemm_runs_on_icarus(tmp_path):
+    from mapping import load_constraints
+    from rtl.bench import run_accelerator
+
+    arch = _ws(**{"pe_array.row_ranks": ["k"], "pe_array.col_ranks": ["n"], "register_file.holds": ["any"],
+                  "register_file.capacity": 16, "arith.pipeline_depth": 2})
+    cascade = _gemm()
+    # The generated PE passes its partial sums on: the register file loops over output ranks only.
+    only_m = load_constraints("constraints:\n  - levels: {rf: {order: [m]}}\n")
+    mapping = map_for(cascade, arch, Options(scheduler="none", seed=1), fallback=False,
+                      constraints=only_m).results[0].mapping
+    run = run_accelerator(arch, cascade, mapping, build_root=tmp_path, simulator="icarus", seed=4)
+    assert run.passed, run.log.read_text()[-3000:]
+    assert run.values == 42
+    assert run.rtl_cycles == run.sim_cycles == run.schedule_cycles
