@@ -36,7 +36,7 @@ class ReportError(BadInputError):
     """A report whose numbers are inconsistent, or reports that cannot be combined."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class EnergyItem:
     """Energy of one action: ``count`` occurrences at ``pj_per_action`` pJ each.
 
@@ -62,13 +62,19 @@ class EnergyItem:
     per: str
     source: str
 
+    def __init__(self, component: str, action: str, count: float, pj_per_action: float, per: str, source: str) -> None:
+        # the generated frozen __init__ goes through object.__setattr__ per field; a report builds dozens of these
+        d = self.__dict__
+        d["component"], d["action"], d["count"], d["pj_per_action"], d["per"], d["source"] = (
+            component, action, count, pj_per_action, per, source)
+
     @property
     def pj(self) -> float:
         """Energy of all occurrences."""
         return self.count * self.pj_per_action
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class TensorAccesses:
     """Accesses of one tensor at one storage level, in elements (see the module docstring)."""
 
@@ -78,6 +84,11 @@ class TensorAccesses:
     writes: float = 0.0
     fills: float = 0.0
     drains: float = 0.0
+
+    def __init__(self, level: str, tensor: str, reads: float = 0.0, writes: float = 0.0, fills: float = 0.0,
+                 drains: float = 0.0) -> None:
+        d = self.__dict__  # as EnergyItem's
+        d["level"], d["tensor"], d["reads"], d["writes"], d["fills"], d["drains"] = level, tensor, reads, writes, fills, drains
 
     @property
     def total(self) -> float:

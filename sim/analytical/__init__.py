@@ -1,6 +1,7 @@
 """The analytical cost model: access counts, latency, energy and utilization of mapped Einsums.
 
-:func:`evaluate` scores one mapping into a :class:`sim.Report`;
+:func:`evaluate` / :func:`report_for` score one mapping into a :class:`sim.Report`
+(the closed form over plain floats, equal bit for bit to the batch's);
 :class:`CostModel` / :func:`evaluate_batch` score a :class:`MappingBatch` of
 thousands of mappings at once with numpy (the mapper's inner loop);
 :func:`evaluate_cascade` scores a mapped cascade, under a COSMA schedule's

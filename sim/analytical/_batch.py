@@ -61,6 +61,7 @@ perfect tilings.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -71,6 +72,41 @@ from ._energy import ActionEnergy
 from ._pipeline import Pipeline
 
 __all__ = ["CostModel"]
+
+
+class _Tables(NamedTuple):
+    """Arrays of one problem and its energies, as the batch path indexes them."""
+
+    coeffs: list[np.ndarray]  # per tensor: (dims, ranks) absolute index coefficients
+    dims: list[np.ndarray]  # per tensor: extent of each dimension
+    relevant: list[np.ndarray]  # per tensor: (ranks,) whether a rank indexes it
+    rel_matrix: np.ndarray  # (ranks, tensors)
+    bytes: np.ndarray  # (tensors,) bytes per element
+    e_read: np.ndarray  # (levels, tensors) pJ per element read
+    e_write: np.ndarray
+    e_noc: np.ndarray  # (tensors,) pJ per element moved one hop
+    e_spad_read: np.ndarray  # (tensors,) a cascade schedule's scratchpad (the outermost on-chip level's energies)
+    e_spad_write: np.ndarray
+
+    @classmethod
+    def of(cls, p: Problem, energies: dict[str, ActionEnergy]) -> _Tables:
+        coeffs = [np.array(t.coeffs, dtype=np.float64).reshape(len(t.coeffs), len(p.ranks)) for t in p.tensors]
+        dims = [np.array(t.dim_sizes, dtype=np.float64) for t in p.tensors]
+        relevant = [np.array(t.relevant or (False,) * len(p.ranks), dtype=bool) for t in p.tensors]
+        nl, nt = len(p.storage), len(p.tensors)
+        e_read = np.zeros((nl, nt))
+        e_write = np.zeros((nl, nt))
+        for i, st in enumerate(p.storage):
+            key = "rf" if i == 0 else st.name
+            for j, t in enumerate(p.tensors):
+                scale = t.bits / energies[f"{key}.read"].bits
+                e_read[i, j] = energies[f"{key}.read"].pj * scale
+                e_write[i, j] = energies[f"{key}.write"].pj * (t.bits / energies[f"{key}.write"].bits)
+        hop = energies["noc.hop"]
+        outer = nl - 2 if nl >= 3 else 0
+        return cls(coeffs, dims, relevant, np.stack(relevant, axis=1), np.array([t.bits / 8 for t in p.tensors]),
+                   e_read, e_write, np.array([hop.pj * t.bits / hop.bits for t in p.tensors]),
+                   e_read[outer].copy(), e_write[outer].copy())
 
 
 class CostModel:
@@ -96,35 +132,22 @@ class CostModel:
         self.problem = problem
         self.energies = energies
         self.pipeline = pipeline
-        p = problem
-        self._coeffs = [np.array(t.coeffs, dtype=np.float64).reshape(len(t.coeffs), len(p.ranks)) for t in p.tensors]
-        self._dims = [np.array(t.dim_sizes, dtype=np.float64) for t in p.tensors]
-        self._relevant = [np.array(t.relevant or (False,) * len(p.ranks), dtype=bool) for t in p.tensors]
-        self._rel_matrix = np.stack(self._relevant, axis=1)  # (ranks, tensors)
-        self._bytes = np.array([t.bits / 8 for t in p.tensors])
-        nl, nt = len(p.storage), len(p.tensors)
-        self.e_read = np.zeros((nl, nt))
-        self.e_write = np.zeros((nl, nt))
-        for i, st in enumerate(p.storage):
-            key = "rf" if i == 0 else st.name
-            for j, t in enumerate(p.tensors):
-                scale = t.bits / energies[f"{key}.read"].bits
-                self.e_read[i, j] = energies[f"{key}.read"].pj * scale
-                self.e_write[i, j] = energies[f"{key}.write"].pj * (t.bits / energies[f"{key}.write"].bits)
-        hop = energies["noc.hop"]
-        self.e_noc = np.array([hop.pj * t.bits / hop.bits for t in p.tensors])
-        # a cascade schedule (pipeline.residency): the outermost on-chip level prices the scratchpad's accesses
-        outer = nl - 2 if nl >= 3 else 0
-        self.e_spad_read = self.e_read[outer].copy()
-        self.e_spad_write = self.e_write[outer].copy()
-        self.compute_key = "vector.op" if p.unit == "vector" else "mac"
-        self.compute_pj = float(energies[self.compute_key].pj * p.total_ops)
+        self.compute_key = "vector.op" if problem.unit == "vector" else "mac"
+        self.compute_pj = float(energies[self.compute_key].pj * problem.total_ops)
+        self._tables: _Tables | None = None  # the batch path's arrays, built on its first use
+
+    def _arrays(self) -> _Tables:
+        """The per-tensor and per-level arrays the batch path indexes (built once per model, on first use)."""
+        if self._tables is None:
+            self._tables = _Tables.of(self.problem, self.energies)
+        return self._tables
 
     def _footprint(self, t: int, ext: np.ndarray) -> np.ndarray:
-        c = self._coeffs[t]
+        tab = self._arrays()
+        c = tab.coeffs[t]
         if c.shape[0] == 0:
             return np.ones(ext.shape[0])
-        return np.minimum((ext - 1.0) @ c.T + 1.0, self._dims[t]).prod(axis=1)
+        return np.minimum((ext - 1.0) @ c.T + 1.0, tab.dims[t]).prod(axis=1)
 
     def _spread(self, t: int, spread: np.ndarray, stride: np.ndarray) -> np.ndarray:
         """Distinct elements of one point per PE, PEs ``stride`` apart along each rank.
@@ -133,12 +156,13 @@ class CostModel:
         PE positions along its ranks: exact for single-rank dimensions and for
         sliding windows whose terms do not both step by more than one.
         """
-        c = self._coeffs[t]
+        tab = self._arrays()
+        c = tab.coeffs[t]
         if c.shape[0] == 0:
             return np.ones(spread.shape[0])
         box = ((spread - 1.0) * stride) @ c.T + 1.0
         positions = np.exp(np.log(spread) @ (c > 0).T)
-        return np.minimum(np.minimum(box, np.rint(positions)), self._dims[t]).prod(axis=1)
+        return np.minimum(np.minimum(box, np.rint(positions)), tab.dims[t]).prod(axis=1)
 
     def score(self, batch: MappingBatch, chunk: int = 4096) -> BatchResult:
         """Costs of every mapping of ``batch`` (invalid ones are flagged in ``valid``).
@@ -162,6 +186,7 @@ class CostModel:
 
     def _score(self, batch: MappingBatch) -> BatchResult:
         p = self.problem
+        tab = self._arrays()
         T = batch.temporal.astype(np.float64)
         B, NL, R = T.shape
         if NL != len(p.storage) or R != len(p.ranks):
@@ -194,18 +219,18 @@ class CostModel:
         spad_writes = np.zeros((B, NT))
         dram = NL - 1
         # innermost position (so far, outermost first) of a loop with factor > 1 indexing each tensor
-        relmask = self._rel_matrix[RK] & (F > 1)[:, :, None]  # (B, P, tensors)
+        relmask = tab.rel_matrix[RK] & (F > 1)[:, :, None]  # (B, P, tensors)
         lasts = np.maximum.accumulate(np.where(relmask, pos[None, :, None], np.int16(-1)), axis=1)
         above = np.cumprod(T[:, ::-1, :], axis=1)[:, ::-1, :]  # above[:, l, r] = prod of T[j, r] for j >= l
         nbytes: dict[int, dict[int, np.ndarray]] = {}
         for ti, t in enumerate(p.tensors):
             last = lasts[:, :, ti]
-            distinct_above = above[:, :, self._relevant[ti]].prod(axis=2)  # (B, levels)
+            distinct_above = above[:, :, tab.relevant[ti]].prod(axis=2)  # (B, levels)
             chain = [-1] + [i for i in range(NL) if p.storage[i].holds[ti]]
             tiles = {-1: np.ones(B)}
             for i in chain[1:-1]:
                 tiles[i] = self._footprint(ti, ext[:, i, :])
-                usage[:, i] += tiles[i] * self._bytes[ti]
+                usage[:, i] += tiles[i] * tab.bytes[ti]
             nbytes[ti] = {i: np.ceil(tiles[i] * t.bits / 8) for i in chain[1:-1] if i >= 1}
             for c, par in zip(chain[:-1], chain[1:]):
                 e = (NL - 1 - c) * R
@@ -238,7 +263,7 @@ class CostModel:
                         fills[:, c, ti] += moved
                 if per_pe and par >= 1:
                     noc += moved * t.bits / self.energies["noc.hop"].bits
-                    noc_pj += moved * self.e_noc[ti]
+                    noc_pj += moved * tab.e_noc[ti]
         # validity: coverage, array limits, capacities
         padded = cum[:, -1, :] * S
         valid = (padded >= np.array(p.sizes)).all(axis=1)
@@ -252,8 +277,7 @@ class CostModel:
         per_fold = np.ceil(T[:, 0, :].prod(axis=1) * p.ops_per_point / p.ops_per_cycle)
         compute = folds * per_fold if p.ops_per_point else np.zeros(B)
         pipe = self.pipeline
-        latencies = pipe.startup(nbytes, B, bursts=False) + pipe.wind_down(nbytes, B, bursts=False)
-        edge_bursts = pipe.startup(nbytes, B) + pipe.wind_down(nbytes, B) - latencies  # first load, last store
+        latencies, edge_bursts = pipe.edges(nbytes, B)  # the first load's and last store's latencies, their bursts
         fill_drain = pipe.fold_overhead(T[:, 0, :], folds) + latencies
         # a tile interleaved over fewer words than its level has banks gets only those banks' bandwidth
         slow = np.ones((B, NL, NT))
@@ -262,8 +286,8 @@ class CostModel:
                 if i == pipe.in_place:
                     continue  # a cascade's scratchpad tiles are views of the resident tensor: all banks
                 slow[:, i, ti] = pipe.banks[i] / pipe.spans(i, nb)
-        rbytes = ((reads + drains) * self._bytes * slow).sum(axis=2)
-        wbytes = ((writes + fills) * self._bytes * slow).sum(axis=2)
+        rbytes = ((reads + drains) * tab.bytes * slow).sum(axis=2)
+        wbytes = ((writes + fills) * tab.bytes * slow).sum(axis=2)
         bw = np.zeros((B, NL))
         for i, st in enumerate(p.storage):
             if st.shared_bandwidth:
@@ -274,9 +298,9 @@ class CostModel:
                 bw[:, i] = np.maximum(rbytes[:, i] / st.read_bandwidth, wbytes[:, i] / st.write_bandwidth)
         cycles = np.maximum(compute + edge_bursts, bw.max(axis=1)) + fill_drain
         # energy
-        read_pj = ((reads + drains) * self.e_read).sum(axis=2)
-        write_pj = ((writes + fills) * self.e_write).sum(axis=2)
-        spad_pj = (spad_reads * self.e_spad_read).sum(axis=1) + (spad_writes * self.e_spad_write).sum(axis=1)
+        read_pj = ((reads + drains) * tab.e_read).sum(axis=2)
+        write_pj = ((writes + fills) * tab.e_write).sum(axis=2)
+        spad_pj = (spad_reads * tab.e_spad_read).sum(axis=1) + (spad_writes * tab.e_spad_write).sum(axis=1)
         energy = read_pj.sum(axis=1) + write_pj.sum(axis=1) + noc_pj + spad_pj + self.compute_pj
         util = p.total_ops / (p.peak_ops_per_cycle * np.maximum(cycles, 1e-300))
         return BatchResult(

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Collection, Mapping as MappingABC
 from typing import TYPE_CHECKING
-
-import numpy as np
 
 from mapping._mapping import Mapping
 from mapping._problem import Problem, build_problem
@@ -17,6 +16,7 @@ from ._arrays import BatchResult, MappingBatch
 from ._batch import CostModel
 from ._energy import action_energies
 from ._pipeline import Pipeline
+from ._single import fsum_like_numpy, score_one
 
 if TYPE_CHECKING:
     from accel.arch import Architecture
@@ -92,44 +92,45 @@ def report_for(model: CostModel, mapping: Mapping, name: str | None = None) -> R
     """
     p: Problem = model.problem
     check_mapping(p, mapping)
-    r = model.score(MappingBatch.from_mappings([mapping]))
+    r = score_one(model, mapping)
     en = model.energies
+    names = [t.name for t in p.tensors]
+    bits = [float(t.bits) for t in p.tensors]
     items = []
     comp = en[model.compute_key]
-    if p.total_ops:
-        items.append(EnergyItem(comp.key.split(".")[0], "compute" if comp.key == "mac" else "op", float(p.total_ops), comp.pj, comp.per, comp.source))
-    bits = np.array([t.bits for t in p.tensors], dtype=float)
+    ops = p.total_ops
+    if ops:
+        items.append(EnergyItem(comp.key.split(".")[0], "compute" if comp.key == "mac" else "op", float(ops), comp.pj, comp.per, comp.source))
     accesses = []
     for i, st in enumerate(p.storage):
         key = "rf" if i == 0 else st.name
-        for action, counts in (("read", r.reads[0, i] + r.drains[0, i]), ("write", r.writes[0, i] + r.fills[0, i])):
-            e = en[f"{key}.{action}"]
-            count = float((counts * bits).sum() / e.bits)
+        reads, writes, fills, drains = r.reads[i], r.writes[i], r.fills[i], r.drains[i]
+        for action, a, b in (("read", reads, drains), ("write", writes, fills)):
+            e = en[key + "." + action]
+            count = fsum_like_numpy(list(map(operator.mul, map(operator.add, a, b), bits))) / e.bits
             if count:
                 items.append(EnergyItem(key, action, count, e.pj, e.per, e.source))
-        for j, t in enumerate(p.tensors):
-            vals = (r.reads[0, i, j], r.writes[0, i, j], r.fills[0, i, j], r.drains[0, i, j])
-            if any(vals):
-                accesses.append(TensorAccesses(st.name, t.name, *(float(v) for v in vals)))
+        for t, a, b, c, d in zip(names, reads, writes, fills, drains):
+            if a or b or c or d:
+                accesses.append(TensorAccesses(st.name, t, a, b, c, d))
     if model.pipeline.residency is not None:  # a cascade schedule's scratchpad (priced as the outermost on-chip level)
         outer = p.storage[-2].name if len(p.storage) >= 3 else "rf"
-        for action, counts in (("read", r.spad_reads[0]), ("write", r.spad_writes[0])):
+        for action, counts in (("read", r.spad_reads), ("write", r.spad_writes)):
             e = en[f"{outer}.{action}"]
-            count = float((counts * bits).sum() / e.bits)
+            count = fsum_like_numpy([x * w for x, w in zip(counts, bits)]) / e.bits
             if count:
                 items.append(EnergyItem("spad", action, count, e.pj, e.per, e.source))
-        for j, t in enumerate(p.tensors):
-            if r.spad_reads[0, j] or r.spad_writes[0, j]:
-                accesses.append(TensorAccesses("spad", t.name, float(r.spad_reads[0, j]), float(r.spad_writes[0, j]), 0.0, 0.0))
+        for t, a, b in zip(names, r.spad_reads, r.spad_writes):
+            if a or b:
+                accesses.append(TensorAccesses("spad", t, a, b, 0.0, 0.0))
     hop = en["noc.hop"]
-    if r.noc_hops[0]:
-        items.append(EnergyItem("noc", "hop", float(r.noc_hops[0]), hop.pj, hop.per, hop.source))
-    compute = float(r.compute_cycles[0])
-    bw = r.bandwidth_cycles[0]
-    worst = int(np.argmax(bw))
-    total = float(r.cycles[0])
-    stall = total - compute - float(r.fill_drain_cycles[0])  # the bandwidth bound's excess, or the first/last bursts
-    causes = [("compute", compute), (f"bandwidth_stall.{p.storage[worst].name}", stall), ("fill_drain", float(r.fill_drain_cycles[0]))]
+    if r.noc_hops:
+        items.append(EnergyItem("noc", "hop", r.noc_hops, hop.pj, hop.per, hop.source))
+    bw = r.bandwidth_cycles
+    worst = bw.index(max(bw))
+    total = r.cycles
+    stall = total - r.compute_cycles - r.fill_drain_cycles  # the bandwidth bound's excess, or the first/last bursts
+    causes = (("compute", r.compute_cycles), (f"bandwidth_stall.{p.storage[worst].name}", stall), ("fill_drain", r.fill_drain_cycles))
     sources = sorted({e.source.split(":")[0] for e in en.values()})
     return Report(
         name=name or p.einsum,
@@ -137,13 +138,13 @@ def report_for(model: CostModel, mapping: Mapping, name: str | None = None) -> R
         arch=p.arch,
         clock_mhz=p.clock_mhz,
         total_cycles=total,
-        cycles_by_cause=tuple(causes),
+        cycles_by_cause=causes,
         energy=tuple(items),
         accesses=tuple(accesses),
         macs=p.macs,
-        ops=p.total_ops,
+        ops=ops,
         peak_ops_per_cycle=p.peak_ops_per_cycle,
-        spatial_utilization=float(r.spatial_utilization[0]),
+        spatial_utilization=r.spatial_utilization,
         mappings=(mapping,),
         provenance=(("model", MODEL_NAME), ("einsum", p.einsum), ("unit", p.unit), ("energy_estimators", ", ".join(sources))),
     )

@@ -58,7 +58,9 @@ bandwidth bound ``max(compute, bytes / bandwidth)`` still covers throughput).
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -71,6 +73,29 @@ DMA_CHANNELS = 2
 
 #: Dataflow name -> which operand stays in the PEs during a fold (as ``sim.cycle``).
 _STATIONARY = {"weight_stationary": "weight", "input_stationary": "input", "output_stationary": "output"}
+
+
+def _ceil(x: float) -> float:
+    """``np.ceil`` of one float (infinities and NaN pass through)."""
+    try:
+        return float(math.ceil(x))
+    except (OverflowError, ValueError):
+        return x
+
+
+class _Arith(NamedTuple):
+    """The element-wise operations the closed form uses: numpy's over a batch, or Python's on one float."""
+
+    maximum: Callable[[Any, Any], Any]
+    minimum: Callable[[Any, Any], Any]
+    ceil: Callable[[Any], Any]
+    zeros: Callable[[int], Any]
+
+
+#: Over a batch of mappings (arrays of length B).
+BATCH = _Arith(np.maximum, np.minimum, np.ceil, np.zeros)
+#: For one mapping (plain floats): the same operations, the same IEEE results, without numpy's per-call cost.
+SCALAR = _Arith(max, min, _ceil, lambda _batch: 0.0)
 
 
 class Pipeline:
@@ -114,92 +139,134 @@ class Pipeline:
         self.channels = dma_channels
         dram = len(p.storage) - 1
         self.dram = dram
-        #: per tensor, the shared on-chip levels holding it, innermost first
-        self.held = [[L for L in range(1, dram) if p.storage[L].holds[ti]] for ti in range(len(p.tensors))]
-        # first step: one chain per input tensor held on chip, tensors with the outermost level first
-        inputs = [ti for ti, t in enumerate(p.tensors) if t.role != "output" and self.held[ti]]
-        self.fill_chains = sorted(inputs, key=lambda ti: (-self.held[ti][-1], ti))
-        self.outputs = [ti for ti, t in enumerate(p.tensors) if t.role == "output" and self.held[ti]]
         self.residency = residency
         #: the schedule's scratchpad (outermost on-chip level) in a cascade, else -1
         self.in_place = dram - 1 if residency is not None and dram >= 2 else -1
-        names = [t.name for t in p.tensors]
+        #: per tensor, the shared on-chip levels holding it, innermost first
+        self.held: list[list[int]] = []
         #: per tensor: does its traffic with DRAM really reach DRAM (inputs' first tiles, stored outputs)?
-        self.via_dram = [
-            residency is None
-            or ((n in residency.stored) if t.role == "output" else residency.input_from_dram(n))
-            for n, t in zip(names, p.tensors)
-        ]
+        self.via_dram: list[bool] = []
+        inputs, self.outputs = [], []
+        on_chip = p.storage[1:dram]
+        for ti, t in enumerate(p.tensors):
+            held = [L for L, st in enumerate(on_chip, 1) if st.holds[ti]]
+            self.held.append(held)
+            output = t.role == "output"
+            if held:
+                (self.outputs if output else inputs).append(ti)
+            self.via_dram.append(residency is None or (
+                (t.name in residency.stored) if output else residency.input_from_dram(t.name)))
+        # first step: one chain per input tensor held on chip, tensors with the outermost level first
+        self.fill_chains = sorted(inputs, key=lambda ti: (-self.held[ti][-1], ti))
+        #: the first step's chains (tensor, its on-chip levels outer first) and the write-backs (tensor, levels inner first)
+        self._fill_plan = [(ti, self.held[ti][::-1]) for ti in self.fill_chains]
+        self._drain_plan = []
+        for ti in self.outputs:
+            levels = list(self.held[ti])
+            if self.via_dram[ti] or levels[-1] != self.in_place:
+                levels.append(dram)  # DRAM, or in a cascade the scratchpad outside a level with its own copy
+            self._drain_plan.append((ti, levels))
         rf = p.storage[0]
         self._rf_capacity = rf.capacity
         self._rf_holds = rf.holds
 
-    def spans(self, level: int, nbytes: np.ndarray) -> np.ndarray:
+    def spans(self, level: int, nbytes: np.ndarray, arith: _Arith = BATCH) -> np.ndarray:
         """Banks of on-chip ``level`` a tile of ``nbytes`` is interleaved over: ``min(banks, words)``, as in ``sim.cycle``."""
-        return np.minimum(self.banks[level], np.maximum(1.0, np.ceil(nbytes * 8 / self.problem.storage[level].word_bits)))
+        words = arith.ceil(nbytes * 8 / self.problem.storage[level].word_bits)
+        return arith.minimum(float(self.banks[level]), arith.maximum(1.0, words))
 
-    def _cycles(self, level: int, nbytes: np.ndarray, write: bool) -> np.ndarray:
+    def _cycles(self, level: int, nbytes: np.ndarray, write: bool, arith: _Arith = BATCH) -> np.ndarray:
         """Burst cycles of ``nbytes`` of one tensor's tiles at ``level`` (as ``sim.cycle``'s banked level)."""
         st = self.problem.storage[level]
         if level == self.dram:
-            return np.ceil(nbytes / float(st.read_bandwidth))
-        rate = (float(st.write_bandwidth if write else st.read_bandwidth) / self.banks[level]) * self.spans(level, nbytes)
-        return np.ceil(nbytes / rate)
+            return arith.ceil(nbytes / float(st.read_bandwidth))
+        bandwidth = float(st.write_bandwidth if write else st.read_bandwidth)
+        banks = self.banks[level]
+        if banks == 1:  # a tile spans the level's one bank: its whole bandwidth
+            return arith.ceil(nbytes / bandwidth)
+        return arith.ceil(nbytes / ((bandwidth / banks) * self.spans(level, nbytes, arith)))
 
-    def _hop(self, src: int, dst: int, nbytes: np.ndarray, bursts: bool = True) -> np.ndarray:
+    def _hop(self, src: int, dst: int, nbytes: dict[int, Any], bursts: bool = True, arith: _Arith = BATCH) -> np.ndarray:
         """Burst of one transfer ``src -> dst`` of tiles of ``nbytes`` (the tile of the on-chip end(s)); 0 without ``bursts``."""
         if not bursts:
             return 0.0
-        return np.maximum(self._cycles(src, nbytes[src], False), self._cycles(dst, nbytes[dst], True))
+        return arith.maximum(self._cycles(src, nbytes[src], False, arith), self._cycles(dst, nbytes[dst], True, arith))
 
-    def startup(self, nbytes: dict[int, dict[int, np.ndarray]], batch: int, bursts: bool = True) -> np.ndarray:
+    def startup(self, nbytes: dict[int, dict[int, np.ndarray]], batch: int, bursts: bool = True,
+                arith: _Arith = BATCH) -> np.ndarray:
         """Cycles of the first step's loads; ``nbytes[ti][L]``: tile bytes of tensor ``ti`` at level ``L``.
 
-        Without ``bursts``, the latencies alone (every transfer moving in no time).
+        Without ``bursts``, the latencies alone (every transfer moving in no time).  With ``arith=SCALAR`` the
+        tile sizes and the result are floats of one mapping (``batch`` unused).
         """
-        p, dram = self.problem, self.dram
-        lat = float(p.storage[dram].latency)
-        done: list[np.ndarray] = []  # completion of each DRAM transfer, in bus order
-        ready = np.zeros(batch)
-        for ti in self.fill_chains:
-            levels = self.held[ti][::-1]  # outer first
-            sizes = dict(nbytes[ti])
-            sizes[dram] = sizes[levels[0]]
-            if self.via_dram[ti]:
-                i = len(done)
-                granted = done[i - self.channels] if i >= self.channels else np.zeros(batch)
-                bus_free = done[-1] if done else np.zeros(batch)
-                end = np.maximum(granted + lat, bus_free) + self._hop(dram, levels[0], sizes, bursts)
-                done.append(end)
-            elif levels[0] == self.in_place:
-                end = np.zeros(batch)  # the scratchpad's tile is the resident tensor: nothing moves in
-            else:  # from the scratchpad into a level that keeps its own copy: its write burst only
-                end = self._cycles(levels[0], sizes[levels[0]], True) if bursts else np.zeros(batch)
-            for src, dst in zip(levels, levels[1:]):
-                end = end + p.storage[src].latency + self._hop(src, dst, sizes, bursts)
-            ready = np.maximum(ready, end)
-        return ready
+        return self._startup(nbytes, batch, arith)[1 if bursts else 0]
 
-    def wind_down(self, nbytes: dict[int, dict[int, np.ndarray]], batch: int, bursts: bool = True) -> np.ndarray:
+    def wind_down(self, nbytes: dict[int, dict[int, np.ndarray]], batch: int, bursts: bool = True,
+                  arith: _Arith = BATCH) -> np.ndarray:
         """Cycles of the last output tiles' write-back, inner level first (without ``bursts``: the latencies)."""
-        p, dram = self.problem, self.dram
-        total = np.zeros(batch)
-        for ti in self.outputs:
+        return self._wind_down(nbytes, batch, arith)[1 if bursts else 0]
+
+    def edges(self, nbytes: dict[int, dict[int, np.ndarray]], batch: int, arith: _Arith = BATCH) -> tuple[Any, Any]:
+        """``(latencies, bursts)`` of the first step's loads and the last write-back, in one pass.
+
+        ``latencies`` is :meth:`startup` plus :meth:`wind_down` without bursts; ``bursts`` what the bursts add
+        to them (both with bursts, less the latencies).
+        """
+        s_lat, s_all = self._startup(nbytes, batch, arith)
+        w_lat, w_all = self._wind_down(nbytes, batch, arith)
+        latencies = s_lat + w_lat
+        return latencies, s_all + w_all - latencies
+
+    def _startup(self, nbytes: dict[int, dict[int, np.ndarray]], batch: int, arith: _Arith) -> tuple[Any, Any]:
+        """:meth:`startup` without and with bursts."""
+        storage, dram, channels = self.problem.storage, self.dram, self.channels
+        lat = float(storage[dram].latency)
+        done_lat: list[Any] = []  # completion of each DRAM transfer, in bus order
+        done_all: list[Any] = []
+        zero = arith.zeros(batch)
+        ready_lat = ready_all = zero
+        for ti, levels in self._fill_plan:
+            outer = levels[0]  # outer first
             sizes = dict(nbytes[ti])
-            last = self.held[ti][-1]
-            levels = list(self.held[ti])
-            if self.via_dram[ti] or last != self.in_place:
-                levels.append(dram)  # DRAM, or in a cascade the scratchpad outside a level with its own copy
-            sizes[dram] = sizes[last]
-            end = np.zeros(batch)
+            sizes[dram] = sizes[outer]
+            if self.via_dram[ti]:
+                i = len(done_lat)
+                early = i >= channels
+                end_lat = arith.maximum((done_lat[i - channels] if early else zero) + lat, done_lat[-1] if i else zero) + 0.0
+                end_all = (arith.maximum((done_all[i - channels] if early else zero) + lat, done_all[-1] if i else zero)
+                           + self._hop(dram, outer, sizes, True, arith))
+                done_lat.append(end_lat)
+                done_all.append(end_all)
+            elif outer == self.in_place:
+                end_lat = end_all = zero  # the scratchpad's tile is the resident tensor: nothing moves in
+            else:  # from the scratchpad into a level that keeps its own copy: its write burst only
+                end_lat, end_all = zero, self._cycles(outer, sizes[outer], True, arith)
+            for src, dst in zip(levels, levels[1:]):
+                end_lat = end_lat + storage[src].latency + 0.0
+                end_all = end_all + storage[src].latency + self._hop(src, dst, sizes, True, arith)
+            ready_lat = arith.maximum(ready_lat, end_lat)
+            ready_all = arith.maximum(ready_all, end_all)
+        return ready_lat, ready_all
+
+    def _wind_down(self, nbytes: dict[int, dict[int, np.ndarray]], batch: int, arith: _Arith) -> tuple[Any, Any]:
+        """:meth:`wind_down` without and with bursts."""
+        storage, dram = self.problem.storage, self.dram
+        zero = arith.zeros(batch)
+        total_lat = total_all = zero
+        for ti, levels in self._drain_plan:
+            sizes = dict(nbytes[ti])
+            sizes[dram] = sizes[self.held[ti][-1]]
+            end_lat = end_all = zero
             for src, dst in zip(levels, levels[1:]):
                 if dst == dram and not self.via_dram[ti]:  # to the scratchpad: the source's read burst only
-                    burst = self._cycles(src, sizes[src], False) if bursts else 0.0
+                    burst = self._cycles(src, sizes[src], False, arith)
                 else:
-                    burst = self._hop(src, dst, sizes, bursts)
-                end = end + p.storage[src].latency + burst
-            total = np.maximum(total, end)
-        return total
+                    burst = self._hop(src, dst, sizes, True, arith)
+                end_lat = end_lat + storage[src].latency + 0.0
+                end_all = end_all + storage[src].latency + burst
+            total_lat = arith.maximum(total_lat, end_lat)
+            total_all = arith.maximum(total_all, end_all)
+        return total_lat, total_all
 
     def fold_overhead(self, T0: np.ndarray, folds: np.ndarray) -> np.ndarray:
         """Fill/drain cycles of all folds (``T0``: per-PE factors, shape (B, ranks))."""
@@ -250,3 +317,46 @@ class Pipeline:
         # double-buffered: weight / input stationary pay the preload once; output stationary the MAC pipeline's drain
         overlapped = np.where(output, folds * skew + tail, folds * (skew + tail) + shift)
         return np.where(double, overlapped, single)
+
+    def fold_overhead_one(self, T0: Sequence[float], folds: float) -> float:
+        """:meth:`fold_overhead` of one mapping (``T0``: its per-PE factors), in plain floats."""
+        p = self.problem
+        hop, tail = float(p.hop_latency), float(p.pipeline_depth - 1)
+        pipelined = p.fold_pipelining
+        if p.network != "systolic":
+            if pipelined:
+                return hop + tail if folds > 0 else 0.0
+            return folds * (hop + tail)
+        shift = hop * p.rows
+        skew = hop * (p.rows - 1 + p.cols - 1)
+        tensors = p.tensors
+        if self.dataflow in _STATIONARY:
+            role = _STATIONARY[self.dataflow]
+        else:  # the first tensor, output first, that no per-PE loop with a factor above one indexes
+            role = "weight"
+            for t in tensors:
+                if not any(f > 1 and rel for f, rel in zip(T0, t.relevant)):
+                    role = t.role
+                    break
+        held_any, fits = False, True
+        for ti, t in enumerate(tensors):
+            if not self._rf_holds[ti] or t.role != role:
+                continue
+            held_any = True
+            footprint = 1.0
+            for row, size in zip(t.coeffs, t.dim_sizes):
+                span = 0.0
+                for f, c in zip(T0, row):
+                    span += (f - 1.0) * c
+                footprint *= min(float(size), span + 1.0)
+            fits = fits and 2 * footprint * t.bits / 8 <= self._rf_capacity
+        double = held_any and fits
+        output = role == "output"
+        if pipelined:
+            steady = _ceil(math.prod(T0) * p.ops_per_point / p.ops_per_cycle)
+            exposed = max(0.0, shift - steady) if double else shift
+            fill = skew if output else shift + skew
+            return fill + (folds - 1) * exposed + tail if folds > 0 else 0.0
+        if double:
+            return folds * skew + tail if output else folds * (skew + tail) + shift
+        return folds * (skew + tail) if output else folds * (shift + skew + tail)
