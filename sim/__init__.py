@@ -6,6 +6,7 @@ the reports of a cascade's Einsums.
 """
 
 from ._report import CAUSES, CascadeReport, EnergyItem, Report, ReportError, TensorAccesses, combine
+from ._group import InPlace, in_place
 from . import analytical
 
 from . import cycle
@@ -13,4 +14,5 @@ from . import cycle
 #: The two simulators: the vectorized analytical model and the SimPy cycle-level one.
 SIMULATORS: tuple[str, ...] = ("analytical", "cycle")
 
-__all__ = ["SIMULATORS", "CascadeReport", "Report", "EnergyItem", "TensorAccesses", "ReportError", "CAUSES", "combine", "analytical", "cycle"]
+__all__ = ["SIMULATORS", "CascadeReport", "Report", "EnergyItem", "TensorAccesses", "ReportError", "CAUSES", "combine", "InPlace", "in_place",
+           "analytical", "cycle"]

@@ -9,7 +9,7 @@ from typing import Any
 from accel.errors import BadInputError
 from mapping import OBJECTIVES
 from mapping.cosma import METHODS as SCHEDULE_METHODS
-from mapping.search import FUSION_MODES, MAPPERS, SOLVERS
+from mapping.search import FUSION_MODES, FUSION_UNITS, MAPPERS, SOLVERS
 from sim import SIMULATORS
 
 __all__ = ["Options", "OptionsError", "SCHEDULERS", "NO_SCHEDULE", "AUTO_SCHEDULE"]
@@ -64,6 +64,9 @@ class Options:
         :func:`mapping.search.fuse_cascade`) or ``'none'`` (every Einsum alone): :data:`mapping.search.FUSION_MODES`.
         Fused groups keep their intermediates on chip as tiles; between groups tensors go through DRAM, so
         ``'auto'`` takes scheduler ``'none'``; both simulators run fused groups.
+    fusion_units : str
+        Where the fusion search may bind element-wise Einsums (:data:`mapping.search.FUSION_UNITS`): ``'auto'``,
+        ``'vector'`` (as FLAT binds the softmax) or ``'pe_array'``.
     simulator : str
         ``'analytical'`` or ``'cycle'``: :data:`sim.SIMULATORS`.
     trace : bool
@@ -94,13 +97,15 @@ class Options:
     bits: int | None = None
     map_for_schedule: bool = False
     fusion: str = "none"
+    fusion_units: str = "auto"
     simulator: str = "analytical"
     trace: bool = False
     max_cycles: int | None = None
 
     def __post_init__(self) -> None:
         for name, allowed in (("objective", OBJECTIVES), ("mapper", MAPPERS), ("solver", SOLVERS),
-                              ("scheduler", SCHEDULERS), ("simulator", SIMULATORS), ("fusion", FUSION_MODES)):
+                              ("scheduler", SCHEDULERS), ("simulator", SIMULATORS), ("fusion", FUSION_MODES),
+                              ("fusion_units", FUSION_UNITS)):
             if getattr(self, name) not in allowed:
                 raise OptionsError(f"option {name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}")
         if self.schedule_solver is not None and self.schedule_solver not in SOLVERS:

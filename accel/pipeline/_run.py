@@ -190,4 +190,5 @@ def fuse(cascade: Cascade, arch: Architecture, options: Options, mapped: Cascade
     """The fusion search's plan for ``cascade``, starting from each Einsum mapped alone (``mapped``)."""
     return fuse_cascade(cascade, arch, problems=mapped.problems, objective=options.objective, solver=options.solver,
                         time_limit=options.time_limit, mapper=options.mapper, samples=options.samples, seed=options.seed,
-                        capacity=options.scratchpad, single={r.mapping.einsum: r.report for r in mapped.results})
+                        capacity=options.scratchpad, single={r.mapping.einsum: r.report for r in mapped.results},
+                        units=options.fusion_units)

@@ -86,7 +86,12 @@ def _fill(lines: list[str], M0: int) -> list[str]:
     return [line.replace("{M0}", str(M0)) for line in lines]
 
 
-def attention(variant: int = 3, M: int = 1024, P: int = 1024, E: int = 64, F: int = 64, M0: int = 64, H: int = 1) -> Cascade:
+#: Keys per chunk of the 1-pass cascade when ``M0`` is 0 (the default): at most this many, FuseMax's chunk for its
+#: 256-wide array (a chunk's scores then fill a row of PEs).
+DEFAULT_CHUNK = 256
+
+
+def attention(variant: int = 3, M: int = 1024, P: int = 1024, E: int = 64, F: int = 64, M0: int = 0, H: int = 1) -> Cascade:
     """Softmax attention ``AV[f,p] = softmax_m(Q[e,p] K[e,m]) V[f,m]`` as a FuseMax cascade.
 
     Parameters
@@ -99,7 +104,8 @@ def attention(variant: int = 3, M: int = 1024, P: int = 1024, E: int = 64, F: in
     E, F : int
         Query/key and value embedding sizes.
     M0 : int
-        Keys per chunk of the 1-pass variant (must divide ``M``; ignored otherwise).
+        Keys per chunk of the 1-pass variant (must divide ``M``; ignored otherwise); 0 (the default): the largest
+        divisor of ``M`` up to :data:`DEFAULT_CHUNK`.
     H : int
         Heads; with more than one, every tensor gets a leading rank ``h``.
 
@@ -108,7 +114,10 @@ def attention(variant: int = 3, M: int = 1024, P: int = 1024, E: int = 64, F: in
     TypeError, ValueError
         For non-positive sizes, an unknown variant, or ``M0`` not dividing ``M``.
     """
-    check_positive("attention", M=M, P=P, E=E, F=F, M0=M0, H=H)
+    check_positive("attention", M=M, P=P, E=E, F=F, H=H)
+    if isinstance(M0, int) and not isinstance(M0, bool) and M0 == 0:
+        M0 = max(d for d in range(1, min(M, DEFAULT_CHUNK) + 1) if M % d == 0)
+    check_positive("attention", M0=M0)
     chunks = _check_variant("attention", variant, M, M0)
     heads = H > 1
     shapes = {"e": E, "f": F, "m": M, "p": P}
@@ -133,7 +142,7 @@ def attention_2pass(M: int = 1024, P: int = 1024, E: int = 64, F: int = 64, H: i
     return attention(2, M=M, P=P, E=E, F=F, H=H)
 
 
-def attention_1pass(M: int = 1024, P: int = 1024, E: int = 64, F: int = 64, M0: int = 64, H: int = 1) -> Cascade:
+def attention_1pass(M: int = 1024, P: int = 1024, E: int = 64, F: int = 64, M0: int = 0, H: int = 1) -> Cascade:
     """1-pass softmax attention with a running max and rescaling (see :func:`attention`)."""
     return attention(1, M=M, P=P, E=E, F=F, M0=M0, H=H)
 

@@ -9,9 +9,9 @@ maps every Einsum of a cascade, once per distinct problem. This layer sits above
 
 from ._cascade import MAPPERS, CascadeMapping, map_cascade
 from ._mapper import map_einsum
-from ._fusion import FUSION_MODES, FusedCascade, FusedGroup, exhaustive_fusion, fuse_cascade, price_plan
+from ._fusion import FUSION_MODES, FUSION_UNITS, FusedCascade, FusedGroup, exhaustive_fusion, fuse_cascade, price_plan
 from ._search import METHODS, search_mappings
 from ._solvers import SOLVERS
 
 __all__ = ["map_einsum", "map_cascade", "search_mappings", "CascadeMapping", "SOLVERS", "METHODS", "MAPPERS",
-           "FUSION_MODES", "FusedCascade", "FusedGroup", "fuse_cascade", "price_plan", "exhaustive_fusion"]
+           "FUSION_MODES", "FUSION_UNITS", "FusedCascade", "FusedGroup", "fuse_cascade", "price_plan", "exhaustive_fusion"]

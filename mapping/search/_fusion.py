@@ -5,7 +5,7 @@ joining Pareto fronts of (latency, energy) along the cascade as AccelForge's fus
 mappings: groups run one after another, so a prefix's latency and energy add up, and only prefixes on the front
 can extend to the best plan. For a candidate group it enumerates the shared ranks (an outer rank every Einsum of
 the group is indexed by, optionally an inner one that the leading Einsums share), a few tile sizes per rank
-(divisors of the rank on a geometric ladder), and the bindings: every element-wise Einsum on the vector unit,
+(divisors of the rank on a geometric ladder, and one sized to the array), and the bindings: every element-wise Einsum on the vector unit,
 every one on the 2-D array, or the balance between them that minimizes the busier unit. Each Einsum's tile is
 mapped by the seeded random search (cached by problem: the same Einsum on the same tile recurs across
 candidates); the chosen plan is then mapped again with the ILP (``mapper='ilp'``). Groups whose tiles do not fit
@@ -35,14 +35,20 @@ if TYPE_CHECKING:
     from accel.arch import Architecture
     from dataflow import Cascade
 
-__all__ = ["FUSION_MODES", "FusedGroup", "FusedCascade", "fuse_cascade", "price_plan", "exhaustive_fusion"]
+__all__ = ["FUSION_MODES", "FUSION_UNITS", "FusedGroup", "FusedCascade", "fuse_cascade", "price_plan", "exhaustive_fusion"]
 
 #: ``auto``: the search fuses where it helps; ``none``: every Einsum alone.
 FUSION_MODES: tuple[str, ...] = ("auto", "none")
 
+#: Where the fusion search may bind element-wise Einsums: ``auto`` (either unit, or the balance between them),
+#: ``vector`` (the vector unit only) or ``pe_array`` (the 2-D array only).
+FUSION_UNITS: tuple[str, ...] = ("auto", "vector", "pe_array")
 
-def _tile_options(size: int, limit: int = 4) -> list[int]:
-    """Divisors of ``size`` on a geometric ladder from the largest down (at most ``limit``)."""
+
+def _tile_options(size: int, limit: int = 4, anchor: int | None = None) -> list[int]:
+    """Divisors of ``size`` on a geometric ladder from the largest down (at most ``limit``), then, below the
+    ladder, the largest divisors not above ``anchor`` and ``anchor / 4`` (tiles sized to the array: without them
+    a long rank offers only huge tiles, whose footprint grows with the rank)."""
     divisors = [d for d in range(1, size + 1) if size % d == 0] if size <= 4096 else _divisors(size)
     ladder, last = [], None
     for d in sorted(divisors, reverse=True):
@@ -51,6 +57,10 @@ def _tile_options(size: int, limit: int = 4) -> list[int]:
             last = d
         if len(ladder) == limit:
             break
+    for bound in (() if anchor is None else (anchor, anchor // 4)):
+        near = max((d for d in divisors if d <= bound), default=None)
+        if near is not None and near < ladder[-1]:
+            ladder.append(near)
     return ladder
 
 
@@ -70,13 +80,14 @@ def _connected(cascade: Cascade, names: tuple[str, ...]) -> bool:
     return True
 
 
-def _shared_choices(cascade: Cascade, names: tuple[str, ...], tiles_per_rank: int) -> list[tuple[tuple[str, ...], tuple[int, ...]]]:
+def _shared_choices(cascade: Cascade, names: tuple[str, ...], tiles_per_rank: int,
+                    anchor: int | None = None) -> list[tuple[tuple[str, ...], tuple[int, ...]]]:
     ranks = [frozenset(cascade.einsum(n).iteration_space(cascade.shapes)) for n in names]
     common = frozenset.intersection(*ranks)
     sizes = cascade.shapes
     out: list[tuple[tuple[str, ...], tuple[int, ...]]] = []
     for outer in sorted(common):
-        for t in _tile_options(sizes[outer], tiles_per_rank):
+        for t in _tile_options(sizes[outer], tiles_per_rank, anchor):
             if t < sizes[outer]:
                 out.append(((outer,), (t,)))
         # an inner rank shared by a leading run of Einsums (the rest run once per outer tile, after it)
@@ -86,19 +97,20 @@ def _shared_choices(cascade: Cascade, names: tuple[str, ...], tiles_per_rank: in
                 lead += 1
             if lead < 2 or any(inner in r for r in ranks[lead:]):
                 continue
-            for t0 in _tile_options(sizes[outer], tiles_per_rank):
-                for t1 in _tile_options(sizes[inner], tiles_per_rank):
+            for t0 in _tile_options(sizes[outer], tiles_per_rank, anchor):
+                for t1 in _tile_options(sizes[inner], tiles_per_rank + 2, anchor):
                     if t0 < sizes[outer] or t1 < sizes[inner]:
                         out.append(((outer, inner), (t0, t1)))
     return out
 
 
-def _binding_choices(cascade: Cascade, arch: Architecture, names: tuple[str, ...]) -> list[tuple[tuple[str, str], ...]]:
+def _binding_choices(cascade: Cascade, arch: Architecture, names: tuple[str, ...],
+                     units: str = "auto") -> list[tuple[tuple[str, str], ...]]:
     elementwise = [n for n in names if not cascade.einsum(n).macs(cascade.shapes)]
     if not elementwise:
         return [()]
-    choices = [tuple((n, "pe_array") for n in elementwise)]
-    if arch.vector_unit is not None:
+    choices = [] if units == "vector" else [tuple((n, "pe_array") for n in elementwise)]
+    if arch.vector_unit is not None and units != "pe_array":
         choices.insert(0, tuple((n, "vector") for n in elementwise))
     return choices
 
@@ -143,7 +155,7 @@ def _objective(latency: float, energy: float, objective: str) -> float:
 
 def _candidates(cascade: Cascade, arch: Architecture, segment: tuple[str, ...], bits: MappingABC[str, int],
                 tiles: _Tiles, capacity: int, single: MappingABC[str, Report], tiles_per_rank: int,
-                every_mix: bool) -> tuple[list[tuple[float, float, FusionGroup]], int, int]:
+                every_mix: bool, units: str = "auto") -> tuple[list[tuple[float, float, FusionGroup]], int, int]:
     """The priced groups ``segment`` can form: ``(latency, energy, group)`` each, with how many were tried and
     skipped (overflowing the buffer, or ranks that cannot be shared). Element-wise Einsums go all to the vector
     unit, all to the array, and either to the balance between them (the search) or to every other mix of the two
@@ -160,8 +172,9 @@ def _candidates(cascade: Cascade, arch: Architecture, segment: tuple[str, ...], 
         priced = _price_group(cascade, arch, group, bits, tiles, capacity, single)
         out.append((priced.report.total_cycles, priced.report.energy_pj, group))
 
-    for ranks, tile in _shared_choices(cascade, segment, tiles_per_rank):
-        for binding in _binding_choices(cascade, arch, segment):
+    pe = arch.pe_array
+    for ranks, tile in _shared_choices(cascade, segment, tiles_per_rank, 4 * max(pe.rows, pe.cols)):
+        for binding in _binding_choices(cascade, arch, segment, units):
             tried += 1
             g = FusionGroup(segment, ranks, tile, binding)
             try:
@@ -169,7 +182,7 @@ def _candidates(cascade: Cascade, arch: Architecture, segment: tuple[str, ...], 
             except (FusionError, FusionInfeasibleError):
                 skipped += 1
                 continue
-            if not binding or binding[0][1] != "vector":
+            if not binding or binding[0][1] != "vector" or units != "auto":
                 continue
             if every_mix:
                 elementwise = [e for e, _ in binding]
@@ -202,10 +215,12 @@ def fuse_cascade(cascade: Cascade, arch: Architecture, *, problems: MappingABC[s
                  solver: str = "highs", time_limit: float = 1.2, mapper: str = "ilp", samples: int = 2000, seed: int = 0,
                  capacity: int | None = None, max_group: int = 12, tiles_per_rank: int = 3,
                  search_samples: int = 300, front: int = 6,
-                 single: MappingABC[str, Report] | None = None) -> FusedCascade:
+                 single: MappingABC[str, Report] | None = None, units: str = "auto") -> FusedCascade:
     """The best fusion plan of ``cascade`` on ``arch`` for ``objective``, priced (see the module docstring).
 
-    Falls back to the unfused plan (with a note) where no fused group fits or helps. ``single`` are the Einsums'
+    Falls back to the unfused plan (with a note) where no fused group fits or helps. ``units`` (one of
+    :data:`FUSION_UNITS`) restricts where element-wise Einsums may be bound: ``'auto'`` (either unit, or the
+    balance), ``'vector'`` (the vector unit, as FLAT binds the softmax) or ``'pe_array'``. ``single`` are the Einsums'
     reports mapped alone, where already made (a ``CascadeMapping``'s), else they are mapped here.
 
     Raises
@@ -215,6 +230,8 @@ def fuse_cascade(cascade: Cascade, arch: Architecture, *, problems: MappingABC[s
     """
     if objective not in OBJECTIVES:
         raise FusionError(f"objective must be one of {', '.join(OBJECTIVES)}, not {objective!r}")
+    if units not in FUSION_UNITS:
+        raise FusionError(f"units must be one of {', '.join(FUSION_UNITS)}, not {units!r}")
     if not arch.levels:
         raise FusionError(f"architecture {arch.name!r} has no on-chip level to hold a fusion group's tiles")
     start = time.perf_counter()
@@ -233,7 +250,7 @@ def fuse_cascade(cascade: Cascade, arch: Architecture, *, problems: MappingABC[s
         options: list[tuple[float, float, tuple]] = []
         for j in range(max(0, i - max_group), i):
             candidates, t, k = _candidates(cascade, arch, tuple(names[j:i]), bits, tiles, capacity, single,
-                                           tiles_per_rank, every_mix=False)
+                                           tiles_per_rank, every_mix=False, units=units)
             tried, skipped = tried + t, skipped + k
             for lat, en, g in candidates:
                 for plat, pen, groups in fronts[j]:

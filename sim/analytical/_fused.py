@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from mapping import Mapping, Problem
 from mapping._fusion import GroupFacts
 
-from .._group import RESOURCES, group_report, scaled, tile_residency
+from .._group import RESOURCES, group_report, in_place, scaled, tile_residency
 from .._report import Report
 from ._evaluate import cost_model, report_for
 
@@ -55,6 +55,8 @@ class GroupPricing:
         Cycles that nothing overlaps: the pipeline's fill and drain and the DRAM latency of the first and last transfer.
     bottleneck : str
         The busiest resource.
+    in_place : frozenset of str
+        The tiles kept in the PEs between the group's Einsums (:func:`sim.in_place`).
     """
 
     report: Report
@@ -62,6 +64,7 @@ class GroupPricing:
     busy: MappingABC[str, float]
     fill: float
     bottleneck: str
+    in_place: frozenset[str] = frozenset()
 
 
 def evaluate_group(cascade: Cascade, arch: Architecture, facts: GroupFacts, problems: MappingABC[str, Problem],
@@ -84,6 +87,8 @@ def evaluate_group(cascade: Cascade, arch: Architecture, facts: GroupFacts, prob
         problem = problems[name]
         model = cost_model(cascade.einsum(name), {}, arch, weights, residency=tile_residency(problem), problem=problem)
         tiles[name] = report_for(model, mappings[name])
+    kept = in_place(cascade, arch, facts, problems, tiles)
+    tiles.update(kept.reports)
     parts = {name: scaled(tiles[name], facts.executions[name]) for name in group.einsums}
     busy = {u: 0.0 for u in RESOURCES}
     step = {u: 0.0 for u in RESOURCES}
@@ -96,7 +101,8 @@ def evaluate_group(cascade: Cascade, arch: Architecture, facts: GroupFacts, prob
     bandwidth = float(arch.dram.bandwidth)
     dram_bytes = facts.dram_bytes
     busy["dram"] = math.ceil(dram_bytes / bandwidth)
-    step["dram"] = busy["dram"] / max(1, facts.steps)
+    # the first tile step cannot start before its inputs are on chip: one tile of each streamed input
+    step["dram"] = sum(math.ceil(r.tile_bytes / bandwidth) for r in facts.tensors if r.role == "input")
     # a streamed input has two tile slots: a slot is busy from its load's issue through the DRAM latency and the
     # burst until its readers are done with it, so the DRAM channel cannot deliver faster than two slots turn over
     latency = float(arch.dram.latency) if dram_bytes else 0.0
@@ -119,7 +125,7 @@ def evaluate_group(cascade: Cascade, arch: Architecture, facts: GroupFacts, prob
     drain = sum(tiles[n].total_cycles for n in group.einsums
                 if facts.depth[n] < innermost and problems[n].unit != bottleneck)
     drain += (latency + sum(math.ceil(r.tile_bytes / bandwidth) for r in written)) if written else 0.0
-    fill += (0.0 if turned else latency) + drain
+    fill += (0.0 if turned else latency) + drain + kept.fill
     total = busy[bottleneck] + fill
 
     causes: dict[str, float] = {}
@@ -136,6 +142,7 @@ def evaluate_group(cascade: Cascade, arch: Architecture, facts: GroupFacts, prob
         arch, facts, parts, mappings, simulator="analytical", total=total, causes=causes,
         provenance=(("model", "analytical, fused group: units overlapped per tile step"),
                     ("group", f"{group.label} over {', '.join(f'{r}/{t}' for r, t in zip(group.ranks, group.tiles)) or 'no shared rank'}"),
-                    ("bottleneck", bottleneck), ("dram bytes", f"{dram_bytes}"), ("footprint bytes", f"{facts.footprint_bytes}")),
+                    ("bottleneck", bottleneck), ("dram bytes", f"{dram_bytes}"), ("footprint bytes", f"{facts.footprint_bytes}"),
+                    ("in place", ", ".join(sorted(kept.tensors)) or "none")),
     )
-    return GroupPricing(report, tiles, busy, fill, bottleneck)
+    return GroupPricing(report, tiles, busy, fill, bottleneck, kept.tensors)

@@ -13,6 +13,8 @@ execution, folds, fill and drain, on-chip stalls and all. The group then runs as
 * **Double-buffered tiles.** Every tile between two Einsums has two slots: a producer's execution ``n`` waits
   until the readers of execution ``n - 2`` are done. A streamed input has two slots too: its ``n``-th tile is
   loaded once the readers of tile ``n - 2`` are done, so loads run ahead of the units by one tile.
+* **In place.** On a streaming array (fold pipelining) the tiles that stay in the PEs and the Einsums on them
+  are priced by :func:`sim.in_place`, as the analytical model prices them; the array pays its fill once.
 * **DRAM.** One bus, transfers in the order they are issued: each waits the DRAM latency (requests overlap it),
   then holds the bus for ``ceil(bytes / bandwidth)`` cycles. A group output's tile is written once it is final
   (after its producer's last execution over the loops that do not index it).
@@ -36,7 +38,7 @@ import simpy
 
 from mapping._fusion_facts import _tensor_ranks
 
-from .._group import RESOURCES, group_report, scaled, tile_residency
+from .._group import RESOURCES, group_report, in_place, scaled, tile_residency
 from .._report import CascadeReport, Report
 from ._errors import DeadlockError, WatchdogError
 from ._hardware import HardwareConfig
@@ -113,8 +115,10 @@ def simulate_group(cascade: Cascade, arch: Architecture, facts: GroupFacts, prob
     """
     group = facts.group
     tiles = {n: _tile_report(arch, problems[n], mappings[n], config) for n in group.einsums}
+    kept = in_place(cascade, arch, facts, problems, tiles)
+    tiles.update(kept.reports)
     model = _Model(cascade, arch, facts, {n: problems[n].unit for n in group.einsums},
-                   {n: max(1, math.ceil(tiles[n].total_cycles)) for n in group.einsums})
+                   {n: max(1, math.ceil(tiles[n].total_cycles)) for n in group.einsums}, math.ceil(kept.fill))
     outer = facts.trips[0] if facts.trips else 1
     iterations = min(outer, FAST_FORWARD)
     while True:
@@ -137,8 +141,9 @@ class _Model:
     """The group's tile executions and transfers as SimPy processes (see the module docstring)."""
 
     def __init__(self, cascade: Cascade, arch: Architecture, facts: GroupFacts, units: MappingABC[str, str],
-                 cycles: MappingABC[str, int]) -> None:
+                 cycles: MappingABC[str, int], fill: int = 0) -> None:
         self.cascade, self.arch, self.facts, self.units, self.cycles = cascade, arch, facts, units, cycles
+        self.fill = fill  # the array stream's fill, paid once (in-place tiles, see sim.in_place)
         group = facts.group
         self.order = group.einsums
         self.ranks = _tensor_ranks(cascade, self.order)
@@ -288,6 +293,7 @@ class _Model:
             """Run the unit's executions, each as soon as it may start, the earliest in program order first (a
             later tile's work goes ahead of an earlier tile's that still waits: software pipelining)."""
             pending = list(mine)
+            fill = self.fill if unit == "pe_array" else 0  # the stream's fill, before its first execution's work
             while pending:
                 window = pending[:_WINDOW]
                 task = next((t for t in window if all(ev.triggered for ev in needs[t])), None)
@@ -298,6 +304,10 @@ class _Model:
                     continue
                 pending.remove(task)
                 e, index = task
+                if fill:
+                    log.add("fill", "fill", unit, env.now, fill)
+                    yield env.timeout(fill)
+                    fill = 0
                 start = env.now
                 yield env.timeout(self.cycles[e])
                 log.add(e, "compute", unit, start, self.cycles[e], tile=",".join(map(str, index)))

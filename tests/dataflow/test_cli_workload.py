@@ -33,7 +33,7 @@ def test_help(run):
 def test_list_prints_names_and_parameters(run):
     result = run("workload", "list")
     assert result.exit_code == 0
-    assert "attention_1pass" in result.output and "M=1024 P=1024 E=64 F=64 M0=64 H=1" in result.output
+    assert "attention_1pass" in result.output and "M=1024 P=1024 E=64 F=64 M0=0 H=1" in result.output
     data = json.loads(run("workload", "list", "--json").output)
     assert [e["name"] for e in data] == list(dataflow.library.names())
     assert data[0]["params"] == {"K": 64, "M": 64, "N": 64}

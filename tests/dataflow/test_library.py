@@ -15,7 +15,9 @@ def test_registry_lists_every_builder():
         "resnet18", "resnet50", "bert_base",
     )
     assert library.params("gemm") == {"M": 64, "N": 64, "K": 64}
-    assert library.params("attention_1pass")["M0"] == 64
+    assert library.params("attention_1pass")["M0"] == 0  # the largest divisor of M up to 256
+    assert library.attention_1pass().shapes["m0"] == 256 and library.attention_1pass(M=96).shapes["m0"] == 96
+    assert library.attention_1pass(M=1000).shapes["m0"] == 250
     assert library.describe("gemm") == "Z[m,n] = A[m,k] * B[k,n]."
 
 

@@ -23,7 +23,7 @@ def _bits(cascade, n=16):
 
 
 def _attention(n, block=256):
-    c = library.build("attention_1pass", M=n, P=n)
+    c = library.build("attention_1pass", M=n, P=n, M0=64)
     return c, FusionGroup(tuple(e.name for e in c.einsums), ("p", "m1"), (block, 1))
 
 
