@@ -1,6 +1,6 @@
 """RTL benchmark: pipelined MACs and generated arrays on ECP5, and generated accelerators against sim.cycle.
 
-``python -m benchmarks rtl`` (part of ``make bench``) writes three sections of
+``python -m benchmarks rtl`` (part of ``make bench``) writes four sections of
 ``benchmarks/RESULTS.md``:
 
 * **RTL: pipelined MACs** -- every MAC at every pipeline depth on an
@@ -11,6 +11,8 @@
   output-stationary architecture (``edge`` with changes), multipliers past
   the part's DSP blocks in LUTs: resources and Fmax, or what a design that
   does not fit needs.
+* **RTL: area of PE arrays** -- the ``area: rtl`` model of a PE array (rows
+  x cols of one synthesized PE) against Yosys on the whole array.
 * **RTL: cycles against sim.cycle** -- GEMMs and a convolution mapped by the
   mapper (as ``accel map``) onto generated arrays, run in cocotb: outputs
   against the ``dataflow`` executor, the hardware's cycle count against
@@ -129,14 +131,48 @@ def _step_seconds(folder: Path) -> tuple[str, str]:
     return yosys, pnr
 
 
-def cycle_rows(work: Path) -> list[str]:
-    """Mapper mappings of GEMMs and a convolution run in cocotb against the executor and sim.cycle."""
+#: The arrays of the area rows: the generator's arithmetic, pipeline depth and sides.
+AREAS: tuple[tuple[str, dict[str, object], int, tuple[int, ...]], ...] = (
+    ("int8", {"acc_bits": 32}, 1, (2, 4, 8)),
+    ("int8", {"acc_bits": 32}, 3, (2, 4, 8)),
+    ("fp8", {"fmt": "e4m3", "accumulator": "fp32"}, 2, (2, 4)),
+)
+
+
+def area_rows(work: Path, areas=AREAS) -> list[str]:
+    """``area: rtl``'s PE array (rows x cols of one synthesized PE) against Yosys on the whole array."""
+    from rtl.synth import SynthCache
+
+    cache = SynthCache(work / "synth-cache")
+    lines = ["| PE | array | one PE (GE) | rows x cols x PE (GE) | whole array (GE) | model / array | array (s) |",
+             "|---|---|---:|---:|---:|---:|---:|"]
+    for kind, params, depth, sides in areas:
+        pe = cache.result("pe", {"kind": kind, **params, "dataflow": "output_stationary", "depth": depth})
+        for n in sides:
+            t0 = time.perf_counter()
+            whole = cache.result("array", {"kind": kind, **params, "rows": n, "cols": n, "dataflow": "output_stationary",
+                                           "depth": depth})
+            secs = time.perf_counter() - t0
+            model = n * n * pe.gate_equivalents
+            lines.append(f"| {pe.label} | {n}x{n} | {pe.gate_equivalents:,.0f} | {model:,.0f} | "
+                         f"{whole.gate_equivalents:,.0f} | {model / whole.gate_equivalents:.3f} | {secs:.0f} |")
+            print(lines[-1], flush=True)
+    return lines
+
+
+def cycle_rows(work: Path, dataflows: tuple[str, ...] = ("output_stationary", "weight_stationary")) -> list[str]:
+    """Mapper mappings of GEMMs and convolutions run in cocotb against the executor and sim.cycle (arrays of ``dataflows``)."""
     from accel.pipeline import Options, map_for
     from dataflow import library
     from rtl.bench import run_accelerator
 
     gemm_axes = {"pe_array.row_ranks": ["m"], "pe_array.col_ranks": ["n"]}
     conv_axes = {"pe_array.row_ranks": ["k"], "pe_array.col_ranks": ["p", "q"]}
+    # Weight-stationary: reduced ranks down the rows, output ranks across; the register file loops over output
+    # ranks only (the generated PE passes its partial sums on), and holds two weights (double buffering).
+    ws = {"pe_array.dataflow": "weight_stationary", "register_file.holds": ["any"], "register_file.capacity": 16}
+    ws_gemm = {**ws, "pe_array.row_ranks": ["k"], "pe_array.col_ranks": ["n"]}
+    ws_conv = {**ws, "pe_array.row_ranks": ["c", "r", "s"], "pe_array.col_ranks": ["k"]}
     cases = [
         ("GEMM 6x7x5", library.gemm(M=6, N=7, K=5), {**gemm_axes}, "icarus"),
         ("GEMM 6x7x5", library.gemm(M=6, N=7, K=5), {**gemm_axes, "arith.pipeline_depth": 3}, "icarus"),
@@ -154,18 +190,39 @@ def cycle_rows(work: Path) -> list[str]:
          {**gemm_axes, "pe_array.rows": 8, "pe_array.cols": 8, "arith.pipeline_depth": 2}, "verilator"),
         ("conv 4->8 ch, 10x10, 3x3 on 8x8", library.conv2d(C=4, K=8, H=10, W=10, R=3, S=3),
          {**conv_axes, "pe_array.rows": 8, "pe_array.cols": 8, "pe_array.fold_pipelining": True}, "verilator"),
+        ("GEMM 6x7x5", library.gemm(M=6, N=7, K=5), {**ws_gemm, "arith.pipeline_depth": 2}, "icarus"),
+        ("GEMM 6x7x5", library.gemm(M=6, N=7, K=5), {**ws_gemm, "register_file.holds": ["output"]}, "icarus"),
+        ("conv 2->3 ch, 5x6, 2x3", library.conv2d(C=2, K=3, H=5, W=6, R=2, S=3), {**ws_conv}, "icarus"),
+        ("GEMM 32x32x16 on 8x8", library.gemm(M=32, N=32, K=16),
+         {**ws_gemm, "pe_array.rows": 8, "pe_array.cols": 8, "arith.pipeline_depth": 2}, "verilator"),
     ]
+    from mapping import load_constraints
+
+    output_ranks_in_rf = {"gemm": "[m]", "conv2d": "[p, q]"}
     lines = ["| workload | array, schedule | simulator | outputs vs executor | RTL cycles | sim.cycle array cycles | "
              "sim.cycle total | run (s) |", "|---|---|---|---|---:|---:|---:|---:|"]
     for label, cascade, changes, simulator in cases:
         arch = _arch(**changes)
+        if arch.pe_array.dataflow not in dataflows:
+            continue
         from rtl.hdl import PlanError
 
-        mapping = map_for(cascade, arch, Options(scheduler="none", seed=1), fallback=False).results[0].mapping
+        stationary = arch.pe_array.dataflow == "weight_stationary"
+        constraints = None
+        if stationary:
+            order = output_ranks_in_rf["gemm" if cascade.name.startswith("gemm") else "conv2d"]
+            constraints = load_constraints(f"constraints:\n  - levels: {{rf: {{order: {order}}}}}\n")
+        mapping = map_for(cascade, arch, Options(scheduler="none", seed=1), fallback=False,
+                          constraints=constraints).results[0].mapping
         pe = arch.pe_array
-        sched = (f"{pe.rows}x{pe.cols}, depth {arch.arith.pipeline_depth}"
-                 + (", fold pipelining" if pe.fold_pipelining else "")
-                 + (", second output register" if arch.register_file.capacity >= 8 else ""))
+        if stationary:
+            double = "any" in arch.register_file.holds
+            sched = (f"{pe.rows}x{pe.cols} weight-stationary, depth {arch.arith.pipeline_depth}"
+                     + (", double-buffered weights" if double else ""))
+        else:
+            sched = (f"{pe.rows}x{pe.cols}, depth {arch.arith.pipeline_depth}"
+                     + (", fold pipelining" if pe.fold_pipelining else "")
+                     + (", second output register" if arch.register_file.capacity >= 8 else ""))
         t0 = time.perf_counter()
         try:
             run = run_accelerator(arch, cascade, mapping, build_root=work / "accel", simulator=simulator, seed=5)
@@ -184,11 +241,11 @@ def cycle_rows(work: Path) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.rtl", description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=("macs", "arrays", "cycles"), action="append",
+    parser.add_argument("--only", choices=("macs", "arrays", "areas", "cycles"), action="append",
                         help="run only these parts (repeatable; default: all)")
     parser.add_argument("--no-write", action="store_true", help="print, do not update RESULTS.md")
     args = parser.parse_args(argv)
-    parts = args.only or ["macs", "arrays", "cycles"]
+    parts = args.only or ["macs", "arrays", "areas", "cycles"]
     stamp = f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()} ({platform.python_version()})"
     with tempfile.TemporaryDirectory(prefix="accel-bench-rtl-") as tmp:
         work = Path(tmp)
@@ -218,6 +275,16 @@ def main(argv: list[str] | None = None) -> None:
                     + "\n".join(rows) + "\n")
             if not args.no_write:
                 write_section("## RTL: arrays on ECP5", body)
+        if "areas" in parts:
+            rows = area_rows(work)
+            body = (f"\n{stamp}: the sweep's `area: rtl` prices a PE array the generator builds as rows x cols of "
+                    "one synthesized PE (`rtl.synth.RTLSynthesisEstimator` over a `SynthCache`: Yosys `synth "
+                    "-flatten`, NAND2 gate equivalents of NanGate 45 nm cells); here against Yosys on the whole "
+                    "output-stationary array (the skew registers and the output multiplexer included; "
+                    "the edge PEs' unused forwarding registers removed). *array (s)* is that synthesis's wall "
+                    "time.\n\n" + "\n".join(rows) + "\n")
+            if not args.no_write:
+                write_section("## RTL: area of PE arrays", body)
         if "cycles" in parts:
             rows = cycle_rows(work)
             body = (
