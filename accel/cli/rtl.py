@@ -92,6 +92,7 @@ def _from_arch(arch_path: str, workload: str | None, pairs: tuple[str, ...], map
     plan = acc.plan
     info = {
         "einsum": name, "rows": plan.rows, "cols": plan.cols, "depth": plan.depth, "arith": design.spec.label,
+        "dataflow": plan.dataflow, "double_buffered_weights": plan.double,
         "row_operand": plan.row.tensor, "col_operand": plan.col.tensor, "folds": plan.folds,
         "beats_per_fold": plan.steady, "fold_interval": plan.interval, "second_output_register": plan.capture,
         "array_cycles": plan.array_cycles, "buffer_bits": acc.buffer_bits(), "mapping": mapping.to_dict(),
@@ -170,8 +171,9 @@ def generate_command(unit: str | None, params_text: str, arch_path: str | None, 
         return
     click.echo(f"{label}: wrote {verilog_path} and {script_path}")
     if info["unit"] == "accelerator":
-        click.echo(f"  {info['rows']}x{info['cols']} {info['arith']} PEs, depth {info['depth']}; "
-                   f"{info['row_operand']} along the rows, {info['col_operand']} down the columns")
+        how = "held in the PEs, loaded down the columns" if info["dataflow"] == "weight_stationary" else "down the columns"
+        click.echo(f"  {info['rows']}x{info['cols']} {info['arith']} PEs, depth {info['depth']}, {info['dataflow']}; "
+                   f"{info['row_operand']} along the rows, {info['col_operand']} {how}")
         click.echo(f"  {info['folds']} folds of {info['beats_per_fold']} beats, one every {info['fold_interval']} "
                    f"cycles: {info['array_cycles']} array cycles")
         for name, bits in info["buffer_bits"].items():

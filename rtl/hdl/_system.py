@@ -49,10 +49,12 @@ class AcceleratorDesign:
     def buffer_bits(self) -> dict[str, int]:
         """Bits of each generated buffer: the row and column operand banks and the result banks."""
         p, s = self.plan, self.arch.spec
+        col = "weights" if p.stationary else "column operand"
+        results = p.cols * (p.result_depth if p.stationary else p.folds * p.rows) * s.acc_width
         return {
             f"{p.row.tensor} (row operand, {p.rows} banks)": p.rows * p.bank_depth("row") * s.operand_bits,
-            f"{p.col.tensor} (column operand, {p.cols} banks)": p.cols * p.bank_depth("col") * s.operand_bits,
-            f"{p.out.tensor} (results, {p.cols} banks)": p.cols * p.folds * p.rows * s.acc_width,
+            f"{p.col.tensor} ({col}, {p.cols} banks)": p.cols * p.bank_depth("col") * s.operand_bits,
+            f"{p.out.tensor} (results, {p.cols} banks)": results,
         }
 
 

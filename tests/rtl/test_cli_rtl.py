@@ -183,3 +183,24 @@ def test_an_arch_array_past_the_dsp_budget_is_built_with_the_rest_in_luts(tmp_pa
     assert "hard_multipliers" not in info and comp.hard_multipliers == 30
     _kind, _label, acc, info = _from_arch(str(spec), "gemm", ("M=6", "N=5", "K=2"), None, None, ecp5_device="25k")
     assert info["hard_multipliers"] == acc.hard_multipliers == 28
+
+
+def test_generate_a_weight_stationary_accelerator(tmp_path):
+    spec = tmp_path / "ws.yaml"
+    spec.write_text(SMALL_ARCH.replace("row_ranks: [m], col_ranks: [n]", "row_ranks: [k], col_ranks: [n]")
+                    .replace("dataflow: output_stationary", "dataflow: weight_stationary"))
+    constraints = tmp_path / "c.yaml"
+    constraints.write_text("constraints:\n  - levels: {rf: {order: [m]}}\n")
+    mapping = tmp_path / "map.yaml"
+    mapped = _run("map", "gemm", str(spec), "-p", "M=4", "-p", "N=3", "-p", "K=3", "--constraints", str(constraints),
+                  "-o", str(mapping))
+    assert mapped.exit_code == 0, mapped.output
+    result = _run("rtl", "generate", "--arch", str(spec), "--workload", "gemm", "-p", "M=4", "-p", "N=3", "-p", "K=3",
+                  "--mapping", str(mapping), "-o", str(tmp_path / "ws"), "--json")
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.output)
+    assert (info["dataflow"], info["double_buffered_weights"]) == ("weight_stationary", False)
+    assert (info["row_operand"], info["col_operand"]) == ("A", "B")
+    # A fold: R weight beats, T beats, the skew and the drain (2R + C + T - 2 + depth - 1).
+    assert info["fold_interval"] == 2 * 2 + 3 + info["beats_per_fold"] - 2 + 1
+    assert info["array_cycles"] == info["folds"] * info["fold_interval"]
