@@ -149,19 +149,21 @@ class Report:
     provenance: tuple[tuple[str, str], ...] = field(default=())
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "cycles_by_cause", tuple((str(k), float(v)) for k, v in self.cycles_by_cause))
-        object.__setattr__(self, "energy", tuple(self.energy))
-        object.__setattr__(self, "accesses", tuple(self.accesses))
-        object.__setattr__(self, "mappings", tuple(self.mappings))
-        object.__setattr__(self, "provenance", tuple((str(k), str(v)) for k, v in self.provenance))
+        setattr_ = object.__setattr__
+        causes = tuple([(str(k), float(v)) for k, v in self.cycles_by_cause])
+        setattr_(self, "cycles_by_cause", causes)
+        setattr_(self, "energy", tuple(self.energy))
+        setattr_(self, "accesses", tuple(self.accesses))
+        setattr_(self, "mappings", tuple(self.mappings))
+        setattr_(self, "provenance", tuple([(str(k), str(v)) for k, v in self.provenance]))
         if not (self.total_cycles >= 0) or math.isinf(self.total_cycles):
             raise ReportError(f"report {self.name!r}: total_cycles must be finite and >= 0, not {self.total_cycles!r}")
-        for cause, cycles in self.cycles_by_cause:
+        for cause, cycles in causes:
             if cause.split(".")[0] not in CAUSES:
                 raise ReportError(f"report {self.name!r}: unknown cycle cause {cause!r}; causes: {', '.join(CAUSES)}")
             if cycles < 0:
                 raise ReportError(f"report {self.name!r}: cycles of {cause!r} must be >= 0, not {cycles!r}")
-        total = sum(v for _, v in self.cycles_by_cause)
+        total = sum([v for _, v in causes])
         if not math.isclose(total, self.total_cycles, rel_tol=1e-9, abs_tol=1e-6):
             raise ReportError(f"report {self.name!r}: cycles by cause sum to {total!r}, not total_cycles {self.total_cycles!r}")
         for item in self.energy:

@@ -102,14 +102,16 @@ def report_for(model: CostModel, mapping: Mapping, name: str | None = None) -> R
     if ops:
         items.append(EnergyItem(comp.key.split(".")[0], "compute" if comp.key == "mac" else "op", float(ops), comp.pj, comp.per, comp.source))
     accesses = []
-    for i, st in enumerate(p.storage):
+    for i, (st, reads, writes, fills, drains) in enumerate(zip(p.storage, r.reads, r.writes, r.fills, r.drains)):
         key = "rf" if i == 0 else st.name
-        reads, writes, fills, drains = r.reads[i], r.writes[i], r.fills[i], r.drains[i]
-        for action, a, b in (("read", reads, drains), ("write", writes, fills)):
-            e = en[key + "." + action]
-            count = fsum_like_numpy(list(map(operator.mul, map(operator.add, a, b), bits))) / e.bits
-            if count:
-                items.append(EnergyItem(key, action, count, e.pj, e.per, e.source))
+        e = en[key + ".read"]
+        count = fsum_like_numpy(list(map(operator.mul, map(operator.add, reads, drains), bits))) / e.bits
+        if count:
+            items.append(EnergyItem(key, "read", count, e.pj, e.per, e.source))
+        e = en[key + ".write"]
+        count = fsum_like_numpy(list(map(operator.mul, map(operator.add, writes, fills), bits))) / e.bits
+        if count:
+            items.append(EnergyItem(key, "write", count, e.pj, e.per, e.source))
         for t, a, b, c, d in zip(names, reads, writes, fills, drains):
             if a or b or c or d:
                 accesses.append(TensorAccesses(st.name, t, a, b, c, d))

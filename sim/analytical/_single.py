@@ -23,8 +23,7 @@ import functools
 import itertools
 import math
 import operator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -38,8 +37,7 @@ if TYPE_CHECKING:
 __all__ = ["Scored", "score_one"]
 
 
-@dataclass(frozen=True, slots=True)
-class Scored:
+class Scored(NamedTuple):
     """Counts and cycles of one mapping (the fields of :class:`BatchResult` of that name, for one mapping).
 
     ``bandwidth_cycles`` has one entry per storage level (innermost first); ``reads``, ``writes``, ``fills``
