@@ -147,9 +147,43 @@ def merge(out: str, inputs: list[str]) -> None:
     print(f"{out}: {len(doc['rows'])} rows from {len(docs)} runs")
 
 
-def run(out: str, sections: list[str], plan: dict[str, list[dict]]) -> None:
+def make_call(r: dict, gen):
+    """The call one row times (a closure over its seeded random inputs); needs torch and a GPU."""
     import torch
     import torch.nn.functional as F
+
+    kind = r["kind"]
+    if kind == "gemm_bf16":
+        a = torch.randn(r["m"], r["k"], device="cuda", dtype=torch.bfloat16, generator=gen)
+        b = torch.randn(r["k"], r["n"], device="cuda", dtype=torch.bfloat16, generator=gen)
+        return lambda: torch.matmul(a, b)
+    if kind == "gemm_fp8_e4m3":
+        a8 = torch.randn(r["m"], r["k"], device="cuda", generator=gen).to(torch.float8_e4m3fn)
+        b8 = torch.randn(r["n"], r["k"], device="cuda", generator=gen).to(torch.float8_e4m3fn).t()
+        one = torch.ones((), device="cuda")
+        return lambda: torch._scaled_mm(a8, b8, scale_a=one, scale_b=one, out_dtype=torch.bfloat16)
+    if kind == "attention_bf16":
+        q, k, v = (torch.randn(r["b"], r["h"], r["s"], r["d"], device="cuda", dtype=torch.bfloat16, generator=gen)
+                   for _ in range(3))
+        return lambda: F.scaled_dot_product_attention(q, k, v, is_causal=r["causal"])
+    if kind in ("softmax_bf16", "layernorm_bf16", "scale_bf16"):
+        x = torch.randn(r["rows"], r["cols"], device="cuda", dtype=torch.bfloat16, generator=gen)
+        if kind == "softmax_bf16":
+            return lambda: torch.softmax(x, dim=-1)
+        if kind == "scale_bf16":
+            return lambda: x * 1.5
+        w = torch.randn(r["cols"], device="cuda", dtype=torch.bfloat16, generator=gen)
+        bias = torch.randn(r["cols"], device="cuda", dtype=torch.bfloat16, generator=gen)
+        return lambda: F.layer_norm(x, (r["cols"],), w, bias)
+    if kind == "copy":
+        src = torch.empty(r["bytes"] // 2, device="cuda", dtype=torch.uint8)
+        dst = torch.empty_like(src)
+        return lambda: dst.copy_(src)
+    raise ValueError(kind)
+
+
+def run(out: str, sections: list[str], plan: dict[str, list[dict]]) -> None:
+    import torch
     import triton
     from torch.nn.attention import SDPBackend, sdpa_kernel
     from torch.profiler import ProfilerActivity, profile
@@ -172,36 +206,6 @@ def run(out: str, sections: list[str], plan: dict[str, list[dict]]) -> None:
             return ";".join(names)
         except Exception as exc:  # noqa: BLE001 - the kernel names are a diagnostic, never a reason to drop a row
             return f"<profiler failed: {type(exc).__name__}>"
-
-    def make(r: dict):
-        kind = r["kind"]
-        if kind == "gemm_bf16":
-            a = torch.randn(r["m"], r["k"], device="cuda", dtype=torch.bfloat16, generator=gen)
-            b = torch.randn(r["k"], r["n"], device="cuda", dtype=torch.bfloat16, generator=gen)
-            return lambda: torch.matmul(a, b)
-        if kind == "gemm_fp8_e4m3":
-            a8 = torch.randn(r["m"], r["k"], device="cuda", generator=gen).to(torch.float8_e4m3fn)
-            b8 = torch.randn(r["n"], r["k"], device="cuda", generator=gen).to(torch.float8_e4m3fn).t()
-            one = torch.ones((), device="cuda")
-            return lambda: torch._scaled_mm(a8, b8, scale_a=one, scale_b=one, out_dtype=torch.bfloat16)
-        if kind == "attention_bf16":
-            q, k, v = (torch.randn(r["b"], r["h"], r["s"], r["d"], device="cuda", dtype=torch.bfloat16, generator=gen)
-                       for _ in range(3))
-            return lambda: F.scaled_dot_product_attention(q, k, v, is_causal=r["causal"])
-        if kind in ("softmax_bf16", "layernorm_bf16", "scale_bf16"):
-            x = torch.randn(r["rows"], r["cols"], device="cuda", dtype=torch.bfloat16, generator=gen)
-            if kind == "softmax_bf16":
-                return lambda: torch.softmax(x, dim=-1)
-            if kind == "scale_bf16":
-                return lambda: x * 1.5
-            w = torch.randn(r["cols"], device="cuda", dtype=torch.bfloat16, generator=gen)
-            bias = torch.randn(r["cols"], device="cuda", dtype=torch.bfloat16, generator=gen)
-            return lambda: F.layer_norm(x, (r["cols"],), w, bias)
-        if kind == "copy":
-            src = torch.empty(r["bytes"] // 2, device="cuda", dtype=torch.uint8)
-            dst = torch.empty_like(src)
-            return lambda: dst.copy_(src)
-        raise ValueError(kind)
 
     def rate(r: dict, ms: float) -> dict:
         kind = r["kind"]
@@ -231,7 +235,7 @@ def run(out: str, sections: list[str], plan: dict[str, list[dict]]) -> None:
             backend = contextlib.nullcontext() if r["kind"] != "attention_bf16" else sdpa_kernel(backends[r["backend"]])
             try:
                 with backend:
-                    fn = make(r)
+                    fn = make_call(r, gen)
                     fn()
                     torch.cuda.synchronize()
                     ms = float(do_bench(fn, warmup=25, rep=100, return_mode="median"))

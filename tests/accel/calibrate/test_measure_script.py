@@ -49,3 +49,34 @@ def test_merge_keeps_the_lowest_run(measure, tmp_path):
     assert doc["rows"][0]["kernels"] == "b.json" and "Merged from 2 runs (2 per row)" in doc["note"]
     with pytest.raises(SystemExit, match="different devices"):
         measure.merge(str(out), [a, run("c.json", (1, 1), device="NVIDIA H100 80GB HBM3")])
+
+
+@pytest.fixture(scope="module")
+def probe():
+    spec = importlib.util.spec_from_file_location("probe", SCRIPT.with_name("probe.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # imports no torch at module level either
+    return module
+
+
+def test_probe_keeps_each_kernels_lowest_duration(probe):
+    """The profiler's trace: each call opens with the 256 MB flush (a fill kernel over a large grid or a large
+    memset); per kernel of the first call, its launch configuration and its lowest duration over the calls."""
+    fill = "void at::native::vectorized_elementwise_kernel<4, at::native::FillFunctor<signed char>>"
+
+    def kernel(ts, name, dur, grid, **args):
+        return {"cat": "kernel", "name": name, "ts": ts, "dur": dur, "args": {"grid": grid, **args}}
+
+    events = [
+        {"cat": "cpu_op", "name": "aten::zero_", "ts": 0},
+        kernel(1, fill, 80.0, [65536, 1, 1]),
+        kernel(100, "gemm", 5.0, [128, 1, 1], block=[384, 1, 1], **{"registers per thread": 168}),
+        {"cat": "gpu_memset", "name": "Memset (Device)", "ts": 101, "dur": 0.7, "args": {"bytes": 64}},
+        {"cat": "gpu_memset", "name": "Memset (Device)", "ts": 200, "dur": 70.0, "args": {"bytes": 2**28}},
+        kernel(300, "gemm", 4.0, [128, 1, 1]),
+        {"cat": "gpu_memset", "name": "Memset (Device)", "ts": 301, "dur": 0.9, "args": {"bytes": 64}},
+    ]
+    got = probe.lowest_per_kernel(events)
+    assert [(k["name"], k["us"], k["calls"]) for k in got] == [("gemm", 4.0, 2), ("Memset (Device)", 0.7, 2)]
+    assert got[0]["registers per thread"] == 168 and got[0]["block"] == [384, 1, 1]
+    assert probe.lowest_per_kernel([kernel(0, "gemm", 5.0, [1, 1, 1])]) == []  # no flush: no call to read
