@@ -6,11 +6,13 @@ The GPU is an :class:`accel.Architecture` (``accel/examples/h100.yaml``,
 ``dataflow`` cascade, tiled into CTAs by a GPU mapping layer whose per-CTA
 costs come from :mod:`sim.analytical` on the slice of one SM; the grid then
 runs in waves over the SMs, timed by a closed form (``'analytical'``) or a
-SimPy event simulation (``'simpy'``).  A few physical knobs (:class:`Knobs`:
+SimPy event simulation (``'simpy'``).  PyTorch's row-wise kernels (soft-max,
+layer-norm) are described by their launch shape and counted instructions
+(:mod:`accel.calibrate._rows`).  A few physical knobs (:class:`Knobs`:
 achievable fraction of peak per kernel family, HBM efficiency, per-SM
-streaming bandwidth, launch overhead, CTA prologue, the rate and fixed time of
-a row-wise kernel's thread block) are fitted by least squares on log time over
-H100 calibration rows and stored in ``accel/calibrate/h100_knobs.json`` (the
+streaming bandwidth, launch overhead, CTA prologues, the warps a row kernel
+needs resident to issue at its rate) are fitted by least squares on log time
+over H100 calibration rows and stored in ``accel/calibrate/h100_knobs.json`` (the
 H200 is then predicted from its spec alone; ``h100_h200_knobs.json`` is the
 joint fit); :func:`compare` reports the error of every row per device, with
 calibration, repeated and held-out rows kept apart.

@@ -1,16 +1,22 @@
 """Closed-form kernel time: CTAs in waves over the SMs, an HBM roofline, launch overhead.
 
-Per CTA (on one SM): ``max(compute / fraction, streamed bytes / SM bandwidth,
-bytes of one thread block / row_cta_gbs)`` (the last for the row-wise kernels, whose
-blocks stream at the rate their bytes in flight allow) plus its fill: the
-analytical model's memory latency, plus ``attention_cta_us`` for attention CTAs
-(load the query block, write the output block and its statistics), plus
-``row_block_us`` (scaled by the block's reduction depth) for the blocks of
-row-wise kernels (load, block-wide reductions and store, one after another).
-GEMM kernels are persistent (:func:`persistent`): their fill, the memory latency
-plus ``cta_fill_us`` (operand pipeline prologue and output epilogue), is paid
-once per kernel, with the launch, instead of once per tile.
-Over the grid of ``N`` CTAs on ``P`` SMs, with per-CTA times ``t_i``::
+Per CTA, at its SM's full rate: ``max(compute / fraction, streamed bytes / SM bandwidth,
+round trips x (DRAM latency + bytes in flight / achievable HBM bandwidth))`` plus its
+fill.  Compute is the tensor (or, for the row-wise kernels, instruction-issue) cycles at
+peak over the family's achievable fraction; a row-wise kernel's issue rate also falls in
+proportion when fewer than ``issue_warps`` warps are resident.  The round trips are those
+of a row-wise kernel's blocks, each load waiting for the last (Little's law: a trip also
+queues behind every byte the chip has in flight).  The fill is the analytical model's
+memory latency, plus ``attention_cta_us`` for attention CTAs (load the query block, write
+the output block and its statistics).  GEMM kernels are persistent (:func:`persistent`):
+their fill, the memory latency plus ``cta_fill_us`` (operand pipeline prologue and output
+epilogue), is paid once per kernel, with the launch, instead of once per tile.
+
+An SM may hold several CTAs of a kernel at once (``Kernel.resident``): ``k`` of them
+(fewer when the grid is small, :func:`sharing`) share its rate, so each holds its place
+for ``max(k t, t + lone trips x DRAM latency)`` (:func:`slot_seconds`: a FlashAttention-2
+CTA alone on its SM waits out the load of each key block).  Over the grid of ``N`` CTAs
+on ``P`` places (SMs times the CTAs one holds), with per-CTA times ``t_i``::
 
     makespan = max(max t,  mean t * ceil(N / P),  sum t / P + max t - mean t)
 
@@ -31,7 +37,8 @@ from ._gpu import GPUModel
 from ._knobs import Knobs
 from ._plan import CtaClass, Kernel, KernelPlan
 
-__all__ = ["KernelTime", "cta_seconds", "kernel_time", "plan_time", "combine_times"]
+__all__ = ["KernelTime", "cta_seconds", "kernel_time", "plan_time", "combine_times", "sharing", "slot_seconds",
+           "memory_round_trip"]
 
 
 @dataclass(frozen=True)
@@ -69,11 +76,13 @@ def cta_seconds(c: CtaClass, gpu: GPUModel, knobs: Knobs, family: str | None) ->
     is 0 here."""
     fraction = 1.0 if family is None else knobs.of(family)
     compute = c.compute_cycles / gpu.clock_hz / fraction
-    stream = max(c.stream_bytes / (knobs.sm_bandwidth_gbs * 1e9), c.block_bytes / (knobs.row_cta_gbs * 1e9))
+    if c.warps:
+        compute /= min(1.0, c.warps / knobs.issue_warps)  # too few warps to hide the instruction latencies
+    trip = memory_round_trip(gpu) + c.in_flight / (gpu.hbm_bytes_per_second * knobs.hbm_efficiency)
+    stream = max(c.stream_bytes / (knobs.sm_bandwidth_gbs * 1e9), c.round_trips * trip)
     fill = c.fill_cycles / gpu.clock_hz
     if family is not None and family.startswith("attention_"):
         fill += knobs.attention_cta_us * 1e-6  # load the query block, write the output block and statistics
-    fill += knobs.row_block_us * 1e-6 * c.block_sync  # a row-wise block's phases wait on its reductions
     if persistent(family):
         fill = 0.0
     return compute, stream, fill
@@ -104,15 +113,34 @@ def split_causes(body: float, parts: tuple[float, float, float], launch: float, 
     return KernelTime(launch + max(body, hbm), c, stall, launch + f)
 
 
+def sharing(kernel: Kernel, gpu: GPUModel) -> int:
+    """CTAs that share each SM: as many as it holds (``kernel.resident``), fewer when the grid is smaller."""
+    return max(1, min(kernel.resident, math.ceil(kernel.ctas / gpu.sms)))
+
+
+def slot_seconds(c: CtaClass, gpu: GPUModel, knobs: Knobs, family: str | None, shared: int) -> float:
+    """Time one CTA holds its place on an SM that ``shared`` CTAs share: ``shared`` times its own time at the
+    SM's full rate, or its own time plus the round trips a CTA alone on its SM waits out, whichever is longer."""
+    c_, s_, f_ = cta_seconds(c, gpu, knobs, family)
+    t = max(c_, s_) + f_
+    return max(shared * t, t + c.lone_trips * memory_round_trip(gpu))
+
+
+def memory_round_trip(gpu: GPUModel) -> float:
+    """Seconds of one load round trip to HBM on an idle memory system: the spec's DRAM latency."""
+    return gpu.arch.dram.latency / gpu.clock_hz
+
+
 def kernel_time(kernel: Kernel, gpu: GPUModel, knobs: Knobs) -> KernelTime:
     """Closed-form time of one kernel (see the module docstring)."""
     n = kernel.ctas
-    p = gpu.sms
+    shared = sharing(kernel, gpu)
+    p = gpu.sms * kernel.resident
     total = comp = strm = fil = 0.0
     longest = 0.0
     for cls, count in kernel.counts():
         c, s, f = cta_seconds(cls, gpu, knobs, kernel.family)
-        t = max(c, s) + f
+        t = slot_seconds(cls, gpu, knobs, kernel.family, shared)
         total += count * t
         comp, strm, fil = comp + count * c, strm + count * s, fil + count * f
         longest = max(longest, t)

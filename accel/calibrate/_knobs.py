@@ -3,7 +3,9 @@
 * ``fraction[family]`` -- the achievable fraction of the peak tensor-core rate
   for one kernel family: a GEMM datatype (``gemm_bf16``, ``gemm_fp8_e4m3``)
   or an attention backend (``attention_cudnn``, ``attention_flash``: each
-  backend is its own kernel implementation).
+  backend is its own kernel implementation); for the row-wise kernels
+  (``row_kernels``: soft-max and layer-norm) the fraction of the SM's instruction
+  issue slots they fill (their instructions are counted, their stalls are not).
 * ``hbm_efficiency`` -- the achievable fraction of peak HBM bandwidth for long
   contiguous streams (copies, element-wise and row-wise kernels).
 * ``gemm_hbm_efficiency`` -- the same for a GEMM's operands, which stream as
@@ -17,14 +19,9 @@
   once per kernel (the kernels are persistent).
 * ``attention_cta_us`` -- the same for one attention CTA (load its query block,
   write its output block and statistics), paid per CTA.
-* ``row_cta_gbs`` -- the bytes per second one 1024-thread block of a row-wise
-  kernel (soft-max, layer-norm: one block per row) streams by itself: the bytes
-  it keeps in flight over the memory latency (Little's law; a block of fewer
-  threads keeps proportionally fewer in flight).  Several such blocks share an SM
-  (as many as its 2048 threads hold) and together stay under ``sm_bandwidth_gbs``.
-* ``row_block_us`` -- the fixed time of one such block: its phases (load the row,
-  block-wide max or mean reduction, sum or variance reduction, store) wait on each
-  other through barriers.
+* ``issue_warps`` -- the warps a row-wise kernel needs resident on an SM to issue
+  at its fraction: each scheduler hides one warp's instruction latencies behind
+  the others' instructions, so with fewer warps it issues proportionally less often.
 
 Wave quantization over the SMs is a property of the model, not a knob.
 Knobs files are JSON with the knobs, the attention backend that rows without
@@ -45,14 +42,14 @@ from ._errors import CalibrationError
 __all__ = ["FAMILIES", "BACKENDS", "Knobs", "load_knobs", "save_knobs", "default_knobs", "KNOBS_FILE"]
 
 #: Kernel families with their own achievable fraction of peak.
-FAMILIES: tuple[str, ...] = ("gemm_bf16", "gemm_fp8_e4m3", "attention_cudnn", "attention_flash")
+FAMILIES: tuple[str, ...] = ("gemm_bf16", "gemm_fp8_e4m3", "attention_cudnn", "attention_flash", "row_kernels")
 #: Attention backends (kernel implementations) the model knows.
 BACKENDS: tuple[str, ...] = ("cudnn", "flash")
 #: The shipped knobs file (inside ``accel/calibrate``).
 KNOBS_FILE = "h100_knobs.json"
 
-_SCALARS = ("hbm_efficiency", "sm_bandwidth_gbs", "launch_us", "cta_fill_us", "row_cta_gbs", "row_block_us",
-            "gemm_hbm_efficiency", "attention_cta_us")
+_SCALARS = ("hbm_efficiency", "sm_bandwidth_gbs", "launch_us", "cta_fill_us", "gemm_hbm_efficiency", "attention_cta_us",
+            "issue_warps")
 _FILE_KEYS = ("fraction", *_SCALARS, "attention_default_backend", "provenance")
 
 
@@ -70,14 +67,12 @@ class Knobs:
         > 0, GB/s.
     launch_us, cta_fill_us : float
         >= 0, microseconds.
-    row_cta_gbs : float
-        > 0, GB/s.
-    row_block_us : float
-        >= 0, microseconds.
     gemm_hbm_efficiency : float
         In (0, 1].
     attention_cta_us : float
         >= 0, microseconds.
+    issue_warps : float
+        > 0, warps per SM.
     attention_default_backend : str
         The backend of attention rows that name none (one of :data:`BACKENDS`).
     provenance : tuple of (str, str)
@@ -94,10 +89,9 @@ class Knobs:
     sm_bandwidth_gbs: float
     launch_us: float
     cta_fill_us: float
-    row_cta_gbs: float = 50.0
-    row_block_us: float = 2.0
     gemm_hbm_efficiency: float = 0.9
     attention_cta_us: float = 1.0
+    issue_warps: float = 32.0
     attention_default_backend: str = "cudnn"
     provenance: tuple[tuple[str, str], ...] = ()
 
@@ -114,11 +108,11 @@ class Knobs:
             value = getattr(self, name)
             if not (0 < value <= 1):
                 raise CalibrationError(f"knobs: {name} must be in (0, 1], not {value!r}")
-        for name in ("sm_bandwidth_gbs", "row_cta_gbs"):
+        for name in ("sm_bandwidth_gbs", "issue_warps"):
             value = getattr(self, name)
             if not (value > 0) or math.isinf(value):
                 raise CalibrationError(f"knobs: {name} must be a positive number, not {value!r}")
-        for name in ("launch_us", "cta_fill_us", "row_block_us", "attention_cta_us"):
+        for name in ("launch_us", "cta_fill_us", "attention_cta_us"):
             value = getattr(self, name)
             if not (value >= 0) or math.isinf(value):
                 raise CalibrationError(f"knobs: {name} must be a finite number >= 0, not {value!r}")
@@ -237,8 +231,9 @@ def save_knobs(knobs: Knobs, path: str | os.PathLike[str]) -> None:
 def default_knobs() -> Knobs:
     """A starting point for fitting: round physical guesses, not fitted values."""
     return Knobs(
-        (("gemm_bf16", 0.8), ("gemm_fp8_e4m3", 0.7), ("attention_cudnn", 0.65), ("attention_flash", 0.4)),
-        hbm_efficiency=0.9, sm_bandwidth_gbs=100.0, launch_us=5.0, cta_fill_us=1.0, row_cta_gbs=50.0, row_block_us=2.0, gemm_hbm_efficiency=0.9,
-        attention_cta_us=1.0,
+        (("gemm_bf16", 0.8), ("gemm_fp8_e4m3", 0.7), ("attention_cudnn", 0.65), ("attention_flash", 0.4),
+         ("row_kernels", 0.7)),
+        hbm_efficiency=0.9, sm_bandwidth_gbs=100.0, launch_us=5.0, cta_fill_us=1.0,
+        gemm_hbm_efficiency=0.9, attention_cta_us=1.0, issue_warps=32.0,
         provenance=(("source", "starting guesses of accel.calibrate.default_knobs, not fitted"),),
     )

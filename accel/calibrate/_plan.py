@@ -20,21 +20,27 @@ compulsory HBM traffic.
 * Attention (flash-style, the FuseMax 1-pass cascade): one CTA per
   (batch, head, 128-query block) looping over 128-key blocks; causal CTAs
   stop at the diagonal block, so their work grows with the query block.
-  Launch order is query block fastest, as in FlashAttention's grid.
-* Soft-max and layer-norm (:func:`row_variant`): short soft-max rows run in
-  the persistent-warp kernel (several rows per CTA, one read each); longer
-  rows get one thread block each, as many blocks per SM at once as its
-  threads allow, each streaming at the rate its bytes in flight allow
-  (``row_cta_gbs``).  A block holds its row on chip when it fits (one read),
-  else streams it once per pass of the cascade (:func:`dataflow.count_passes`:
-  3 for soft-max, 2 for Welford layer-norm); re-reads hit L2 while the rows
-  in flight fit it (HBM sees each element read once and written once), and
-  miss it entirely past its capacity (an LRU cache under a cyclic stream).  Scale and copy: one CTA per SM
-  over equal chunks.
+  Launch order is query block fastest, as in FlashAttention's grid.  An SM
+  holds two FlashAttention-2 CTAs at once (:data:`ATTENTION_RESIDENT`), one of
+  cuDNN's; a FlashAttention-2 CTA alone on its SM also waits out the load of
+  each of its key blocks (``lone_trips``).
+* Soft-max and layer-norm (:mod:`accel.calibrate._rows`): PyTorch's kernel for the row
+  length, as many of its blocks per SM as threads, registers and shared memory allow; those
+  blocks are one modelled CTA.  Their instructions (counted per element and per row) share
+  the SM's issue slots, at the ``row_kernels`` fraction when enough warps are resident
+  (``issue_warps``) and proportionally less often with fewer; each block also waits for its
+  loads one step after another (a round trip each: the spec's DRAM latency plus the time
+  the bytes all blocks of the chip have in flight take at the achievable HBM bandwidth).  A
+  block holds its row on chip when the kernel keeps it in registers or shared memory (one
+  read), else reads it once per pass of the cascade (:func:`dataflow.count_passes`: 3 for
+  soft-max, 2 for Welford layer-norm); re-reads hit L2 while the rows in flight fit it (HBM
+  sees each element read once and written once), and miss it entirely past its capacity (an
+  LRU cache under a cyclic stream).  Scale and copy: one CTA per SM over equal chunks.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Iterator
@@ -49,8 +55,10 @@ from ._errors import CalibrationError
 from ._gpu import GPUModel, PRECISIONS
 from ._knobs import BACKENDS, Knobs
 from ._measurements import Measurement
+from ._rows import row_kernel
 
-__all__ = ["CtaClass", "Kernel", "KernelPlan", "candidate_plans", "GEMM_TILES", "GEMM_SPLITS", "ATTENTION_BLOCK"]
+__all__ = ["CtaClass", "Kernel", "KernelPlan", "candidate_plans", "GEMM_TILES", "GEMM_SPLITS", "ATTENTION_BLOCK",
+           "ATTENTION_RESIDENT"]
 
 #: CTA output tiles (rows x columns) a GEMM may use.
 GEMM_TILES: tuple[tuple[int, int], ...] = ((128, 256), (256, 128), (128, 128), (64, 256), (64, 128))
@@ -58,18 +66,13 @@ GEMM_TILES: tuple[tuple[int, int], ...] = ((128, 256), (256, 128), (128, 128), (
 GEMM_SPLITS: tuple[int, ...] = (1, 2, 3, 4, 6, 8, 12, 16)
 #: Query and key block of a flash-attention CTA.
 ATTENTION_BLOCK = 128
+#: Per backend: CTAs one SM holds at once, from the launch configurations the profiler recorded
+#: (benchmarks/gpu/h200_kernels.json): FlashAttention-2's 128-thread CTAs use 255 registers per
+#: thread, so two fit the 64K registers of an SM; cuDNN's 384-thread CTAs take 232 KB of shared memory.
+ATTENTION_RESIDENT = {"flash": 2, "cudnn": 1}
 _MIN_K_SLICE = 128
 _OUT_BYTES = 2  # BF16 results (the FP8 GEMMs write BF16 too)
 _PARTIAL_BYTES = 4  # FP32 split-K partial sums
-_CTA_MIN_ELEMENTS = 4096  # a row-wise CTA takes whole rows, at least this many elements (32 per lane)
-_WARP_ROW_BYTES = 4096  # PyTorch soft-max: rows up to 2048 elements and 4096 bytes take the persistent-warp kernel
-_BLOCK_ROW_BYTES = 48 * 1024  # [CUDA] shared memory a block may use without opting in: longer rows do not stay on chip
-_ILP = 8  # BF16 elements per 16-byte vector load, one per thread per step
-_WARP = 32
-_MAX_BLOCK_THREADS = 1024  # [CUDA] threads per block
-_SM_THREADS = 2048  # [CUDA] compute capability 9.0: resident threads per SM
-_SM_BLOCKS = 32  # [CUDA] compute capability 9.0: resident blocks per SM
-_LAYERNORM_THREADS = 128  # PyTorch's vectorized layer-norm kernel: 128 threads per block (4 warps)
 
 SOFTMAX_LINES = ("GM[p] = X[m,p] :: max(m)", "SN[m,p] = exp(X[m,p] - GM[p])", "SD[p] = SN[m,p]", "Y[m,p] = SN[m,p] / SD[p]")
 LAYERNORM_LINES = ("S1[p] = X[m,p]", "SQ[m,p] = X[m,p] * X[m,p]", "S2[p] = SQ[m,p]", "XC[m,p] = X[m,p] - S1[p]",
@@ -89,20 +92,28 @@ class CtaClass:
     fill_cycles : float
     stream_bytes : float
         Bytes the CTA moves beyond the SM (bounded by the SM's bandwidth).
-    block_bytes : float
+    round_trips : float
         For a row-wise kernel whose modelled CTA is the thread blocks one SM holds at
-        once, the bytes of one of those blocks (bounded by the per-block rate
-        ``row_cta_gbs``); 0 otherwise.
-    block_sync : float
-        For such a block, the depth of its block-wide reductions relative to a
-        1024-thread block's (``row_block_us`` is that block's fixed time); 0 otherwise.
+        once, the load round trips one of those blocks waits for, one after another
+        (each the DRAM latency plus its queueing behind ``in_flight``); 0 otherwise.
+    in_flight : float
+        Bytes the whole chip has in flight while such blocks run.
+    warps : float
+        For a row-wise kernel, the warps its blocks keep resident on the SM (their
+        instructions issue at the knobs' rate only with enough of them); 0 otherwise.
+    lone_trips : float
+        Memory round trips the CTA waits for, unhidden, when it has its SM to itself: one per
+        key block of a FlashAttention-2 CTA, whose four warps load the next K/V block and then
+        wait for it, so that only a second CTA on the SM computes meanwhile; 0 otherwise.
     """
 
     compute_cycles: float
     fill_cycles: float
     stream_bytes: float
-    block_bytes: float = 0.0
-    block_sync: float = 0.0
+    round_trips: float = 0.0
+    in_flight: float = 0.0
+    lone_trips: float = 0.0
+    warps: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -126,6 +137,10 @@ class Kernel:
         Real multiply-accumulates.
     mappings : tuple of mapping.Mapping
         The per-CTA mappings the costs come from.
+    resident : int
+        CTAs of the kernel one SM holds at once (its registers and shared memory allow): ``k``
+        of them on an SM share its rate, so each takes ``k`` times its own time, unless its own
+        latency-bound chain (``lone_trips``) is longer.
     """
 
     name: str
@@ -136,6 +151,7 @@ class Kernel:
     hbm_bytes: float
     macs: int
     mappings: tuple[Mapping, ...] = ()
+    resident: int = 1
 
     @property
     def ctas(self) -> int:
@@ -238,22 +254,17 @@ def _attention_plan(m: Measurement, gpu: GPUModel, knobs: Knobs) -> KernelPlan:
     else:
         classes, pattern, macs = (_cls(block, nq, io),), tuple([0] * nq), heads * block.macs * nq * nq
     hbm = sum(cascade.tensor_bytes(t, 16) for t in ("Q", "K", "V", "AV"))
+    if backend == "flash":
+        # FlashAttention-2's own key block (its kernel traits: 64 keys for head dim 128, 128 for 64): each one's
+        # K/V load is a round trip that a lone CTA waits out.
+        key_block = 64 if d > 64 else 128
+        per_block = blk / key_block
+        classes = tuple(dataclasses.replace(c, lone_trips=per_block * (i + 1 if causal else nq))
+                        for i, c in enumerate(classes))
     kernel = Kernel(f"attention {backend}" + (" causal" if causal else ""), f"attention_{backend}", classes, pattern,
-                    heads, hbm, macs, block.mappings)
-    return KernelPlan(m, "bf16", (kernel,), f"{backend}: {nq} query blocks x {heads} heads, {blk}-key blocks")
-
-
-def _block_threads(cols: int) -> int:
-    """Threads of a one-row thread block: a power of two covering the row at 8 elements per thread, 32 to 1024."""
-    want = max(1, cols // _ILP)
-    return max(_WARP, min(_MAX_BLOCK_THREADS, 1 << (want - 1).bit_length()))
-
-
-def _reduction_depth(threads: int) -> float:
-    """Steps of a block-wide reduction (shuffles within a warp, then across its warps through shared memory,
-    each behind a barrier), relative to a 1024-thread block's: ``(log2 32 + log2 warps) / 10``."""
-    warps = max(1, threads // _WARP)
-    return (math.log2(_WARP) + math.log2(warps)) / (math.log2(_WARP) + math.log2(_MAX_BLOCK_THREADS // _WARP))
+                    heads, hbm, macs, block.mappings, ATTENTION_RESIDENT[backend])
+    return KernelPlan(m, "bf16", (kernel,), f"{backend}: {nq} query blocks x {heads} heads, {blk}-key blocks, "
+                                            f"{kernel.resident} CTA(s) per SM")
 
 
 def _l2_bytes(gpu: GPUModel) -> int:
@@ -262,20 +273,11 @@ def _l2_bytes(gpu: GPUModel) -> int:
 
 
 def row_variant(kind: str, cols: int) -> str:
-    """The kernel a row-wise operator runs for rows of ``cols`` BF16 elements.
-
-    Soft-max (PyTorch's dispatch): rows of at most 4096 bytes go to the persistent-warp
-    kernel (a warp per row, many rows per block); longer rows get one thread block each,
-    which holds the row on chip (registers or shared memory) when it fits the 48 KB a
-    block may use without opting in, and otherwise streams it once per pass of the
-    cascade.  Layer-norm: one block per row, a Welford pass then a normalizing pass,
-    both over the row.
-    """
-    if kind == "layernorm_bf16":
-        return "welford"
-    if cols * 2 <= _WARP_ROW_BYTES:
-        return "warp"
-    return "block" if cols * 2 <= _BLOCK_ROW_BYTES else "multi-pass"
+    """The name of the kernel a row-wise operator runs for rows of ``cols`` BF16 elements
+    (:func:`accel.calibrate._rows.row_kernel`): ``'warp'``, ``'register'``, ``'shared-memory'``,
+    ``'multi-pass'`` (soft-max) or ``'welford'`` (layer-norm)."""
+    lines = LAYERNORM_LINES if kind == "layernorm_bf16" else SOFTMAX_LINES
+    return row_kernel(kind, cols, count_passes(parse_cascade(list(lines), {"m": cols, "p": 1}), "m")).name
 
 
 def _rows_plan(m: Measurement, gpu: GPUModel) -> KernelPlan:
@@ -286,34 +288,31 @@ def _rows_plan(m: Measurement, gpu: GPUModel) -> KernelPlan:
         kernel = _stream_kernel(gpu, "scale", SCALE_LINES, elements, 2, hbm)
         return KernelPlan(m, "bf16", (kernel,), f"{kernel.ctas} CTAs over {elements} elements")
     lines = LAYERNORM_LINES if m.kind == "layernorm_bf16" else SOFTMAX_LINES
-    variant = row_variant(m.kind, cols)
-    mappings = ()
-    if variant == "warp":
-        per = max(1, min(rows, _CTA_MIN_ELEMENTS // cols))
-        cost = vector_rows(gpu, lines, cols, 1, 2)
-        cls = _cls(cost, per)
-        ctas, what = math.ceil(rows / per), f"persistent-warp kernel, {per} row(s) per CTA, one read of each row"
-    else:
-        cascade = parse_cascade(list(lines), {"m": cols, "p": rows}, name=m.kind)
-        reads = 1 if variant == "block" else count_passes(cascade, "m")
-        cost = vector_rows(gpu, lines, cols, reads, 2)
-        threads = _LAYERNORM_THREADS if variant == "welford" else _block_threads(cols)
-        resident = max(1, min(_SM_BLOCKS, _SM_THREADS // threads, rows))
-        # Little's law: a block keeps bytes in flight in proportion to its threads; row_cta_gbs is a
-        # 1024-thread block's rate, so a smaller block's bytes count as if it were that much slower.
-        cls = CtaClass(cost.compute_cycles * resident, cost.fill_cycles, cost.stream_bytes * resident,
-                       cost.stream_bytes * _MAX_BLOCK_THREADS / threads, _reduction_depth(threads))
-        ctas = math.ceil(rows / resident)
-        what = (f"{variant} kernel, one {threads}-thread block per row, {resident} blocks per SM at once, "
-                f"{reads} read(s) of each row")
-        # Re-reads of a row hit L2 while the rows in flight fit it; rows streamed cyclically through a full LRU
-        # cache evict each other before the next pass, so past its capacity every pass reads HBM again.
-        in_flight = min(rows, gpu.sms * resident) * cols * 2
-        if reads > 1 and in_flight > _l2_bytes(gpu):
-            hbm += (reads - 1) * elements * 2
-            what += f", re-reads from HBM ({in_flight / 2**20:.0f} MiB of rows in flight > L2)"
+    cascade = parse_cascade(list(lines), {"m": cols, "p": rows}, name=m.kind)
+    rk = row_kernel(m.kind, cols, count_passes(cascade, "m"))
+    reads = rk.global_reads
+    cost = vector_rows(gpu, lines, cols, reads, 2)
+    blocks = math.ceil(rows / rk.rows_per_block)
+    resident = min(rk.resident(gpu), blocks)
+    per_cta = resident * rk.rows_per_block
+    # The blocks one SM holds at once are one modelled CTA: their instructions share the SM's issue slots (one
+    # warp instruction per clock on each of its lanes' four schedulers), their load round trips run side by side,
+    # each queueing behind the bytes all blocks of the chip have in flight.
+    lanes = gpu.sm_arch("bf16").vector_unit.lanes
+    cls = CtaClass(per_cta * rk.instructions(cols) / lanes, 0.0, cost.stream_bytes * per_cta, rk.round_trips(cols),
+                   min(blocks, gpu.sms * resident) * rk.block_flight(), warps=resident * rk.threads / 32)
+    ctas = math.ceil(blocks / resident)
+    what = (f"{rk.name} kernel, {rk.rows_per_block} row(s) per {rk.threads}-thread block ({rk.registers} registers "
+            f"per thread, {rk.block_flight()} bytes in flight), {resident} blocks per SM at once, {reads} read(s) of "
+            f"each row, {rk.round_trips(cols)} round trip(s) per block")
+    # Re-reads of a row hit L2 while the rows in flight fit it; rows streamed cyclically through a full LRU
+    # cache evict each other before the next pass, so past its capacity every pass reads HBM again.
+    in_flight = min(rows, gpu.sms * per_cta) * cols * 2
+    if reads > 1 and in_flight > _l2_bytes(gpu):
+        hbm += (reads - 1) * elements * 2
+        what += f", re-reads from HBM ({in_flight / 2**20:.0f} MiB of rows in flight > L2)"
     mappings = tuple(x for r in cost.reports for x in r.mappings)
-    kernel = Kernel(m.kind.removesuffix("_bf16"), None, (cls,), (0,), ctas, hbm, 0, mappings)
+    kernel = Kernel(m.kind.removesuffix("_bf16"), "row_kernels", (cls,), (0,), ctas, hbm, 0, mappings)
     return KernelPlan(m, "bf16", (kernel,), what)
 
 

@@ -1,9 +1,10 @@
 """Event-driven kernel time (SimPy): SMs pull CTAs from the grid in launch order.
 
-Each kernel is a SimPy process: a launch delay, then one process per SM that
-repeatedly takes the next CTA of the grid (in launch order) and holds the SM
-for the CTA's time (:func:`~accel.calibrate._analytical.cta_seconds`: the
-longer of compute and streaming, plus fill), while an HBM process holds the
+Each kernel is a SimPy process: a launch delay, then one process per CTA slot
+(SMs times the CTAs one SM holds) that repeatedly takes the next CTA of the grid
+(in launch order) and holds the slot for the CTA's time
+(:func:`~accel.calibrate._analytical.slot_seconds`: the longer of compute and
+streaming, plus fill, times the CTAs sharing the SM), while an HBM process holds the
 kernel open for its compulsory traffic at the achievable bandwidth.  The
 kernel ends when every SM is idle and the traffic is done; a plan's kernels
 run one after another.  Unlike the closed form, dispatch is simulated CTA by
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import simpy
 
-from ._analytical import KernelTime, combine_times, cta_seconds, hbm_efficiency, kernel_fill, split_causes
+from ._analytical import KernelTime, combine_times, cta_seconds, hbm_efficiency, kernel_fill, sharing, slot_seconds, split_causes
 from ._gpu import GPUModel
 from ._knobs import Knobs
 from ._plan import Kernel, KernelPlan
@@ -28,7 +29,8 @@ def simulate_kernel(kernel: Kernel, gpu: GPUModel, knobs: Knobs) -> KernelTime:
     """Simulated time of one kernel (see the module docstring)."""
     env = simpy.Environment()
     costs = [cta_seconds(c, gpu, knobs, kernel.family) for c in kernel.classes]
-    durations = [max(c, s) + f for c, s, f in costs]
+    shared = sharing(kernel, gpu)
+    durations = [slot_seconds(c, gpu, knobs, kernel.family, shared) for c in kernel.classes]
     order = iter(kernel.pattern * kernel.repeats)
     parts = [0.0, 0.0, 0.0]
     launch = knobs.launch_us * 1e-6 + kernel_fill(kernel, gpu, knobs)
@@ -45,7 +47,7 @@ def simulate_kernel(kernel: Kernel, gpu: GPUModel, knobs: Knobs) -> KernelTime:
         yield env.timeout(launch)
         start = env.now
         traffic = env.timeout(hbm)
-        workers = [env.process(sm(env)) for _ in range(min(gpu.sms, kernel.ctas))]
+        workers = [env.process(sm(env)) for _ in range(min(gpu.sms * kernel.resident, kernel.ctas))]
         yield env.all_of(workers)
         state["body"] = env.now - start
         yield traffic

@@ -72,12 +72,13 @@ def command(measurements: tuple[str, ...], arch_name: str | None, model: str, kn
     sets = [load_measurements(p) for p in paths]
     gpu = load_gpu(arch_name) if arch_name else None
     gpus = gpus_of(sets, gpu)
-    knobs = load_knobs(knobs_path)
-    if do_fit:
+    if do_fit:  # a fit starts from fixed guesses: no knobs file is read
         rows = select_calibration(sets, reference=calibration_file or REFERENCE_FILE, joint=joint)
         knobs = fit_knobs(rows, gpus, fitted_on=datetime.date.today().isoformat())
         if save_path:
             save_knobs(knobs, save_path)
+    else:
+        knobs = load_knobs(knobs_path)
     models = ("analytical", "simpy") if model == "both" else (model,)
     result = compare(sets, gpu, knobs, models)
     if as_json:
@@ -99,8 +100,5 @@ def command(measurements: tuple[str, ...], arch_name: str | None, model: str, kn
                           {4, 5, 6}))
     if do_fit:
         click.echo("")
-        click.echo("fitted knobs: " + ", ".join(f"{k}={v:.4g}" for k, v in knobs.fraction)
-                   + f", hbm_efficiency={knobs.hbm_efficiency:.4g}, sm_bandwidth_gbs={knobs.sm_bandwidth_gbs:.4g}"
-                   + f", launch_us={knobs.launch_us:.4g}, cta_fill_us={knobs.cta_fill_us:.4g}"
-                   + f", row_cta_gbs={knobs.row_cta_gbs:.4g}, row_block_us={knobs.row_block_us:.4g}"
-                   + f", gemm_hbm_efficiency={knobs.gemm_hbm_efficiency:.4g}, attention_cta_us={knobs.attention_cta_us:.4g}")
+        scalars = {k: v for k, v in knobs.to_dict().items() if isinstance(v, float)}
+        click.echo("fitted knobs: " + ", ".join(f"{k}={v:.4g}" for k, v in [*knobs.fraction, *scalars.items()]))

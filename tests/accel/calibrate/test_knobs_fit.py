@@ -29,15 +29,28 @@ def test_stored_knobs_and_provenance():
     k = load_knobs()
     assert [f for f, _ in k.fraction] == list(FAMILIES)
     prov = dict(k.provenance)
-    assert prov["model"] == "analytical" and prov["rows"] == "26" and prov["unconstrained"] == "none"
+    assert prov["model"] == "analytical" and prov["rows"] == "27" and prov["unconstrained"] == "none"
     rows = prov["calibration_rows"].split(";")
-    assert rows[:23] == [f"h100_calibration.json#{i}" for i in range(23)]
-    assert rows[23:] == ["h100_measured.json#52", "h100_measured.json#74", "h100_measured.json#78"]
-    assert not any("h200" in r for r in rows)  # the shipped knobs saw no H200 row
+    assert len(rows) == 27 and not any("h200" in r for r in rows)  # the shipped knobs saw no H200 row
+    # The reference's 23 shapes, each on its lowest H100 measurement (some ours), then the four extra rows.
+    assert rows[-4:] == ["h100_measured.json#52", "h100_measured.json#70", "h100_measured.json#74", "h100_measured.json#78"]
+    assert "h100_calibration.json#8" not in rows and "h100_measured.json#5" in rows  # FP8 1024^3: 25.95 us vs our 8.99
     assert 0.5 < k.of("gemm_bf16") < 1 and 0.2 < k.of("attention_flash") < k.of("attention_cudnn") < 1
+    assert 0.5 < k.of("row_kernels") < 1 and 4 < k.issue_warps <= 64
     assert k.attention_default_backend == "cudnn"
     joint = dict(load_knobs(JOINT_KNOBS).provenance)["calibration_rows"].split(";")
-    assert joint[:26] == rows and joint[26:] and all(r.startswith("h200_measured.json#") for r in joint[26:])
+    assert joint[:27] == rows and joint[27:] and all(r.startswith("h200_measured.json#") for r in joint[27:])
+
+
+def test_calibration_takes_each_shape_at_its_lowest_h100_measurement():
+    sets = [load_measurements(p) for p in default_measurement_files()]
+    h100 = [m for s in sets if s.device.startswith("NVIDIA H100") for m in s.rows]
+    chosen = select_calibration(sets)
+    for m in chosen:
+        same = [o for o in h100 if o.kind == m.kind and dict(o.params) == dict(m.params)]
+        assert m.ms == min(o.ms for o in same)
+    as_measured = select_calibration(sets, lowest=False)
+    assert len(as_measured) == len(chosen) and [m.source for m in as_measured[:23]] == ["h100_calibration.json"] * 23
 
 
 def test_round_trip(tmp_path):
@@ -53,7 +66,7 @@ def test_round_trip(tmp_path):
         ({"launch_us": -1}, r"launch_us must be a finite number >= 0, not -1.0"),
         ({"attention_cta_us": -0.5}, r"attention_cta_us must be a finite number >= 0, not -0.5"),
         ({"gemm_hbm_efficiency": 0}, r"gemm_hbm_efficiency must be in \(0, 1\], not 0.0"),
-        ({"row_cta_gbs": 0}, r"row_cta_gbs must be a positive number, not 0.0"),
+        ({"issue_warps": 0}, r"issue_warps must be a positive number, not 0.0"),
         ({"sm_bandwidth_gbs": "fast"}, r"'sm_bandwidth_gbs' must be a number, not 'fast'"),
         ({"attention_default_backend": "xformers"}, r"attention_default_backend must be one of \('cudnn', 'flash'\), not 'xformers'"),
         ({"clock_boost": 1.1}, r"unknown knobs \['clock_boost'\], missing knobs \[\]"),
@@ -88,7 +101,7 @@ def test_fit_is_deterministic_and_improves(small):
     assert a == b
     prov = dict(a.provenance)
     assert prov["fitted_on"] == "2026-11-23" and prov["rows"] == str(len(small))
-    assert prov["unconstrained"] == "gemm_fp8_e4m3"  # no FP8 row in this subset: left at its start
+    assert prov["unconstrained"] == "gemm_fp8_e4m3, row_kernels"  # no FP8 or row-kernel row here: left at their start
     assert a.of("gemm_fp8_e4m3") == default_knobs().of("gemm_fp8_e4m3")
     before = sum(abs(predict(m, gpu, default_knobs()).rel_error) for m in small)
     after = sum(abs(predict(m, gpu, a).rel_error) for m in small)
@@ -97,7 +110,7 @@ def test_fit_is_deterministic_and_improves(small):
 
 def test_select_calibration_needs_rows():
     sets = [load_measurements(default_measurement_files()[1])]
-    assert [m.row for m in select_calibration(sets)] == [52, 74, 78]
+    assert [m.row for m in select_calibration(sets)] == [52, 70, 74, 78]
     with pytest.raises(CalibrationError, match=r"no calibration rows: no H100 file named 'other.json'"):
         select_calibration(sets, reference="other.json", extra=())
     with pytest.raises(CalibrationError, match=r"fit_knobs needs at least one calibration row, got none"):

@@ -6,9 +6,10 @@ import pytest
 
 from dataflow.library import attention
 from accel.calibrate import CtaClass, Kernel, Measurement, candidate_plans, load_gpu, load_knobs
-from accel.calibrate._analytical import cta_seconds, kernel_fill, kernel_time
+from accel.calibrate._analytical import cta_seconds, kernel_fill, kernel_time, sharing, slot_seconds
 from accel.calibrate._cta import attention_block, gemm_tile
 from accel.calibrate._plan import row_variant
+from accel.calibrate._rows import INSTRUCTIONS, row_kernel
 from accel.calibrate._simpy import simulate_kernel
 
 
@@ -74,33 +75,65 @@ def test_attention_softmax_runs_between_the_matmuls(gpu):
     assert 0.5 < d64.compute_cycles / d128.compute_cycles < 1
 
 
-@pytest.mark.parametrize("kind, cols, variant", [
-    ("softmax_bf16", 1024, "warp"), ("softmax_bf16", 2048, "warp"), ("softmax_bf16", 4096, "block"),
-    ("softmax_bf16", 24576, "block"), ("softmax_bf16", 32768, "multi-pass"), ("layernorm_bf16", 1024, "welford"),
+@pytest.mark.parametrize("kind, cols, variant, threads, registers, resident", [
+    ("softmax_bf16", 1024, "warp", 128, 48, 10), ("softmax_bf16", 2048, "warp", 128, 80, 6),
+    ("softmax_bf16", 4096, "register", 1024, 30, 2), ("softmax_bf16", 8192, "register", 1024, 38, 1),
+    ("softmax_bf16", 16384, "shared-memory", 1024, 32, 2), ("softmax_bf16", 24576, "multi-pass", 1024, 32, 2),
+    ("softmax_bf16", 32768, "multi-pass", 1024, 32, 2), ("layernorm_bf16", 1024, "welford", 128, 32, 16),
 ])
-def test_row_kernel_variant(kind, cols, variant):
-    assert row_variant(kind, cols) == variant
+def test_row_kernel_dispatch_and_residency(gpu, kind, cols, variant, threads, registers, resident):
+    """PyTorch's kernel for the row length, its block and registers (as the profiler recorded them), and how many
+    blocks share an SM: 2048 threads, and 64K registers allocated 8 per thread at a time."""
+    rk = row_kernel(kind, cols, 3 if kind == "softmax_bf16" else 2)
+    assert row_variant(kind, cols) == variant == rk.name
+    assert (rk.threads, rk.registers, rk.resident(gpu)) == (threads, registers, resident)
 
 
-def test_row_plans_read_long_rows_once_per_pass(gpu, knobs):
-    def plan(kind, rows, cols):
-        (p,) = candidate_plans(Measurement(kind, (("rows", rows), ("cols", cols)), 1.0), gpu, knobs)
+def test_row_kernel_loads_and_instructions():
+    warp, reg = row_kernel("softmax_bf16", 1024, 3), row_kernel("softmax_bf16", 4096, 3)
+    multi, norm = row_kernel("softmax_bf16", 32768, 3), row_kernel("layernorm_bf16", 1024, 2)
+    assert warp.rows_per_block == 4 and warp.block_flight() == 4 * 1024 * 2 and warp.round_trips(1024) == 1
+    assert reg.block_flight() == 4096 * 2 and reg.round_trips(4096) == 1  # every scalar load in flight at once
+    assert multi.block_flight() == 1024 * 16 and multi.round_trips(32768) == 3 * 4  # max, sum, normalize passes
+    assert norm.block_flight() == 128 * 8 and norm.round_trips(1024) == 2 * 2  # 4-element loads, two passes
+    assert (multi.reductions, norm.reductions, warp.reductions) == (2, 1, 0)
+    assert norm.instructions(1024) == INSTRUCTIONS["welford"][1] + 1024 * INSTRUCTIONS["welford"][0]
+    assert norm.instructions(4096) == pytest.approx(157_920)  # the count the profiler made at 4096 columns
+
+
+def test_row_plans(gpu, knobs):
+    def plan(kind, rows, cols, g=gpu):
+        (p,) = candidate_plans(Measurement(kind, (("rows", rows), ("cols", cols)), 1.0), g, knobs)
         return p.kernels[0], p.description
 
     on_chip, what = plan("softmax_bf16", 1024, 16384)
-    assert "1 read(s)" in what and "2 blocks per SM" in what  # 1024-thread blocks: two fit 2048 threads
-    assert on_chip.classes[0].block_bytes == 2 * 16384 * 2 and on_chip.ctas == 512
+    assert "1 read(s)" in what and "2 blocks per SM" in what and on_chip.ctas == 512 and on_chip.family == "row_kernels"
+    cls = on_chip.classes[0]
+    assert cls.compute_cycles == pytest.approx(2 * row_kernel("softmax_bf16", 16384, 3).instructions(16384) / 128)
+    assert cls.round_trips == 2 and cls.in_flight == 132 * 2 * 1024 * 16 and cls.warps == 64 and cls.fill_cycles == 0
     multi, what = plan("softmax_bf16", 1024, 32768)
-    assert "3 read(s)" in what and multi.classes[0].block_bytes == 4 * 32768 * 2  # max, sum, normalize, then write
+    assert "3 read(s)" in what and multi.classes[0].round_trips == 12
     norm, what = plan("layernorm_bf16", 512, 32768)
-    assert "2 read(s)" in what and "16 blocks per SM" in what  # Welford pass + normalize, 128-thread blocks
-    assert norm.classes[0].block_bytes == 3 * 32768 * 2 * 8  # a 128-thread block keeps 1/8 of the bytes in flight
+    assert "2 read(s)" in what and "16 blocks per SM" in what and norm.ctas == 32
+    assert norm.classes[0].round_trips == 2 * 64 and norm.classes[0].in_flight == 512 * 1024
     assert multi.hbm_bytes == 2 * 1024 * 32768 * 2 and norm.hbm_bytes == 2 * 512 * 32768 * 2  # re-reads hit L2
     # 1024 rows of 64 KiB in flight (16 blocks on each SM) overflow the H100's 50 MB L2: the second pass reads HBM.
     big, what = plan("layernorm_bf16", 1024, 32768)
     assert big.hbm_bytes == 3 * 1024 * 32768 * 2 and "re-reads from HBM (64 MiB of rows in flight > L2)" in what
-    h200 = candidate_plans(Measurement("layernorm_bf16", (("rows", 1024), ("cols", 24576)), 1.0), load_gpu("h200"), knobs)
-    assert h200[0].kernels[0].hbm_bytes == 2 * 1024 * 24576 * 2  # 48 MiB fit the H200's 60 MB
+    h200, _ = plan("layernorm_bf16", 1024, 24576, load_gpu("h200"))
+    assert h200.hbm_bytes == 2 * 1024 * 24576 * 2  # 48 MiB fit the H200's 60 MB
+
+
+def test_row_cta_time(gpu, knobs):
+    """max(instructions at the issue fraction, round trips of DRAM latency plus queueing behind the chip's
+    bytes in flight); too few resident warps issue proportionally less often."""
+    trip = gpu.arch.dram.latency / gpu.clock_hz + 1e6 / (gpu.hbm_bytes_per_second * knobs.hbm_efficiency)
+    waiting = CtaClass(1.0, 0.0, 0.0, round_trips=10, in_flight=1e6, warps=64)
+    assert cta_seconds(waiting, gpu, knobs, "row_kernels") == pytest.approx((1 / gpu.clock_hz / knobs.of("row_kernels"),
+                                                                              10 * trip, 0.0))
+    busy = CtaClass(1e6, 0.0, 0.0, warps=knobs.issue_warps)
+    few = CtaClass(1e6, 0.0, 0.0, warps=knobs.issue_warps / 2)
+    assert cta_seconds(few, gpu, knobs, "row_kernels")[0] == pytest.approx(2 * cta_seconds(busy, gpu, knobs, "row_kernels")[0])
 
 
 def test_hbm_roofline_and_causes(gpu, knobs):
@@ -124,6 +157,28 @@ def test_attention_plans(gpu, knobs):
     assert kc.macs == kf.macs * (n + 1) // (2 * n)  # causal CTAs stop at the diagonal block
     assert [c.compute_cycles for c in kc.classes] == [kf.classes[0].compute_cycles * (i + 1) / n for i in range(n)]
     assert kf.hbm_bytes == 4 * 4 * 1024 * 128 * 2  # Q, K, V in and O out, BF16
+    # Two FlashAttention-2 CTAs share an SM, one of cuDNN's; a lone flash CTA waits for each 64-key block's load.
+    assert (kf.resident, kc.resident) == (2, 1)
+    assert {c.lone_trips for c in kf.classes} == {2 * n} and {c.lone_trips for c in kc.classes} == {0}
+
+
+def test_co_resident_ctas_and_lone_ctas(gpu, knobs):
+    """k CTAs on an SM each take k times their own time; a CTA alone takes its own time plus the round trips it
+    waits out, so a grid too small to fill the SMs twice is no faster per CTA than one that does."""
+    cta = CtaClass(1e5, 0.0, 0.0, lone_trips=8)
+    t = sum(cta_seconds(cta, gpu, knobs, "attention_flash")[::2])
+    lone = t + 8 * gpu.arch.dram.latency / gpu.clock_hz
+    launch = knobs.launch_us * 1e-6
+
+    def kernel(n):
+        return Kernel("k", "attention_flash", (cta,), (0,), n, 0.0, 0, resident=2)
+
+    assert [sharing(kernel(n), gpu) for n in (1, 132, 133, 264, 1000)] == [1, 1, 2, 2, 2]
+    assert slot_seconds(cta, gpu, knobs, "attention_flash", 1) == pytest.approx(lone)
+    assert slot_seconds(cta, gpu, knobs, "attention_flash", 2) == pytest.approx(max(2 * t, lone))
+    for n, body in ((128, lone), (264, max(2 * t, lone)), (265, 2 * max(2 * t, lone))):
+        assert kernel_time(kernel(n), gpu, knobs).seconds == pytest.approx(launch + body, rel=1e-12)
+        assert simulate_kernel(kernel(n), gpu, knobs).seconds == pytest.approx(launch + body, rel=1e-12)
 
 
 def test_gemm_candidates_cover_tiles_and_split_k(gpu, knobs):
