@@ -32,8 +32,9 @@ ECP5_DEVICES: dict[str, tuple[str, str, int, int, int, int]] = {
     "45k": ("--45k", "CABGA381", 43848, 43848, 72, 108),
     "85k": ("--85k", "CABGA381", 83640, 83640, 156, 208),
 }
-_NEXTPNR_TIMEOUT_S = 1800
-# Yosys on a whole FP8 array (tens of thousands of LUTs) takes far longer than on one unit.
+# Yosys on a whole FP8 array, and nextpnr on a 16 x 16 INT8 array (about 37,000 LUT4s' worth, more than 30 minutes
+# on a shared two-core machine), take far longer than on one unit.
+_NEXTPNR_TIMEOUT_S = 3600
 _YOSYS_TIMEOUT_S = 3600
 
 
