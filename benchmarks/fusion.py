@@ -1,4 +1,5 @@
-"""Fusion: what the fusion search finds, how long it takes, and DRAM traffic and EDP fused vs layer by layer.
+"""Fusion: attention's utilization from 1K to 256K tokens, the two simulators on fused groups, and DRAM traffic
+and EDP fused vs layer by layer.
 
 For each case the cascade runs through :func:`accel.pipeline.run` twice with the same options (seeded random
 search per Einsum, 300 samples, no COSMA schedule), once with ``fusion='none'`` (every Einsum alone, every tensor
@@ -31,8 +32,8 @@ def _dram(report) -> float:
 def cases(quick: bool) -> list[tuple[str, object, str, dict, tuple[int, ...]]]:
     out = [
         ("attention_1pass N=1024", library.build("attention_1pass", M=1024, P=1024), "fusemax_like", {}, (2 * MiB, 8 * MiB)),
-        ("attention_1pass N=1024, fold pipelining", library.build("attention_1pass", M=1024, P=1024), "fusemax_like",
-         {"pe_array.fold_pipelining": True}, (8 * MiB,)),
+        ("attention_1pass N=1024, no fold pipelining", library.build("attention_1pass", M=1024, P=1024), "fusemax_like",
+         {"pe_array.fold_pipelining": False}, (8 * MiB,)),
     ]
     if not quick:
         out += [
@@ -73,6 +74,57 @@ def measure(quick: bool) -> list[dict]:
     return rows
 
 
+#: Sequence lengths of the attention utilization table (1K to 256K tokens).
+LENGTHS: tuple[int, ...] = (1024, 4096, 16384, 65536, 262144)
+
+#: Library cascades on which the two simulators' fused groups are set side by side.
+AGREEMENT: tuple[tuple[str, dict, str], ...] = (
+    ("attention_1pass", {"M": 1024, "P": 1024}, "fusemax_like"), ("attention_1pass", {"M": 4096, "P": 4096}, "fusemax_like"),
+    ("attention_2pass", {"M": 512, "P": 512}, "fusemax_like"), ("attention_3pass", {"M": 512, "P": 512}, "fusemax_like"),
+    ("attention_1pass", {"M": 1024, "P": 1024, "M0": 64}, "fusemax_like"), ("mlp", {}, "tpu_like"),
+    ("layernorm", {}, "tpu_like"), ("transformer_block", {}, "tpu_like"),
+)
+
+
+def attention_lengths(lengths: tuple[int, ...] = LENGTHS) -> list[dict]:
+    """``accel simulate attention_1pass fusemax_like -p M=N -p P=N`` with its default options, per N."""
+    hw = load_architecture("fusemax_like")
+    rows = []
+    for n in lengths:
+        t0 = time.perf_counter()
+        ev = run(library.build("attention_1pass", M=n, P=n), hw,
+                 Options(scheduler="none", fusion="auto", simulator="cycle"))
+        r = ev.report.total
+        groups = [g for g in ev.fusion.groups if g.facts.group.fused]
+        rows.append({"n": n, "cycles": r.total_cycles, "analytical": ev.analytical.total.total_cycles,
+                     "utilization": r.macs / (hw.num_pes * r.total_cycles), "seconds": time.perf_counter() - t0,
+                     "footprint": max((g.facts.footprint_bytes for g in groups), default=0),
+                     "plan": "; ".join(f"{g.facts.group.label} over " + ", ".join(f"{k}/{t}" for k, t in
+                                       zip(g.facts.group.ranks, g.facts.group.tiles)) for g in groups),
+                     "dram": _dram(r)})
+        x = rows[-1]
+        print(f"attention N={n:7d}: utilization {x['utilization']:.3f}, footprint {x['footprint']:,} B, "
+              f"cycle/analytical {x['cycles'] / x['analytical']:.3f}, {x['seconds']:.1f} s", flush=True)
+    return rows
+
+
+def agreement() -> list[dict]:
+    """Every fused group of the fusion search's plan, cycle-level against analytical (default options)."""
+    rows = []
+    for name, params, arch_name in AGREEMENT:
+        ev = run(library.build(name, **params), load_architecture(arch_name),
+                 Options(scheduler="none", fusion="auto", simulator="cycle", mapper="search", samples=300))
+        label = name + (" " + " ".join(f"{k}={v}" for k, v in params.items()) if params else "")
+        for sim_part, ana_part, g in zip(ev.report.parts, ev.analytical.parts, ev.fusion.groups):
+            if g.facts.group.fused:
+                rows.append({"cascade": label, "arch": arch_name, "group": sim_part.name,
+                             "cycle": sim_part.total_cycles, "analytical": ana_part.total_cycles,
+                             "bottleneck": g.pricing.bottleneck if g.pricing else "-"})
+                print(f"{label:40s} {sim_part.name:12s} cycle/analytical {sim_part.total_cycles / ana_part.total_cycles:.3f}",
+                      flush=True)
+    return rows
+
+
 def table(rows: list[dict]) -> str:
     head = ("| case | arch | buffer | Einsums | fused groups (Einsums in them) | fusion search s | DRAM bytes alone | "
             "DRAM bytes fused | fused / alone DRAM | cycles fused / alone | EDP fused / alone |\n"
@@ -83,6 +135,23 @@ def table(rows: list[dict]) -> str:
     return head + "\n".join(lines) + "\n"
 
 
+def length_table(rows: list[dict]) -> str:
+    head = ("| N | plan (shared loops / tile) | buffer footprint | cycles (sim.cycle) | analytical | cycle / analytical | "
+            "2-D array utilization | DRAM bytes | wall s |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|\n")
+    return head + "\n".join(
+        f"| {r['n']:,} | {r['plan']} | {r['footprint']:,} | {r['cycles']:,.0f} | {r['analytical']:,.0f} | "
+        f"{r['cycles'] / r['analytical']:.3f} | {100 * r['utilization']:.1f}% | {r['dram']:,.0f} | {r['seconds']:.1f} |"
+        for r in rows) + "\n"
+
+
+def agreement_table(rows: list[dict]) -> str:
+    head = ("| cascade | arch | fused group | cycles (sim.cycle) | cycles (analytical) | cycle / analytical | bottleneck |\n"
+            "|---|---|---|---:|---:|---:|---|\n")
+    return head + "\n".join(
+        f"| {r['cascade']} | {r['arch']} | {r['group']} | {r['cycle']:,.0f} | {r['analytical']:,.0f} | "
+        f"{r['cycle'] / r['analytical']:.3f} | {r['bottleneck']} |" for r in rows) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="attention only; do not write RESULTS.md")
@@ -90,19 +159,41 @@ def main() -> None:
     start = time.perf_counter()
     load = os.getloadavg()[0]
     rows = measure(args.quick)
+    lengths = attention_lengths(LENGTHS[:2] if args.quick else LENGTHS)
+    agree = agreement() if not args.quick else []
+    ratios = [r["cycle"] / r["analytical"] for r in agree] or [1.0]
     body = (
         "\n"
         f"`python -m benchmarks.fusion` on {platform.machine()} (2 cores shared with other jobs: load average "
-        f"{load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end), {time.perf_counter() - start:.0f} s in all. "
-        "Both columns through `accel.pipeline.run` with the same options (objective EDP, seeded random search of "
-        "300 mappings per Einsum, no COSMA schedule): alone = every Einsum mapped alone, every tensor through "
-        "DRAM; fused = the fusion search (`mapping.search.fuse_cascade`: consecutive groups sharing an outer and "
-        "optionally an inner loop, up to 3 tile sizes per rank, element-wise Einsums on the vector unit, on the "
-        "2-D array or balanced, groups priced by the analytical model with the units overlapped per tile step) "
-        "with its groups' tiles fitting the buffer (the outermost on-chip level, set to the size listed for both). Fusion search seconds exclude mapping every Einsum "
-        "alone (which the search starts from). Fusion shares ranks by name, so layers that name their ranks "
-        "apart (ResNet's convolutions) cannot be fused yet, and the cycle-level simulator does not run fused "
-        "groups yet.\n\n" + table(rows)
+        f"{load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end), {time.perf_counter() - start:.0f} s in all.\n\n"
+        "**1-pass attention, 1K to 256K tokens** (`accel simulate attention_1pass fusemax_like -p M=N -p P=N`, "
+        "default options: the fusion search, objective EDP, the chosen plan's tiles mapped by the ILP, run by the "
+        "cycle-level simulator; `attention_1pass` chunks keys by 256, `fusemax_like` streams its folds). The "
+        "search fuses all 10 Einsums under shared loops over the query block and the key chunks; the scores, "
+        "their exponentials and the running max, sum and numerator stay in the PEs' register files (`sim.in_place`, "
+        "FuseMax's binding: every element-wise Einsum on the 2-D array), so the array pays its fill once per group "
+        "and only Q, K, V and the output cross the buffer. Utilization = MACs / (65,536 PEs x cycles).\n\n"
+        + length_table(lengths) +
+        "\nAt 1K tokens (one head, 2,048 cycles of MACs) the fixed costs, the first tiles' DRAM latency and "
+        "loads, the array's one fill (510 cycles of skew) and the last output's write, are a third of the run; "
+        "they are paid once, so from 4K on the array is above 90% busy. The footprint is the same at every "
+        "length: the plan's tiles do not grow with N.\n\n"
+        "**The two simulators on fused groups** (every fused group of the search's plan on library cascades; "
+        "seeded random search, 300 samples per tile). The cycle-level model runs the units as concurrent SimPy "
+        "processes (each tile execution once its producers' tiles exist, two slots per tile, the DRAM bus in issue "
+        "order with its latency, outer iterations fast-forwarded once periodic); the analytical one is the busiest "
+        f"resource plus fill and drain. cycle / analytical: {min(ratios):.3f} to {max(ratios):.3f}.\n\n"
+        + agreement_table(agree) +
+        "\n**Fused vs layer by layer.** Both columns through `accel.pipeline.run` with the same options (objective "
+        "EDP, seeded random search of 300 mappings per Einsum, no COSMA schedule): alone = every Einsum mapped "
+        "alone, every tensor through DRAM; fused = the fusion search (`mapping.search.fuse_cascade`: consecutive "
+        "groups sharing an outer and optionally an inner loop, up to 3 tile sizes per rank plus two sized to the "
+        "array, element-wise Einsums on the vector unit, on the 2-D array or balanced, groups priced by the "
+        "analytical model with the units overlapped per tile step and tiles in place where they stay in the PEs) "
+        "with its groups' tiles fitting the buffer (the outermost on-chip level, set to the size listed for both). "
+        "Fusion search seconds exclude mapping every Einsum alone (which the search starts from). Fusion shares "
+        "ranks by name, so layers that name their ranks apart (ResNet's convolutions) are not fused.\n\n"
+        + table(rows)
     )
     if not args.quick:
         write_section(SECTION, body)

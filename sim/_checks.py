@@ -3,18 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Mapping as MappingABC, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol, Union
 
-from mapping import Mapping
+from mapping import MapResult, Mapping
 from memory import CascadeSchedule
+
+from ._report import Report
 
 if TYPE_CHECKING:
     from dataflow import Cascade
 
-__all__ = ["mapping_of", "cascade_run"]
+__all__ = ["mapping_of", "cascade_run", "MappedEinsum", "CascadeMappings", "HasResults"]
 
 
-def mapping_of(item: Any, where: str) -> Mapping:
+class HasResults(Protocol):
+    """A whole cascade's mapper results (``mapping.search.CascadeMapping``, which lives a layer up)."""
+
+    @property
+    def results(self) -> Sequence[MapResult[Report]]: ...
+
+
+#: One Einsum's mapping as the simulators take it: the mapping, or the mapper's result holding it.
+MappedEinsum = Union[Mapping, MapResult[Report]]
+#: A cascade's mappings as the simulators take them: by Einsum name, in cascade order, or a cascade mapping.
+CascadeMappings = Union[MappingABC[str, MappedEinsum], Sequence[MappedEinsum], HasResults]
+
+
+def mapping_of(item: object, where: str) -> Mapping:
     """The ``mapping.Mapping`` of ``item`` (a Mapping or a MapResult); ``where`` names it in the error.
 
     Raises
@@ -28,7 +43,8 @@ def mapping_of(item: Any, where: str) -> Mapping:
     return m
 
 
-def cascade_run(who: str, cascade: Cascade, mappings: Any, schedule: CascadeSchedule | None = None) -> tuple[dict[str, Mapping], list[str]]:
+def cascade_run(who: str, cascade: Cascade, mappings: CascadeMappings,
+                schedule: CascadeSchedule | None = None) -> tuple[dict[str, Mapping], list[str]]:
     """Check a mapped cascade (and its schedule) for a simulator; return mappings by Einsum and the run order.
 
     Parameters

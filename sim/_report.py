@@ -22,9 +22,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Hashable, TypeVar
 
+from accel._types import JsonObject
 from accel.errors import BadInputError
+
+if TYPE_CHECKING:
+    from mapping import Mapping
 
 __all__ = ["Report", "CascadeReport", "EnergyItem", "TensorAccesses", "combine", "CAUSES", "ReportError"]
 
@@ -145,7 +149,7 @@ class Report:
     ops: int
     peak_ops_per_cycle: int
     spatial_utilization: float
-    mappings: tuple[Any, ...] = ()
+    mappings: tuple[Mapping, ...] = ()
     provenance: tuple[tuple[str, str], ...] = field(default=())
 
     def __post_init__(self) -> None:
@@ -218,7 +222,7 @@ class Report:
                 return a
         return TensorAccesses(level, tensor)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         """Plain data (JSON-ready)."""
         return {
             "name": self.name,
@@ -248,8 +252,11 @@ class Report:
         }
 
 
-def _merge(pairs: Iterable[tuple[Any, float]]) -> list[tuple[Any, float]]:
-    out: dict[Any, float] = {}
+_K = TypeVar("_K", bound=Hashable)
+
+
+def _merge(pairs: Iterable[tuple[_K, float]]) -> list[tuple[_K, float]]:
+    out: dict[_K, float] = {}
     for k, v in pairs:
         out[k] = out.get(k, 0.0) + v
     return list(out.items())
@@ -378,6 +385,6 @@ class CascadeReport:
                 return p
         raise ReportError(f"{self.total.name!r} has no Einsum {einsum!r}; it has {', '.join(p.name for p in self.parts)}")
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         """Plain data for JSON: the total and the parts."""
         return {"total": self.total.to_dict(), "parts": [p.to_dict() for p in self.parts]}

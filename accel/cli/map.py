@@ -70,9 +70,10 @@ def _holds(einsum: Any, shapes: Any, arch: Any, weights: Any) -> dict[str, list[
 @click.option("--solver", type=click.Choice(SOLVERS), default=Options.solver, show_default=True, help="ILP solver.")
 @click.option("--time-limit", type=click.FloatRange(min=0.01), default=Options.time_limit, show_default=True,
               help="Seconds per ILP solve.")
-@click.option("--fusion", type=click.Choice(FUSION_MODES), default=Options.fusion, show_default=True,
+@click.option("--fusion", type=click.Choice(FUSION_MODES), default=None,
               help="auto: the fusion search groups Einsums under shared loops where it helps (tiles of the "
-                   "intermediates on chip) and prints the groups as a loop nest; none: every Einsum alone.")
+                   "intermediates on chip) and prints the groups as a loop nest; none: every Einsum alone.  "
+                   "[default: auto for a cascade of several Einsums; none with --einsum, --constraints or -o]")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the mappings to this YAML file (the loop nests; `accel evaluate --mapping` reads it).")
 @click.option("--constraints", "constraints_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -81,7 +82,7 @@ def _holds(einsum: Any, shapes: Any, arch: Any, weights: Any) -> dict[str, list[
 @json_option
 @report_errors
 def command(workload: str, arch: str, pairs: tuple[str, ...], einsums: tuple[str, ...], objective: str, solver: str,
-            time_limit: float, fusion: str, output: Path | None, constraints_path: Path | None,
+            time_limit: float, fusion: str | None, output: Path | None, constraints_path: Path | None,
             as_json: bool) -> None:
     """Map every Einsum of WORKLOAD (library name or YAML file) onto ARCH (built-in name or YAML file).
 
@@ -97,6 +98,12 @@ def command(workload: str, arch: str, pairs: tuple[str, ...], einsums: tuple[str
     cascade = resolve(workload, parse_params(pairs))
     hw = load_architecture(arch)
     chosen = [cascade.einsum(n) for n in einsums] if einsums else list(cascade.einsums)
+    if fusion is None:  # fuse a cascade unless one Einsum's mapping, constraints or a mappings file was asked for
+        explicit = bool(einsums) or constraints_path is not None or output is not None
+        fusion = "none" if explicit or len(cascade.einsums) == 1 else "auto"
+    if fusion == "auto" and output is not None:
+        raise click.BadParameter("-o writes the mappings of Einsums mapped alone; use --fusion none with it",
+                                 param_hint="-o")
     weights = tuple(cascade.weights) or None
     try:
         options = Options(objective=objective, solver=solver, time_limit=time_limit, scheduler="none")
@@ -160,7 +167,8 @@ def _print_fused(cascade: Any, hw: Any, options: Options, mapped: Any, as_json: 
     alone = mapped.report
     total = fused.report.total
     if as_json:
-        echo_json({"cascade": cascade.name, "arch": hw.name, "fusion": fused.to_dict(), "unfused": alone.to_dict()})
+        echo_json({"cascade": cascade.name, "arch": hw.name, "fusion": fused.to_dict(), "unfused": alone.to_dict(),
+                   "results": [r.to_dict() for r in mapped.results], "total": alone.to_dict()})
         return
     click.echo(plan_text(fused))
     click.echo("")

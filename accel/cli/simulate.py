@@ -13,8 +13,8 @@ from mapping.search import FUSION_MODES, SOLVERS
 from ._common import echo_json, json_option, number as _g, report_errors, table
 from .workload import parse_params, resolve
 
-#: ``accel simulate``'s fusion mode when none is given.
-SIMULATE_FUSION = "none"
+#: ``accel simulate``'s fusion mode when neither it nor a scheduler is given.
+SIMULATE_FUSION = "auto"
 
 
 def _tbl(headers: list[str], rows: list[list[str]]) -> list[str]:
@@ -92,10 +92,11 @@ def format_report(evaluation: Evaluation, trace: Path | None) -> str:
 @click.option("--scheduler", type=click.Choice(SCHEDULERS), default=None,
               help="How the cascade is scheduled (COSMA ILP, divide-and-conquer, greedy); 'none' streams every tensor "
                    f"from DRAM.  [default: {Options.scheduler}; with --fusion auto: none]")
-@click.option("--fusion", type=click.Choice(FUSION_MODES), default=SIMULATE_FUSION, show_default=True,
+@click.option("--fusion", type=click.Choice(FUSION_MODES), default=None,
               help="auto: the fusion search groups Einsums under shared loops where it helps and each fused group "
                    "runs with its units as concurrent processes (tiles of the intermediates on chip, the rest "
-                   "through DRAM); none: every Einsum alone, under --scheduler.")
+                   "through DRAM); none: every Einsum alone, under --scheduler.  [default: auto for a cascade of "
+                   "several Einsums; none with --scheduler or --map-for-schedule]")
 @click.option("--objective", type=click.Choice(OBJECTIVES), default=Options.objective, show_default=True,
               help="What the mapper minimizes.")
 @click.option("--solver", type=click.Choice(SOLVERS), default=Options.solver, show_default=True,
@@ -113,13 +114,16 @@ def format_report(evaluation: Evaluation, trace: Path | None) -> str:
 @json_option
 @report_errors
 def command(workload: str, arch: str, pairs: tuple[str, ...], capacity: str | None, scheduler: str | None,
-            fusion: str, objective: str,
+            fusion: str | None, objective: str,
             solver: str, time_limit: float, schedule_time_limit: float, map_for_schedule: bool, trace: str | None, no_trace: bool, max_cycles: int | None,
             as_json: bool) -> None:
-    """Map every Einsum of WORKLOAD onto ARCH, schedule the cascade, and simulate it cycle by cycle.
+    """Map WORKLOAD onto ARCH (fused where it helps, or scheduled Einsum by Einsum) and simulate it cycle by cycle.
 
     WORKLOAD is a library name or a YAML file, ARCH a built-in architecture
-    or a YAML file.  Prints cycles by cause, energy by component and action,
+    or a YAML file.  By default the fusion search groups Einsums under shared
+    loops (printed as a loop nest) and each group runs with its units as
+    concurrent processes; with --scheduler (or --fusion none) every Einsum is
+    mapped alone and the cascade scheduled on chip.  Prints cycles by cause, energy by component and action,
     utilization and each Einsum's cycles next to the analytical model's
     estimate of the same mappings under the same schedule, and writes the timeline as Chrome/Perfetto trace JSON
     (timestamps in cycles).  Exit status 2 for bad input, 3 when the workload
@@ -131,6 +135,9 @@ def command(workload: str, arch: str, pairs: tuple[str, ...], capacity: str | No
 
     cascade = resolve(workload, parse_params(pairs))
     hw = load_architecture(arch)
+    if fusion is None:  # fuse a cascade unless a whole-tensor schedule was asked for
+        explicit = scheduler not in (None, "none") or map_for_schedule
+        fusion = "none" if explicit or len(cascade.einsums) == 1 else SIMULATE_FUSION
     if fusion == "auto" and scheduler not in (None, "none"):
         raise click.BadParameter(f"--scheduler {scheduler} schedules whole tensors; --fusion auto keeps tiles of the "
                                  "intermediates on chip and sends the rest through DRAM: use --fusion none with it",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+
+from accel._types import JsonObject
 
 from accel.errors import BadInputError
 from mapping import OBJECTIVES
@@ -142,7 +143,7 @@ class Options:
         """Whether the cascade is scheduled on chip (else every tensor streams through DRAM)."""
         return self.scheduler != NO_SCHEDULE
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         """Plain data (JSON-ready)."""
         return asdict(self)
 

@@ -17,12 +17,12 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mapping import Problem
 from memory import CascadeSchedule, Residency, spill_bits
 
-from .._checks import cascade_run
+from .._checks import CascadeMappings, cascade_run
 from .._report import CascadeReport, EnergyItem, Report, TensorAccesses
 from ._energy import action_energies
 from ._evaluate import cost_model, report_for
@@ -30,11 +30,12 @@ from ._evaluate import cost_model, report_for
 if TYPE_CHECKING:
     from accel.arch import Architecture
     from dataflow import Cascade
+    from memory import TensorGraph
 
 __all__ = ["evaluate_cascade"]
 
 
-def _with_spills(report: Report, spills: Sequence[str], cascade: Any, graph: Any, arch: Any) -> Report:
+def _with_spills(report: Report, spills: Sequence[str], cascade: Cascade, graph: TensorGraph, arch: Architecture) -> Report:
     """``report`` plus the schedule's spills at its end: scratchpad reads, DRAM writes and their bus cycles."""
     en = action_energies(arch)
     outer = arch.levels[-1].name if arch.levels else "rf"
@@ -59,7 +60,7 @@ def _with_spills(report: Report, spills: Sequence[str], cascade: Any, graph: Any
 def evaluate_cascade(
     cascade: Cascade,
     arch: Architecture,
-    mappings: Any,
+    mappings: CascadeMappings,
     *,
     schedule: CascadeSchedule | None = None,
     problems: Mapping[str, Problem] | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping as MappingABC
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from accel._types import JsonObject
 
 from accel import Architecture
 from dataflow import Cascade, Einsum
@@ -13,7 +13,7 @@ from mapping import Mapping, Problem, build_problem, check_mapping
 
 from memory import CascadeSchedule, spill_bits
 
-from .._checks import cascade_run, mapping_of as _mapping_of
+from .._checks import CascadeMappings, MappedEinsum, cascade_run, mapping_of as _mapping_of
 from .._report import CascadeReport, Report, combine
 from ..analytical import action_energies
 from ._runner import run_programs
@@ -58,7 +58,7 @@ class SimulationResult:
         """The run in the shape both simulators share: the measured total and the Einsums' parts."""
         return CascadeReport(self.report, self.einsums)
 
-    def trace_json(self) -> dict[str, Any]:
+    def trace_json(self) -> JsonObject:
         """The timeline as a Chrome / Perfetto trace-event document (timestamps in cycles)."""
         return trace_json(self.events, name=f"{self.report.name} on {self.report.arch}", clock_mhz=self.report.clock_mhz)
 
@@ -73,12 +73,12 @@ class SimulationResult:
         return write_trace(path, self.events, name=f"{self.report.name} on {self.report.arch}", clock_mhz=self.report.clock_mhz)
 
 
-def _require(value: Any, kind: type, where: str) -> None:
+def _require(value: object, kind: type, where: str) -> None:
     if not isinstance(value, kind):
         raise TypeError(f"{where} must be {kind.__module__.split('.')[0]}.{kind.__name__}, not {value!r}")
 
 
-def _check(problem: Any, mapping: Mapping) -> None:
+def _check(problem: Problem, mapping: Mapping) -> None:
     try:
         check_mapping(problem, mapping)
     except ValueError as exc:
@@ -86,7 +86,7 @@ def _check(problem: Any, mapping: Mapping) -> None:
                             cycle=0, tile=f"{problem.einsum} step 0") from None
 
 
-def _finish(arch: Any, problems: list, mappings: list, programs: list, producers: list, name: str,
+def _finish(arch: Architecture, problems: list, mappings: list, programs: list, producers: list, name: str,
             config: HardwareConfig, trace: bool, max_cycles: int | None) -> SimulationResult:
     result = run_programs(arch, programs, producers, config=config, trace=trace, max_cycles=max_cycles)
     energies = action_energies(arch)
@@ -101,7 +101,7 @@ def simulate(
     einsum: Einsum,
     shapes: MappingABC[str, int],
     arch: Architecture,
-    mapping: Any,
+    mapping: MappedEinsum,
     *,
     weights: Collection[str] | None = None,
     config: HardwareConfig = HardwareConfig(),
@@ -167,7 +167,7 @@ def _watch(problems: list[Problem], mappings: list[Mapping], max_cycles: int | N
 def simulate_cascade(
     cascade: Cascade,
     arch: Architecture,
-    mappings: Any,
+    mappings: CascadeMappings,
     *,
     schedule: CascadeSchedule | None = None,
     problems: MappingABC[str, Problem] | None = None,

@@ -34,7 +34,7 @@ import simpy
 
 from ._hardware import Hardware, HardwareConfig
 from ._program import DRAM, EinsumProgram, Move, TileStep
-from ._trace import Trace
+from ._trace import Trace, TraceEvent
 
 __all__ = ["Controller", "EinsumStats", "EngineResult", "CAUSES"]
 
@@ -71,7 +71,7 @@ class EngineResult:
 
     cycles: int
     stats: tuple[EinsumStats, ...]
-    events: tuple[Any, ...]
+    events: tuple[TraceEvent, ...]
 
 
 class Controller:

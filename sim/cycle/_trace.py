@@ -13,7 +13,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from accel._types import JsonObject
+
+#: A trace event's extra facts: tile labels, byte counts, names.
+ArgValue = str | int | float
 
 __all__ = ["TraceEvent", "Trace", "write_trace"]
 
@@ -41,7 +44,7 @@ class TraceEvent:
     track: str
     start: int
     duration: int
-    args: tuple[tuple[str, Any], ...] = ()
+    args: tuple[tuple[str, ArgValue], ...] = ()
 
     @property
     def end(self) -> int:
@@ -56,7 +59,7 @@ class Trace:
         self.enabled = enabled
         self.events: list[TraceEvent] = []
 
-    def add(self, name: str, cat: str, track: str, start: int, duration: int, **args: Any) -> None:
+    def add(self, name: str, cat: str, track: str, start: int, duration: int, **args: ArgValue) -> None:
         """Record one interval (zero-length intervals are dropped)."""
         if self.enabled and duration > 0:
             self.events.append(TraceEvent(name, cat, track, int(start), int(duration), tuple(sorted(args.items()))))
@@ -68,7 +71,7 @@ def _track_order(track: str) -> tuple[int, str]:
     return rank, track
 
 
-def trace_json(events: tuple[TraceEvent, ...] | list[TraceEvent], *, name: str, clock_mhz: float) -> dict[str, Any]:
+def trace_json(events: tuple[TraceEvent, ...] | list[TraceEvent], *, name: str, clock_mhz: float) -> JsonObject:
     """The Chrome trace-event document for ``events``.
 
     Parameters
@@ -81,7 +84,7 @@ def trace_json(events: tuple[TraceEvent, ...] | list[TraceEvent], *, name: str, 
     """
     tracks = sorted({e.track for e in events}, key=_track_order)
     tid = {t: i + 1 for i, t in enumerate(tracks)}
-    out: list[dict[str, Any]] = [{"name": "process_name", "ph": "M", "pid": 1, "tid": 0, "args": {"name": name}}]
+    out: list[JsonObject] = [{"name": "process_name", "ph": "M", "pid": 1, "tid": 0, "args": {"name": name}}]
     for t in tracks:
         out.append({"name": "thread_name", "ph": "M", "pid": 1, "tid": tid[t], "args": {"name": t}})
         out.append({"name": "thread_sort_index", "ph": "M", "pid": 1, "tid": tid[t], "args": {"sort_index": tid[t]}})

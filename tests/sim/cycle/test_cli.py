@@ -24,7 +24,8 @@ def _run(*args):
 
 def test_text_report_and_trace(arch_file, tmp_path):
     trace = tmp_path / "mlp.json"
-    res = _run("mlp", arch_file, "-p", "N=4", "-p", "sizes=16,32,8", "--trace", str(trace), "--time-limit", "2")
+    res = _run("mlp", arch_file, "-p", "N=4", "-p", "sizes=16,32,8", "--trace", str(trace), "--time-limit", "2",
+               "--fusion", "none")
     assert res.exit_code == 0, res.output
     for heading in ("cycles by cause", "energy (pJ) by component", "energy (pJ) by action", "analytical", "schedule: greedy-belady"):
         assert heading in res.output
