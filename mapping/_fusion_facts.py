@@ -125,6 +125,12 @@ def analyse_group(cascade: Cascade, group: FusionGroup, bits: MappingABC[str, in
         group's first Einsum, or an Einsum is indexed by an inner shared rank but not an outer one (the ranks
         cannot be shared).
     """
+    return analyse_with_tiles(cascade, group, bits)[0]
+
+
+def analyse_with_tiles(cascade: Cascade, group: FusionGroup,
+                       bits: MappingABC[str, int]) -> tuple[GroupFacts, dict[int, tuple[Cascade, tuple[str, ...]]]]:
+    """:func:`analyse_group` and the group's tile cascades by depth (:func:`depth_cascades`), built once for both."""
     names = [e.name for e in cascade.einsums]
     for e in group.einsums:
         if e not in names:
@@ -177,7 +183,7 @@ def analyse_group(cascade: Cascade, group: FusionGroup, bits: MappingABC[str, in
         else:
             roles.append(TensorRole(t.name, "intermediate", tile_bytes, tile_bytes, 0, 0, accumulates, nbits))
     footprint = sum(r.footprint_bytes for r in roles)
-    return GroupFacts(group, depth, trips, executions, tuple(roles), footprint)
+    return GroupFacts(group, depth, trips, executions, tuple(roles), footprint), tiles
 
 
 def check_plan(plan: FusionPlan, cascade: Cascade, arch: Architecture, bits: MappingABC[str, int],

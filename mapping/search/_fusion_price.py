@@ -15,7 +15,7 @@ from sim import CascadeReport, Report
 from sim.analytical._fused import GroupPricing, evaluate_group, tile_residency
 
 from .._fusion import FusionGroup, FusionInfeasibleError, FusionPlan, GroupFacts
-from .._fusion_facts import analyse_group, check_plan, depth_cascades
+from .._fusion_facts import analyse_with_tiles, check_plan
 from .._mapping import Mapping
 from .._problem import Problem, build_problem, tensor_bits
 from ._cascade import map_cascade, problem_signature
@@ -70,8 +70,7 @@ class _Tiles:
         hit = self._facts.get(key)
         if hit is None:
             bare = FusionGroup(group.einsums, group.ranks, group.tiles)
-            facts = analyse_group(cascade, bare, bits)
-            hit = self._facts[key] = (facts, depth_cascades(cascade, bare, facts.depth))
+            hit = self._facts[key] = analyse_with_tiles(cascade, bare, bits)
         facts, tiles = hit
         if facts.group != group:
             facts = dataclasses.replace(facts, group=group)
@@ -152,9 +151,8 @@ def price_plan(cascade: Cascade, arch: Architecture, plan: FusionPlan, *, proble
     for g in plan.groups:
         final = None
         if g.fused and mapper == "ilp":
-            facts = analyse_group(cascade, g, bits)
             final = {}
-            for _d, (tile, here) in depth_cascades(cascade, g, facts.depth).items():
+            for _d, (tile, here) in analyse_with_tiles(cascade, g, bits)[1].items():
                 for name in here:
                     p = tiles.problem(tile, name, g.unit_of(name))
                     final[name] = map_einsum(tile.einsum(name), tile.shapes, arch, objective, solver, time_limit,
