@@ -122,8 +122,8 @@ def analyse_group(cascade: Cascade, group: FusionGroup, bits: MappingABC[str, in
     ------
     FusionError
         If an Einsum is not in the cascade, the Einsums are not consecutive, a shared rank does not index the
-        group's first Einsum, or an Einsum is indexed by an inner shared rank but not an outer one (the ranks
-        cannot be shared).
+        group's first Einsum, an Einsum is indexed by an inner shared rank but not an outer one (the ranks
+        cannot be shared), or an Einsum reads a reduction over a shared rank inside that rank's loop.
     """
     return analyse_with_tiles(cascade, group, bits)[0]
 
@@ -147,6 +147,20 @@ def analyse_with_tiles(cascade: Cascade, group: FusionGroup,
                               f"outer shared rank {group.ranks[d]!r}: the ranks cannot be shared in this order")
     if group.ranks and depth[group.einsums[0]] == 0:
         raise FusionError(f"group {group.label}: Einsum {group.einsums[0]!r} is not indexed by shared rank {group.ranks[0]!r}")
+    # a reduction over a shared rank is complete only when that loop ends: nothing inside the loop may read it
+    for producer in group.einsums:
+        e = cascade.einsum(producer)
+        reduced = _einsum_ranks(cascade, producer) - frozenset(e.output.ranks)
+        for i, r in enumerate(group.ranks[:depth[producer]]):
+            if r not in reduced:
+                continue
+            for reader in group.einsums:
+                if reader != producer and depth[reader] > i and any(
+                        a.tensor == e.output.tensor for a in cascade.einsum(reader).inputs):
+                    raise FusionError(
+                        f"group {group.label}: Einsum {reader!r} reads {e.output.tensor!r} inside the shared loop over "
+                        f"{r!r}, which {producer!r} reduces: it would see a partial reduction (share {r!r} only "
+                        f"outside {reader!r}, or rescale running state as 1-pass attention does)")
     sizes = cascade.shapes
     trips = tuple(sizes[r] // t for r, t in zip(group.ranks, group.tiles))
     executions = {e: math.prod(trips[:depth[e]]) for e in group.einsums}

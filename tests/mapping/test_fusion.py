@@ -95,3 +95,15 @@ def test_render_plan_prints_the_loop_nest():
     assert "for p: 4 tiles of 256" in text and "    for m1: 16 tiles of 1" in text
     assert "      BQK  on pe_array  x64" in text and "\n    AV  on pe_array  x4" in text
     assert "RM (accumulates)" in text and "streamed in: Q 131,072 B" in text
+
+
+def test_a_reduction_over_a_shared_rank_is_not_read_inside_its_loop():
+    c = library.build("attention_3pass", M=512, P=512)
+    names = tuple(e.name for e in c.einsums)
+    with pytest.raises(FusionError, match="'SN' reads 'GM' inside the shared loop over 'm', which 'GM' reduces"):
+        analyse_group(c, FusionGroup(names, ("m", "p"), (256, 256)), {})
+    # per query block, the rows whole: FLAT's fusion
+    assert analyse_group(c, FusionGroup(names, ("p",), (256,)), {}).executions["SN"] == 2
+    # 1-pass attention's running state is indexed by the chunk (m1+1), so the chunks may be shared
+    one = library.build("attention_1pass", M=512, P=512)
+    analyse_group(one, FusionGroup(tuple(e.name for e in one.einsums), ("p", "m1"), (256, 1)), {})
