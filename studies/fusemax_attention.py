@@ -8,47 +8,43 @@ buffer needs independent of the sequence length.
 
 Method.  The three attention cascades of :mod:`dataflow.library` (3-pass,
 2-pass, 1-pass with ``M0 = 256`` keys per chunk; ``M = P = N``, ``E = F =
-64``, one head) run on the built-in ``fusemax_like`` architecture (256x256
-BF16 PE array, 256-lane FP32 vector unit, 8 MiB global buffer, HBM) under two
-dataflows of :mod:`studies._attention_model` (a pipelined cascade model built
-on the cascade's op counts and pass analysis and the architecture's energy
-table; see that module for every rule):
+64``, one head) run through the toolchain, :func:`accel.pipeline.run` (objective
+latency, no COSMA schedule), on the built-in ``fusemax_like`` architecture
+(256x256 BF16 PE array that streams its folds, 256-lane FP32 vector unit,
+8 MiB global buffer, HBM), as three designs:
 
-* ``flat``: FLAT-like -- fused per query block, the softmax work on the
-  separate 1-D unit, score rows that cross a pass boundary held on chip (a
-  buffer that grows with ``N``) or spilled to DRAM when they do not fit;
-* ``fusemax``: FuseMax-like -- the same fusion and pipelining, but each
-  element-wise Einsum bound to the 2-D array or the 1-D unit, whichever
-  balances the pipeline best.
+* ``flat``: FLAT-like -- the fusion search (``fusion='auto'``) with every
+  element-wise Einsum bound to the vector unit (``fusion_units='vector'``);
+* ``fusemax``: FuseMax-like -- the fusion search free to bind each element-wise
+  Einsum to the 2-D array (tiles kept in the PEs, :func:`sim.in_place`) or the
+  vector unit;
+* ``unfused``: every Einsum alone (seeded random search, 2,000 samples), every
+  tensor between Einsums through DRAM.
 
-Both use the same hardware, so the comparison is iso-area by construction.
-A third, ``unfused``, row per (N, cascade) is what the project's per-Einsum
-toolchain says without any fusion: :func:`accel.pipeline.run` with every Einsum
-mapped by the seeded random search (2,000 samples, latency objective), no schedule
-(every tensor between Einsums in DRAM), scored by :mod:`sim.analytical`
-(Einsums one after another).
-Per (N, cascade, dataflow): 2-D array utilization, latency, energy, the
-buffer requirement and whether it fits.  The headline pair is FuseMax-like on
-the 1-pass cascade vs FLAT-like on the 3-pass cascade; the other pairs split
-the gain into its binding part and its pass-count part.  The speedup average
-is the geometric mean over ``N``.
+Both fused designs use the same hardware, so the comparison is iso-area by
+construction. The closed-form pipelined model of :mod:`studies._attention_model`
+is kept as an independent cross-check: its latency, energy, utilization and
+buffer need sit beside the toolchain's in the ``model_*`` columns.
+Per (N, cascade, design): 2-D array utilization, latency, energy, the fused
+plan's buffer footprint, its shared loops and which element-wise Einsums went
+to the array.  The headline pair is FuseMax-like on the 1-pass cascade vs
+FLAT-like on the 3-pass cascade; the other pairs split the gain into its
+binding part and its pass-count part.  The speedup average is the geometric
+mean over ``N``.
 
-Reduced version: ``N`` = 1K, 2K, 4K.
+Reduced version: ``N`` = 1K and 2K, 3-pass and 1-pass.
 
-Findings (full run of 2026-11-23, 3 s).  FuseMax-like on the 1-pass cascade
-against FLAT-like on the 3-pass cascade: 11.3x faster (geometric mean over
-1K to 256K; 9.5x up to 4K, 12.4x from 8K on) at 69 % of the energy (95 % at
-1K, 60 % from 8K on).  The FLAT-like design is bound by its 256-lane softmax
-unit at every length (10 % array utilization, 7.7 % once its score rows
-spill) and its buffer need grows as N (1.3 MiB at 1K, 8.3 MiB at 8K, past
-the 8 MiB buffer); the FuseMax-like 1-pass design stays at 94.8 %
-utilization with 0.82 MiB of buffer at every length.  Binding alone (both
-3-pass) gives 9.4x until the rows spill, then nothing; the 1-pass cascade
-alone (both FLAT-like) gives 1.1x to 1.4x and most of the energy saving.
-The paper reports 6.7x and 79 %: our speedup is larger and our energy
-ratio lower, see ``studies/README.md`` for why.  The unfused per-Einsum
-toolchain is 7.3x slower than the FLAT-like design (3-pass, geometric mean)
-at 4.8x its energy: fusion matters before either dataflow does.
+Findings (full run of 2026-12-02, 80 s).  FuseMax-like on the 1-pass cascade
+against FLAT-like on the 3-pass cascade: 22.0x faster (geometric mean over 1K
+to 256K; 12.8x to 25.9x) at 34 % of the energy.  The FuseMax-like plan fuses
+all ten Einsums, keeps the scores in the PEs and runs the array at 94-96 %
+from 8K on (52.7 % at 1K, where fixed costs are a third of the run) with a
+3.2-3.4 MiB footprint at every length; the FLAT-like design is bound by its
+softmax unit and by the array's score I/O (3.6-4.4 % utilization) and from 4K
+on sends its score rows through DRAM.  The paper reports 6.7x and 79 %; see
+``studies/README.md`` for why ours differ.  The side model's latency is 0.90x
+the toolchain's for FuseMax-like and 0.46x for FLAT-like (it assumes an ideal
+array).
 """
 
 from __future__ import annotations
@@ -63,7 +59,7 @@ from accel import load_architecture
 from dataflow.library import attention
 from accel.pipeline import Options, run as run_pipeline
 
-from ._attention_model import DATAFLOWS, attention_cost
+from ._attention_model import attention_cost
 from ._common import StudyResult, check_run_args, figure, save_figure, write_table
 
 __all__ = ["run", "LENGTHS"]
@@ -71,7 +67,7 @@ __all__ = ["run", "LENGTHS"]
 NAME = "fusemax_attention"
 #: Sequence lengths of the full study (1K to 256K).
 LENGTHS: tuple[int, ...] = tuple(1024 << i for i in range(9))
-_REDUCED = (1024, 2048, 4096)
+_REDUCED = (1024, 2048)
 _E = 64
 _M0 = 256
 
@@ -80,42 +76,56 @@ def _arch():
     return load_architecture("fusemax_like")
 
 
-def _unfused(cascade, arch, seed: int) -> dict:
-    """The project's per-Einsum toolchain without fusion: each Einsum mapped by the seeded
-    random search and scored by sim.analytical, reports summed (every tensor between Einsums in DRAM)."""
-    options = Options(mapper="search", objective="latency", samples=2000, seed=seed, scheduler="none")
-    r = run_pipeline(cascade, arch, options).report.total
+#: The three designs per cascade, all through :func:`accel.pipeline.run` on the same architecture.
+DESIGNS: tuple[str, ...] = ("unfused", "flat", "fusemax")
+
+
+def _options(design: str, seed: int) -> Options:
+    if design == "unfused":  # every Einsum alone, every tensor between Einsums through DRAM
+        return Options(mapper="search", objective="latency", samples=2000, seed=seed, scheduler="none")
+    # the fusion search, latency first; FLAT-like binds the softmax's element-wise work to the vector unit
+    return Options(objective="latency", seed=seed, scheduler="none", fusion="auto",
+                   fusion_units="vector" if design == "flat" else "auto")
+
+
+def _toolchain(cascade, arch, design: str, seed: int) -> dict:
+    """One design of one cascade through the toolchain: the fusion search's plan, priced by sim.analytical."""
+    evaluation = run_pipeline(cascade, arch, _options(design, seed))
+    r = evaluation.report.total
     macs = cascade.macs()
+    groups = [g for g in evaluation.fusion.groups if g.facts.group.fused] if evaluation.fusion else []
+    units = {n: p.unit for g in groups for n, p in g.problems.items()}
+    elementwise = [e.name for e in cascade.einsums if not e.macs(cascade.shapes)]
+    biggest = max(groups, key=lambda g: len(g.facts.group.einsums), default=None)
     return {
         "utilization": macs / (arch.num_pes * r.total_cycles), "latency_cycles": r.total_cycles,
-        "latency_s": r.seconds, "energy_pj": r.energy_pj, "buffer_need_bytes": float("nan"), "fits": True,
-        "query_block": float("nan"), "array_cycles": float("nan"), "vector_cycles": float("nan"),
+        "latency_s": r.seconds, "energy_pj": r.energy_pj,
+        "buffer_need_bytes": float(max((g.facts.footprint_bytes for g in groups), default=float("nan"))),
+        "fits": True, "fused_groups": len(groups),
+        "fused_einsums": sum(len(g.facts.group.einsums) for g in groups),
+        "tiles": "" if biggest is None else " ".join(f"{k}/{t}" for k, t in zip(biggest.facts.group.ranks, biggest.facts.group.tiles)),
+        "in_place": "" if biggest is None or biggest.pricing is None else ",".join(sorted(biggest.pricing.in_place)),
         "dram_cycles": r.cycles("bandwidth_stall.dram"), "macs": macs,
         "dram_bytes": sum(e.count for e in r.energy if e.component == "dram"),
         **{f"energy.{k}": v for k, v in r.energy_by_component().items() if k in ("mac", "vector", "dram")},
-        "on_array": "",
+        "on_array": ",".join(n for n in elementwise if units.get(n) == "pe_array"),
     }
 
 
-def _rows(lengths: tuple[int, ...], seed: int) -> list[dict]:
+def _rows(lengths: tuple[int, ...], seed: int, variants: tuple[int, ...] = (3, 2, 1)) -> list[dict]:
     arch = _arch()
     rows = []
     for n in lengths:
-        for variant in (3, 2, 1):
+        for variant in variants:
             cascade = attention(variant, M=n, P=n, E=_E, F=_E, M0=_M0)
-            rows.append({"seq_len": n, "cascade": f"{variant}-pass", "dataflow": "unfused", "passes": variant,
-                         **_unfused(cascade, arch, seed)})
-            for dataflow in DATAFLOWS:
-                c = attention_cost(cascade, arch, dataflow)
-                rows.append({
-                    "seq_len": n, "cascade": f"{variant}-pass", "dataflow": dataflow, "passes": c.passes,
-                    "utilization": c.utilization, "latency_cycles": c.cycles, "latency_s": c.cycles / arch.clock_hz,
-                    "energy_pj": c.energy_pj, "buffer_need_bytes": c.buffer_need_bytes, "fits": c.fits,
-                    "query_block": c.block, "array_cycles": c.array_cycles, "vector_cycles": c.vector_cycles,
-                    "dram_cycles": c.dram_cycles, "dram_bytes": c.dram_bytes, "macs": c.macs,
-                    **{f"energy.{k}": v for k, v in c.energy_by_part},
-                    "on_array": ",".join(n_ for n_, u in c.binding if u == "array"),
-                })
+            for design in DESIGNS:
+                row = {"seq_len": n, "cascade": f"{variant}-pass", "dataflow": design, "passes": variant,
+                       **_toolchain(cascade, arch, design, seed)}
+                if design != "unfused":  # the closed-form side model of the same design, as a cross-check
+                    c = attention_cost(cascade, arch, "flat" if design == "flat" else "fusemax")
+                    row.update({"model_latency_cycles": c.cycles, "model_energy_pj": c.energy_pj,
+                                "model_utilization": c.utilization, "model_buffer_bytes": c.buffer_need_bytes})
+                rows.append(row)
     return rows
 
 
@@ -146,10 +156,10 @@ def _findings(table: pd.DataFrame) -> str:
                  f"({p.speedup.min():.2f}x to {p.speedup.max():.2f}x), energy {100 * _gmean(p.energy_ratio):.0f}%")
     for cascade, dataflow in (("3-pass", "flat"), ("1-pass", "fusemax")):
         part = table[(table.cascade == cascade) & (table.dataflow == dataflow)]
-        spill = part[~part.fits]
         lines.append(f"{dataflow} {cascade}: utilization {100 * part.utilization.min():.1f}% to {100 * part.utilization.max():.1f}%, "
-                     f"buffer need {part.buffer_need_bytes.min() / 2**20:.2f} to {part.buffer_need_bytes.max() / 2**20:.2f} MiB, "
-                     + (f"spills from N = {spill.seq_len.min():,}" if not spill.empty else "never spills"))
+                     f"fused buffer footprint {part.buffer_need_bytes.min() / 2**20:.2f} to "
+                     f"{part.buffer_need_bytes.max() / 2**20:.2f} MiB; side model / toolchain latency "
+                     f"{_gmean(part.model_latency_cycles / part.latency_cycles):.2f}x (geometric mean)")
     return "\n".join(lines)
 
 
@@ -182,7 +192,7 @@ def run(out_dir: str | Path, reduced: bool = False, seed: int = 0) -> StudyResul
     out_dir : str or Path
         Output folder (created).
     reduced : bool
-        Sequence lengths 1K to 4K only.
+        Sequence lengths 1K and 2K only, 3-pass and 1-pass cascades only.
     seed : int
         Seed of the mapping search of the unfused reference rows.
 
@@ -193,7 +203,7 @@ def run(out_dir: str | Path, reduced: bool = False, seed: int = 0) -> StudyResul
     """
     out = check_run_args(NAME, out_dir, reduced, seed)
     start = time.perf_counter()
-    table = pd.DataFrame(_rows(_REDUCED if reduced else LENGTHS, seed))
+    table = pd.DataFrame(_rows(_REDUCED, seed, (3, 1)) if reduced else _rows(LENGTHS, seed))
     path = write_table(table, out / "table.csv")
     plot = _plot(table, out)
     return StudyResult(NAME, table, path, (plot,), _findings(table), reduced, seed, time.perf_counter() - start)
