@@ -35,7 +35,9 @@ import math
 import os
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from collections.abc import Iterable
+
+from accel._types import JsonObject, JsonValue
 
 from ._errors import CalibrationError
 
@@ -139,7 +141,7 @@ class Knobs:
         """The knobs as a flat vector (fractions in :data:`FAMILIES` order, then the scalars)."""
         return [v for _, v in self.fraction] + [float(getattr(self, s)) for s in _SCALARS]
 
-    def with_vector(self, values: Any, provenance: tuple[tuple[str, str], ...] | None = None) -> "Knobs":
+    def with_vector(self, values: Iterable[float], provenance: tuple[tuple[str, str], ...] | None = None) -> "Knobs":
         """A copy with the values of :meth:`vector` replaced."""
         values = [float(v) for v in values]
         n = len(FAMILIES)
@@ -147,7 +149,7 @@ class Knobs:
         return Knobs(tuple(zip(FAMILIES, values[:n])), attention_default_backend=self.attention_default_backend,
                      provenance=self.provenance if provenance is None else provenance, **scalars)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         """Plain data (the knobs file's content)."""
         return {
             "fraction": dict(self.fraction),
@@ -157,7 +159,7 @@ class Knobs:
         }
 
 
-def _from_dict(data: Any, source: str) -> Knobs:
+def _from_dict(data: JsonValue, source: str) -> Knobs:
     if not isinstance(data, dict):
         raise CalibrationError(f"{source}: a knobs file must be a JSON object, not {type(data).__name__}")
     unknown = [k for k in data if k not in _FILE_KEYS]

@@ -20,11 +20,14 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
-from typing import Any
+from accel._types import JsonValue
 
 from accel.arch import LoadError, load_json, read_text
 
 from ._errors import CalibrationError
+
+#: A shape field's value in a measurement row.
+ParamValue = int | float | str | bool
 
 __all__ = ["KINDS", "FILE_FIELDS", "Measurement", "MeasurementSet", "load_measurements", "parse_measurements"]
 
@@ -71,13 +74,13 @@ class Measurement:
     """
 
     kind: str
-    params: tuple[tuple[str, Any], ...]
+    params: tuple[tuple[str, ParamValue], ...]
     ms: float
     source: str = "<data>"
     row: int = 0
     kernels: str = ""
 
-    def get(self, name: str, default: Any = None) -> Any:
+    def get(self, name: str, default: ParamValue | None = None) -> ParamValue | None:
         """The value of shape field ``name`` (``default`` when absent)."""
         for key, value in self.params:
             if key == name:
@@ -111,17 +114,17 @@ class MeasurementSet:
         File name (or ``'<data>'``).
     device : str
     rows : tuple of Measurement
-    meta : tuple of (str, Any)
+    meta : tuple of (str, JSON value)
         The other top-level fields (``sms``, ``torch``, ``note``, ...).
     """
 
     source: str
     device: str
     rows: tuple[Measurement, ...]
-    meta: tuple[tuple[str, Any], ...] = ()
+    meta: tuple[tuple[str, JsonValue], ...] = ()
 
 
-def _type_ok(value: Any, kind: type) -> bool:
+def _type_ok(value: object, kind: type) -> bool:
     if kind is bool:
         return isinstance(value, bool)
     if kind is int:  # at most 2**53: what the models compute exactly
@@ -134,7 +137,7 @@ def _type_ok(value: Any, kind: type) -> bool:
 _TYPE_NAMES = {int: "an integer", float: "a finite number", bool: "true or false", str: "a string"}
 
 
-def _check_row(index: int, row: Any, errors: list[str]) -> Measurement | None:
+def _check_row(index: int, row: object, errors: list[str]) -> Measurement | None:
     where = f"row {index}"
     if not isinstance(row, dict):
         errors.append(f"{where}: a row must be a mapping, not {row!r}")
@@ -156,7 +159,7 @@ def _check_row(index: int, row: Any, errors: list[str]) -> Measurement | None:
         ms = row[_TIME_KEY]
         if not _type_ok(ms, float) or ms <= 0:
             errors.append(f"{where}: 'ms' must be a positive number of milliseconds, not {ms!r}")
-    params: list[tuple[str, Any]] = []
+    params: list[tuple[str, ParamValue]] = []
     for name, typ in required:
         if name not in row:
             errors.append(f"{where}: missing field {name!r}")
@@ -177,7 +180,7 @@ def _check_row(index: int, row: Any, errors: list[str]) -> Measurement | None:
     return Measurement(kind, tuple(params), float(row[_TIME_KEY]), row=index, kernels=row.get("kernels", ""))
 
 
-def parse_measurements(data: Any, source: str = "<data>") -> MeasurementSet:
+def parse_measurements(data: JsonValue, source: str = "<data>") -> MeasurementSet:
     """Validate a parsed measurement document and build its rows.
 
     Parameters
