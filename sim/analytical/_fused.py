@@ -14,7 +14,7 @@ work under tile ``t``'s vector work, so the group takes the busiest resource's t
 innermost loop that are off the busiest resource, their last execution; the last output tiles' write), plus the
 DRAM latency of the first load and of the last write. The DRAM channel's share is its bursts, or, where more,
 what two tile slots of a streamed input allow: each slot turns over in the DRAM latency, the burst and its
-readers' time on the tile, and between two of its loads the channel serves its other transfers too. Cycles by cause are the bottleneck's own
+readers' time on the tile, its burst queued with the loads of the group's other inputs reloaded as often. Cycles by cause are the bottleneck's own
 causes (scaled from its Einsums' tile reports) and ``dependency_wait`` for the fill. With one unit and no
 overlap this reduces to the Einsums one after another.
 """
@@ -106,16 +106,21 @@ def evaluate_group(cascade: Cascade, arch: Architecture, facts: GroupFacts, prob
     # a streamed input has two tile slots: a slot is busy from its load's issue through the DRAM latency and the
     # burst until its readers are done with it, so the DRAM channel cannot deliver faster than two slots turn over
     latency = float(arch.dram.latency) if dram_bytes else 0.0
-    bursts, slots = busy["dram"], 0.0
+    slots = 0.0
+    # loads by how often they happen: those as frequent as a tile's load are issued with it and queue on the bus
+    every: dict[int, float] = {}
+    for role in facts.tensors:
+        if role.role == "input" and role.dram_read_bytes:
+            count = round(role.dram_read_bytes / role.tile_bytes)
+            every[count] = every.get(count, 0.0) + math.ceil(role.tile_bytes / bandwidth)
     for role in facts.tensors:
         if role.role != "input" or role.dram_read_bytes <= role.tile_bytes:
             continue
         loads = role.dram_read_bytes / role.tile_bytes
         readers = [n for n in group.einsums if any(a.tensor == role.tensor for a in cascade.einsum(n).inputs)]
-        # between two of its loads the channel also serves the step's other transfers (one step's share of bursts)
-        turn = latency + (bursts + sum(parts[n].total_cycles for n in readers)) / loads
+        # a slot turns over in the latency, the bursts queued with its load, and one execution of its readers
+        turn = latency + every[round(loads)] + sum(tiles[n].total_cycles for n in readers)
         slots = max(slots, loads * turn / 2)
-    turned = slots > max(busy.values())  # the slots' turn-over, which holds the first load's latency, binds
     busy["dram"] = max(busy["dram"], slots)
     bottleneck = max(RESOURCES, key=lambda u: (busy[u], -RESOURCES.index(u)))
     fill = sum(step.values()) - step[bottleneck]
@@ -125,7 +130,7 @@ def evaluate_group(cascade: Cascade, arch: Architecture, facts: GroupFacts, prob
     drain = sum(tiles[n].total_cycles for n in group.einsums
                 if facts.depth[n] < innermost and problems[n].unit != bottleneck)
     drain += (latency + sum(math.ceil(r.tile_bytes / bandwidth) for r in written)) if written else 0.0
-    fill += (0.0 if turned else latency) + drain + kept.fill
+    fill += latency + drain + kept.fill
     total = busy[bottleneck] + fill
 
     causes: dict[str, float] = {}
