@@ -22,15 +22,17 @@ FP32 add).  The Pareto front over (latency, energy, area) comes from
 Reduced version: a 64-token block of hidden size 256 (4 heads), three units,
 two array sizes, one buffer, 200 samples per Einsum.
 
-Findings (full run of 2026-11-23, 80 design points, 23 s).  Latency is
+Findings (full run of 2026-12-02, 80 design points, 27 s).  Latency is
 nearly the same for the three 8-bit units at a given design (same operand
 widths; INT8 within 2 %, its cheaper MAC tilts the EDP-driven mapper);
 energy and area differ mainly through the MAC.  INT8 arrays are the whole (latency, energy, area) front (8 of 80
 points): at the same design INT8 uses 0.92x the energy and 0.62x the area of
-FP8, L-Mul 0.97x and 0.98x (its FP32 accumulator costs nearly as much as an
-FP8 MAC), BF16 1.60x the energy and 1.75x the latency (16-bit words).  The
-MAC is 3.0 % to 11.3 % of the energy at the lowest-EDP designs: memory and data
-movement dominate.
+FP8, L-Mul 0.975x and 0.98x (its FP32 accumulator costs nearly as much as an
+FP8 MAC), BF16 1.53x the energy and 1.71x the latency (16-bit words).  The
+MAC is 3.0 % to 11.4 % of the energy at the lowest-EDP designs: memory and data
+movement dominate.  The base's folds stream (``fold_pipelining: true``):
+without that, every latency is 1.3x to 2.8x longer and BF16 costs 1.60x the
+energy and 1.75x the latency of FP8.
 """
 
 from __future__ import annotations

@@ -23,15 +23,17 @@ baseline has non-compulsory traffic; the average is over those cases.
 Reduced version: ResNet-50 on 64x64 images and one BERT-base block of 64
 tokens, two scratchpad sizes, 3 s solver limits.
 
-Findings (full run of 2026-11-23, 203 s).  With whole-tensor allocation the
+Findings (full run of 2026-12-02, 342 s on a loaded machine).  With whole-tensor allocation the
 largest layer sets the smallest usable scratchpad (2.40 MiB for ResNet-50,
 2.72 MiB for BERT-base at 8 bits), and non-compulsory traffic exists only in
 a band of sizes just above it: BERT-base is spill-free for every method from
 1.08x, the COSMA schedules from 1.04x for both networks, greedy ResNet-50
-schedules still spill at 1.2x.  Inside that band COSMA removes 83.9 % of the
+schedules still spill at 1.2x.  Inside that band COSMA removes 83.6 % of the
 greedy schedules' non-compulsory traffic on average over the 13 of 16 cases
 with any (33 % to 100 %; LRU and Belady give the same traffic here), close to
-the paper's 84 %, an average that depends on which sizes are sampled.
+the paper's 84 %, an average that depends on which sizes are sampled (and a
+little on the load: 83.9 % in an earlier run, where one divide-and-conquer
+round of ResNet-50 at 1.02x was solved to optimality in its time).
 """
 
 from __future__ import annotations

@@ -28,17 +28,18 @@ Savings are ``1 - E(L-Mul) / E(baseline)``, against the float multiplier of
 the format the L-Mul operands replace (E4M3 for e4m3, BF16 for ``e8m{m}``,
 FP32 for fp32) and against FP8 E4M3.
 
-Findings (full run of 2026-11-23, 115 s, most of it Yosys).  The Horowitz
+Findings (full run of 2026-12-02, 59 s, most of it Yosys).  The Horowitz
 accounting reproduces the paper for FP32 operands: L-Mul (a 31-bit integer
 add) saves 97.4 % per multiply and 78.4 % per dot product; for BF16-style
 operands with 3 mantissa bits it saves 95.3 % per multiply against a BF16
 multiplier but only 46 % per dot product, and against E4M3 multiplication
 89 % / 25 %.  Our synthesized RTL says much less: the E4M3 L-Mul unit (127
 NAND2-equivalents with its special-value handling) costs 0.052 pJ against
-0.121 pJ for the exact E4M3 multiplier, a 57 % saving per multiply and 7 %
-per dot product (the synthesized FP32 accumulation, about 0.92 pJ per step,
-dominates any MAC); the BF16-style L-Mul with 3 mantissa bits saves 23 % per
-multiply and 3 % per dot product against the E4M3 multiplier.
+0.120 pJ for the exact E4M3 multiplier, a 56 % saving per multiply and 7 %
+per dot product (the synthesized FP32 accumulation, about 0.93 pJ per step,
+dominates any MAC); the BF16-style L-Mul with 3 mantissa bits saves 22 % per
+multiply and 3 % per dot product against the E4M3 multiplier.  (The E4M3
+multiplier was 0.121 pJ before the RTL generator's pipelined MACs.)
 """
 
 from __future__ import annotations
