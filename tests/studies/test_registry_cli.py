@@ -75,4 +75,4 @@ def test_cli_runs_a_reduced_study(tmp_path):
     record = json.loads(out.output)
     assert record["reduced"] is True and record["name"] == "fusemax_attention"
     assert (tmp_path / "table.csv").is_file() and (tmp_path / "fusemax_attention.png").is_file()
-    assert len(record["table"]) == 3 * 3 * 3
+    assert len(record["table"]) == 2 * 2 * 3  # N = 1K, 2K; 3-pass, 1-pass; unfused, FLAT-like, FuseMax-like
