@@ -48,7 +48,6 @@ EXCLUDED: dict[str, str] = {
     "rtl.hdl._catalog.UnitDesign.param: return": "rtl/hdl/_catalog.py",
     "rtl.hdl._catalog.UnitDesign.params": "rtl/hdl/_catalog.py",
     "rtl.hdl._catalog.unit_params: return": "rtl/hdl/_catalog.py",
-    "sim.analytical._arrays.MappingBatch.take: index": "sim/analytical/_arrays.py",
     "sim.analytical._pipeline.Pipeline.__init__: banks": "sim/analytical/_pipeline.py",
     "sim.analytical._pipeline.Pipeline.__init__: problem": "sim/analytical/_pipeline.py",
     "sim.analytical._pipeline.Pipeline.edges: return": "sim/analytical/_pipeline.py",

@@ -8,7 +8,6 @@ its :class:`BatchResult` holds every count, cycle and energy per mapping.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -89,7 +88,7 @@ class MappingBatch:
             problem.unit,
         )
 
-    def take(self, index: Any) -> "MappingBatch":
+    def take(self, index: int | slice | np.ndarray | list[int]) -> "MappingBatch":
         """A sub-batch (``index`` as for numpy fancy indexing); already checked, so not re-validated."""
         sub = object.__new__(MappingBatch)
         for name in ("temporal", "spatial_rows", "spatial_cols", "orders"):
