@@ -8,7 +8,7 @@ e.g. by a bench reading its arithmetic, never elaborated; that is fine.)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Mapping, Union
 
 from amaranth.back import verilog
 from amaranth.lib import wiring
@@ -32,8 +32,11 @@ _ARITH_KEYS = {
     "acc_bits": int,
 }
 
+#: A unit parameter's value (``None``: not set).
+ParamValue = Union[int, float, str, bool, None]
+
 # Each unit: its parameters with their types and defaults (None: not set).
-_SCHEMAS: dict[str, dict[str, tuple[type, Any]]] = {
+_SCHEMAS: dict[str, dict[str, tuple[type, ParamValue]]] = {
     "int8_mac": {"acc_bits": (int, 32), "overflow": (str, "wrap"), "depth": (int, 1), "soft_multiply": (bool, False)},
     "fp8_mul": {"fmt": (str, "e4m3"), "registered": (bool, False)},
     "fp8_mac": {
@@ -90,12 +93,12 @@ class UnitDesign:
     """
 
     unit: str
-    params: tuple[tuple[str, Any], ...]
+    params: tuple[tuple[str, ParamValue], ...]
     top: str
     component: wiring.Component
     arith: Arith | None
 
-    def param(self, name: str) -> Any:
+    def param(self, name: str) -> ParamValue:
         """The value of one parameter."""
         return dict(self.params)[name]
 
@@ -107,7 +110,7 @@ class UnitDesign:
         return self.unit + (f"[{','.join(extra)}]" if extra else "")
 
 
-def unit_params(unit: str) -> dict[str, tuple[type, Any]]:
+def unit_params(unit: str) -> dict[str, tuple[type, ParamValue]]:
     """The parameter schema of ``unit``: ``{name: (type, default)}``.
 
     Raises
