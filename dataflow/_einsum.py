@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections import Counter
 from functools import cached_property
 from dataclasses import dataclass, field
 from typing import Mapping
@@ -257,8 +256,15 @@ class Einsum:
         UnknownNameError
             When a rank is missing from ``shapes``.
         """
-        check_ranks(dict(shapes), self.name, self.text, (self.output,) + self.accesses)
+        if not self._indexing_ranks.issubset(shapes):  # walk the accesses only to name the missing rank
+            check_ranks(dict(shapes), self.name, self.text, (self.output,) + self.accesses)
         return {rank: int(shapes[rank]) for rank in self.ranks}
+
+    @cached_property
+    def _indexing_ranks(self) -> frozenset[str]:
+        """Every rank an index of the output or of an access names (what :meth:`iteration_space` needs sized)."""
+        return frozenset(rank for access in (self.output,) + self.accesses for index in access.indices
+                         for rank in index.ranks)
 
     def points(self, shapes: Mapping[str, int]) -> int:
         """Number of points of the iteration space."""
@@ -279,16 +285,20 @@ class Einsum:
         """
         space = self.iteration_space(shapes)
         points = math.prod(space.values())
-        counts: Counter[str] = Counter()
-        for node in walk(self.expr):
+        counts: dict[str, int] = {}
+        nodes = [self.expr]  # every node, in any order: the counts are sorted below
+        while nodes:
+            node = nodes.pop()
             if isinstance(node, Call):
-                counts[node.op] += points
+                counts[node.op] = counts.get(node.op, 0) + points
+                nodes += node.args
         remaining = points
         previous = None
         for reduction in self.reductions:
             # Consecutive reductions with one operator are a single accumulation.
             if reduction.op != previous:
-                counts["add" if reduction.op == "sum" else reduction.op] += remaining
+                op = "add" if reduction.op == "sum" else reduction.op
+                counts[op] = counts.get(op, 0) + remaining
                 previous = reduction.op
             remaining //= space[reduction.rank]
         return dict(sorted(counts.items()))
@@ -298,11 +308,16 @@ class Einsum:
         non-constant operands (``A[m,k] * B[k,n]``), else 0 (so ``X[d,p] * 0.5``
         summed over ``d`` is a scaled sum, not a MAC).
         """
-        if self.reductions and all(r.op == "sum" for r in self.reductions):
-            expr = self.expr
-            if isinstance(expr, Call) and expr.op == "mul" and not any(isinstance(a, Const) for a in expr.args):
-                return self.points(shapes)
-        return 0
+        reductions, expr = self.reductions, self.expr
+        if not reductions or not isinstance(expr, Call) or expr.op != "mul":
+            return 0
+        for r in reductions:
+            if r.op != "sum":
+                return 0
+        for a in expr.args:
+            if isinstance(a, Const):
+                return 0
+        return self.points(shapes)
 
     def reuse_ranks(self, tensor: str) -> tuple[str, ...]:
         """Iteration ranks ``tensor`` is not indexed by here (along which each element is reused).
