@@ -19,6 +19,7 @@ is the architecture's choice (each level's ``holds``), not the mapping's.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from dataclasses import dataclass
 from collections.abc import Iterable, Mapping as MappingABC
@@ -33,8 +34,10 @@ __all__ = ["Mapping", "UNITS"]
 UNITS: tuple[str, ...] = ("pe_array", "vector")
 
 
-def _ints(owner: str, values: Iterable[int], length: int) -> tuple[int, ...]:
+def _ints(values: Iterable[int], length: int, einsum: str, what: str, level: str | None = None) -> tuple[int, ...]:
+    """``values`` as a tuple of ``length`` positive integers; the error names ``what`` (at ``level``) of ``einsum``'s mapping."""
     values = tuple(values)
+    owner = f"mapping of {einsum!r}: {what}" if level is None else f"mapping of {einsum!r}: {what}[{level!r}]"
     if len(values) != length:
         raise MappingError(f"{owner} must have {length} factors (one per rank), not {values!r}")
     for v in values:
@@ -43,7 +46,11 @@ def _ints(owner: str, values: Iterable[int], length: int) -> tuple[int, ...]:
     return tuple(int(v) for v in values)
 
 
-@dataclass(frozen=True)
+_INT = {int}
+_STR = {str}
+
+
+@dataclass(frozen=True, init=False)
 class Mapping:
     """How one Einsum runs on one architecture.
 
@@ -80,32 +87,48 @@ class Mapping:
     spatial_cols: tuple[int, ...]
     unit: str = "pe_array"
 
-    def __post_init__(self) -> None:
-        ranks = tuple(self.ranks)
-        levels = tuple(self.levels)
-        if len(set(ranks)) != len(ranks) or not all(isinstance(r, str) for r in ranks):
-            raise MappingError(f"mapping of {self.einsum!r}: ranks must be distinct names, not {ranks!r}")
-        if len(levels) < 2 or len(set(levels)) != len(levels):
-            raise MappingError(f"mapping of {self.einsum!r}: levels must be at least two distinct names, not {levels!r}")
+    def __init__(self, einsum: str, ranks: tuple[str, ...], levels: tuple[str, ...], temporal: tuple[tuple[int, ...], ...],
+                 orders: tuple[tuple[str, ...], ...], spatial_rows: tuple[int, ...], spatial_cols: tuple[int, ...],
+                 unit: str = "pe_array") -> None:
+        # checked and frozen in one pass; the generated frozen __init__ would set every field through object.__setattr__
+        ranks = tuple(ranks)
+        levels = tuple(levels)
         n = len(ranks)
-        temporal = tuple(self.temporal)
+        if len(set(ranks)) != n or not (set(map(type, ranks)) <= _STR or all(isinstance(r, str) for r in ranks)):
+            raise MappingError(f"mapping of {einsum!r}: ranks must be distinct names, not {ranks!r}")
+        if len(levels) < 2 or len(set(levels)) != len(levels):
+            raise MappingError(f"mapping of {einsum!r}: levels must be at least two distinct names, not {levels!r}")
+        temporal = tuple(temporal)
         if len(temporal) != len(levels):
-            raise MappingError(f"mapping of {self.einsum!r}: {len(levels)} levels but {len(temporal)} rows of temporal factors")
-        temporal = tuple(_ints(f"mapping of {self.einsum!r}: temporal[{lv!r}]", row, n) for lv, row in zip(levels, temporal))
-        orders = tuple(tuple(o) for o in self.orders)
+            raise MappingError(f"mapping of {einsum!r}: {len(levels)} levels but {len(temporal)} rows of temporal factors")
+        # the usual case, plain positive ints of the right lengths, checked at once; otherwise each part in turn,
+        # for its message (the checks below raise in this order)
+        temporal = tuple(map(tuple, temporal))
+        try:
+            spatial_rows, spatial_cols = tuple(spatial_rows), tuple(spatial_cols)
+            factors = [*itertools.chain.from_iterable(temporal), *spatial_rows, *spatial_cols]
+            plain = (set(map(len, temporal)) == {n} and len(spatial_rows) == n == len(spatial_cols)
+                     and set(map(type, factors)) == _INT and min(factors) >= 1)
+        except TypeError:
+            plain = False
+        if not plain:
+            temporal = tuple([_ints(row, n, einsum, "temporal", lv) for lv, row in zip(levels, temporal)])
+        orders = tuple(map(tuple, orders))
         if len(orders) != len(levels):
-            raise MappingError(f"mapping of {self.einsum!r}: {len(levels)} levels but {len(orders)} loop orders")
-        for lv, order in zip(levels, orders):
-            if sorted(order) != sorted(ranks):
-                raise MappingError(f"mapping of {self.einsum!r}: order at {lv!r} must be a permutation of {ranks!r}, not {order!r}")
-        if self.unit not in UNITS:
-            raise MappingError(f"mapping of {self.einsum!r}: unit must be one of {UNITS!r}, not {self.unit!r}")
-        object.__setattr__(self, "ranks", ranks)
-        object.__setattr__(self, "levels", levels)
-        object.__setattr__(self, "temporal", temporal)
-        object.__setattr__(self, "orders", orders)
-        object.__setattr__(self, "spatial_rows", _ints(f"mapping of {self.einsum!r}: spatial_rows", self.spatial_rows, n))
-        object.__setattr__(self, "spatial_cols", _ints(f"mapping of {self.einsum!r}: spatial_cols", self.spatial_cols, n))
+            raise MappingError(f"mapping of {einsum!r}: {len(levels)} levels but {len(orders)} loop orders")
+        if orders.count(ranks) != len(orders):  # some order is not the ranks' own
+            permutation = sorted(ranks)
+            for lv, order in zip(levels, orders):
+                if order != ranks and sorted(order) != permutation:
+                    raise MappingError(f"mapping of {einsum!r}: order at {lv!r} must be a permutation of {ranks!r}, not {order!r}")
+        if unit not in UNITS:
+            raise MappingError(f"mapping of {einsum!r}: unit must be one of {UNITS!r}, not {unit!r}")
+        if not plain:
+            spatial_rows = _ints(spatial_rows, n, einsum, "spatial_rows")
+            spatial_cols = _ints(spatial_cols, n, einsum, "spatial_cols")
+        d = self.__dict__
+        d["einsum"], d["ranks"], d["levels"], d["temporal"], d["orders"] = einsum, ranks, levels, temporal, orders
+        d["spatial_rows"], d["spatial_cols"], d["unit"] = spatial_rows, spatial_cols, unit
 
     # -- views ------------------------------------------------------------
     def factor(self, level: str, rank: str) -> int:
@@ -130,9 +153,7 @@ class Mapping:
     @property
     def padded_sizes(self) -> tuple[int, ...]:
         """Per rank, the product of all its factors (>= the rank's size)."""
-        return tuple(
-            math.prod(row[r] for row in self.temporal) * self.spatial[r] for r in range(len(self.ranks))
-        )
+        return tuple([math.prod(factors) * s for factors, s in zip(zip(*self.temporal), self.spatial)])
 
     @property
     def rows_used(self) -> int:

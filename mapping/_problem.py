@@ -25,6 +25,7 @@ Roles and widths (documented choices):
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Collection, Mapping as MappingABC
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -32,7 +33,7 @@ from typing import TYPE_CHECKING
 from ._errors import MappingError
 
 if TYPE_CHECKING:
-    from accel.arch import Architecture, MemoryLevel, RegisterFile
+    from accel.arch import Architecture
     from dataflow import Cascade, Einsum, TensorAccess
 
 __all__ = ["TensorInfo", "StorageInfo", "Problem", "build_problem", "cascade_problems", "tensor_bits", "RF", "DRAM"]
@@ -45,7 +46,7 @@ DRAM = "dram"
 _FORMAT_BITS = {"fp32": 32, "fp16": 16, "bf16": 16}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class TensorInfo:
     """A tensor as the Einsum indexes it.
 
@@ -60,6 +61,15 @@ class TensorInfo:
         Per tensor dimension, the absolute coefficient of every rank (``Problem.ranks`` order).
     dim_sizes : tuple of int
         Extent of each dimension the Einsum touches.
+
+    Attributes
+    ----------
+    relevant : tuple of bool
+        Per rank, whether the tensor is indexed by it.
+    axes : tuple of int or None
+        Per dimension, the position of the one rank that indexes it with coefficient 1 (``m`` and ``k`` of
+        ``A[m,k]``), so that a tile's extent along the dimension is that rank's; ``None`` where some dimension
+        is another affine form (``p*2+r``).
     """
 
     name: str
@@ -68,12 +78,14 @@ class TensorInfo:
     coeffs: tuple[tuple[int, ...], ...]
     dim_sizes: tuple[int, ...]
 
-    @property
-    def relevant(self) -> tuple[bool, ...]:
-        """Per rank, whether the tensor is indexed by it."""
-        if not self.coeffs:
-            return ()
-        return tuple(any(row[r] for row in self.coeffs) for r in range(len(self.coeffs[0])))
+    def __init__(self, name: str, role: str, bits: int, coeffs: tuple[tuple[int, ...], ...], dim_sizes: tuple[int, ...]) -> None:
+        # the derived views are computed once here (every cost model reads them); the generated frozen __init__
+        # would set each field through object.__setattr__
+        d = self.__dict__
+        d["name"], d["role"], d["bits"], d["coeffs"], d["dim_sizes"] = name, role, bits, coeffs, dim_sizes
+        d["relevant"] = tuple(map(any, zip(*coeffs))) if coeffs else ()
+        axes = [row.index(1) if sum(row) == 1 else -1 for row in coeffs]  # coefficients are >= 0
+        d["axes"] = None if -1 in axes else tuple(axes)
 
     @property
     def elements(self) -> int:
@@ -82,13 +94,15 @@ class TensorInfo:
 
     def footprint(self, extents: tuple[int, ...]) -> int:
         """Elements of the dense box a tile of ``extents`` (per rank) spans, clipped to the tensor."""
+        if self.axes is not None:  # each dimension spans its one rank's extent
+            return math.prod(map(min, self.dim_sizes, map(extents.__getitem__, self.axes)))
         total = 1
-        for row, size in zip(self.coeffs, self.dim_sizes):
-            total *= min(size, sum(c * (e - 1) for c, e in zip(row, extents)) + 1)
+        for row, size in zip(self.coeffs, self.dim_sizes):  # integers: sum(c * (e - 1)) taken as sum(c * e) - sum(c)
+            total *= min(size, sum(map(operator.mul, row, extents)) - sum(row) + 1)
         return total
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class StorageInfo:
     """One storage level, innermost first (``rf``, on-chip levels, ``dram``).
 
@@ -126,8 +140,17 @@ class StorageInfo:
     latency: int
     single_port: bool = False
 
+    def __init__(self, name: str, capacity: float, per_pe: bool, word_bits: int, read_bandwidth: float,
+                 write_bandwidth: float, shared_bandwidth: bool, holds: tuple[bool, ...], latency: int,
+                 single_port: bool = False) -> None:
+        d = self.__dict__  # as TensorInfo's: without the generated frozen __init__'s object.__setattr__ per field
+        d["name"], d["capacity"], d["per_pe"], d["word_bits"], d["read_bandwidth"] = (
+            name, capacity, per_pe, word_bits, read_bandwidth)
+        d["write_bandwidth"], d["shared_bandwidth"], d["holds"], d["latency"], d["single_port"] = (
+            write_bandwidth, shared_bandwidth, holds, latency, single_port)
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, init=False)
 class Problem:
     """An Einsum on an architecture: ranks, tensors, storage, the spatial array and the compute unit.
 
@@ -190,10 +213,22 @@ class Problem:
     clock_mhz: float = 1.0
     fold_pipelining: bool = False
 
+    def __init__(self, einsum: str, arch: str, ranks: tuple[str, ...], sizes: tuple[int, ...],
+                 tensors: tuple[TensorInfo, ...], storage: tuple[StorageInfo, ...], rows: int, cols: int,
+                 row_allowed: tuple[bool, ...], col_allowed: tuple[bool, ...], network: str, hop_latency: int, unit: str,
+                 ops_per_point: int, ops_per_cycle: int, pipeline_depth: int, macs: int, ops: tuple[tuple[str, int], ...],
+                 clock_mhz: float = 1.0, fold_pipelining: bool = False) -> None:
+        d = self.__dict__  # as TensorInfo's: without the generated frozen __init__'s object.__setattr__ per field
+        d["einsum"], d["arch"], d["ranks"], d["sizes"], d["tensors"], d["storage"] = einsum, arch, ranks, sizes, tensors, storage
+        d["rows"], d["cols"], d["row_allowed"], d["col_allowed"], d["network"] = rows, cols, row_allowed, col_allowed, network
+        d["hop_latency"], d["unit"], d["ops_per_point"], d["ops_per_cycle"] = hop_latency, unit, ops_per_point, ops_per_cycle
+        d["pipeline_depth"], d["macs"], d["ops"], d["clock_mhz"], d["fold_pipelining"] = (
+            pipeline_depth, macs, ops, clock_mhz, fold_pipelining)
+
     @property
     def level_names(self) -> tuple[str, ...]:
         """Storage level names, innermost first."""
-        return tuple(s.name for s in self.storage)
+        return tuple([s.name for s in self.storage])
 
     @property
     def points(self) -> int:
@@ -231,22 +266,17 @@ def _roles(einsum: Einsum, inputs: list[TensorAccess], weights: Collection[str] 
     return ["weight" if product and i > 0 else "input" for i in range(len(inputs))]
 
 
-def _tensor_info(access: TensorAccess, role: str, bits: int, ranks: tuple[str, ...], space: dict[str, int]) -> TensorInfo:
+def _tensor_info(access: TensorAccess, role: str, bits: int, index: dict[str, int], last: list[int]) -> TensorInfo:
+    """``access`` as a :class:`TensorInfo`; ``index``: each rank's position, ``last``: each rank's size less one."""
     coeffs, dims = [], []
-    for index in access.indices:
-        row = [0] * len(ranks)
-        extent = 1
-        for coef, rank in index.terms:
-            row[ranks.index(rank)] += abs(int(coef))
-        for r, c in enumerate(row):
-            extent += c * (space[ranks[r]] - 1)
+    n = len(last)
+    for idx in access.indices:
+        row = [0] * n
+        for coef, rank in idx.terms:
+            row[index[rank]] += abs(coef)  # an int (AffineIndex checks)
         coeffs.append(tuple(row))
-        dims.append(extent)
+        dims.append(1 + sum(map(operator.mul, row, last)))
     return TensorInfo(access.tensor, role, bits, tuple(coeffs), tuple(dims))
-
-
-def _holds(level: RegisterFile | MemoryLevel, t: TensorInfo) -> bool:
-    return bool(level.can_hold(t.name, t.role))
 
 
 def build_problem(einsum: Einsum, shapes: MappingABC[str, int], arch: Architecture, weights: Collection[str] | None = None,
@@ -274,11 +304,11 @@ def build_problem(einsum: Einsum, shapes: MappingABC[str, int], arch: Architectu
     dataflow.EinsumError
         If a rank is missing from ``shapes``.
     """
-    space = einsum.iteration_space(shapes)
+    space = einsum.iteration_space(shapes)  # checked once; the counts below take it as their shapes
     ranks = tuple(space)
-    sizes = tuple(int(space[r]) for r in ranks)
-    macs = int(einsum.macs(shapes))
-    ops = tuple(sorted(einsum.op_counts(shapes).items()))
+    sizes = tuple(space.values())
+    macs = int(einsum.macs(space))
+    ops = tuple(sorted(einsum.op_counts(space).items()))
     if unit not in (None, "pe_array", "vector"):
         raise MappingError(f"Einsum {einsum.name!r}: unit must be 'pe_array' or 'vector', not {unit!r}")
     if unit == "vector" and (macs or getattr(arch, "vector_unit", None) is None):
@@ -292,11 +322,15 @@ def build_problem(einsum: Einsum, shapes: MappingABC[str, int], arch: Architectu
         in_bits = out_bits = _FORMAT_BITS.get(vector.format, 32)
     else:
         accumulates = macs > 0 or "sum" in getattr(einsum, "reduce_op", {}).values()
-        in_bits, out_bits = arch.operand_bits, (arch.accumulator_bits if accumulates else arch.operand_bits)
-    tensors = [_tensor_info(einsum.output, "output", out_bits, ranks, space)]
+        arith = arch.arith
+        in_bits, out_bits = arith.operand_bits, (arith.accumulator_bits if accumulates else arith.operand_bits)
+    index = {r: k for k, r in enumerate(ranks)}
+    last = [s - 1 for s in sizes]
+    tensors = [_tensor_info(einsum.output, "output", out_bits, index, last)]
     for access, role in zip(inputs, _roles(einsum, inputs, weights)):
-        tensors.append(_tensor_info(access, role, in_bits, ranks, space))
-    for lvl in arch.levels:
+        tensors.append(_tensor_info(access, role, in_bits, index, last))
+    levels = arch.levels
+    for lvl in levels:
         if lvl.name in (RF, DRAM):
             raise MappingError(f"architecture {arch.name!r}: level name {lvl.name!r} is reserved by the mapper (rf, dram)")
     inf = math.inf
@@ -304,18 +338,18 @@ def build_problem(einsum: Einsum, shapes: MappingABC[str, int], arch: Architectu
     storage = [
         StorageInfo(
             RF, float(rf.capacity), True, rf.word_bits, inf, inf, False,
-            tuple(vector is None and _holds(rf, t) for t in tensors), 0,
+            tuple([vector is None and bool(rf.can_hold(t.name, t.role)) for t in tensors]), 0,
         )
     ]
-    for lvl in arch.levels:
+    for lvl in levels:
         storage.append(
             StorageInfo(
                 lvl.name, float(lvl.capacity), False, lvl.word_bits, float(lvl.read_bandwidth), float(lvl.write_bandwidth),
-                False, tuple(_holds(lvl, t) for t in tensors), int(lvl.latency), int(lvl.ports) < 2,
+                False, tuple([bool(lvl.can_hold(t.name, t.role)) for t in tensors]), int(lvl.latency), int(lvl.ports) < 2,
             )
         )
     bw = float(arch.dram.bandwidth)
-    storage.append(StorageInfo(DRAM, inf, False, 8, bw, bw, True, tuple(True for _ in tensors), int(arch.dram.latency)))
+    storage.append(StorageInfo(DRAM, inf, False, 8, bw, bw, True, (True,) * len(tensors), int(arch.dram.latency)))
     pe = arch.pe_array
     if vector is not None:
         rows, cols, row_allowed, col_allowed = vector.lanes, 1, (True,) * len(ranks), (False,) * len(ranks)
@@ -323,8 +357,8 @@ def build_problem(einsum: Einsum, shapes: MappingABC[str, int], arch: Architectu
         ops_per_cycle, depth, unit = vector.ops_per_cycle, vector.pipeline_depth, "vector"
     else:
         rows, cols = pe.rows, pe.cols
-        row_allowed = tuple(not pe.row_ranks or r in pe.row_ranks for r in ranks)
-        col_allowed = tuple(not pe.col_ranks or r in pe.col_ranks for r in ranks)
+        row_allowed = tuple([r in pe.row_ranks for r in ranks]) if pe.row_ranks else (True,) * len(ranks)
+        col_allowed = tuple([r in pe.col_ranks for r in ranks]) if pe.col_ranks else (True,) * len(ranks)
         if macs:
             ops_per_point = 1
         else:

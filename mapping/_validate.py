@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Collection, Mapping as MappingABC
 from typing import TYPE_CHECKING
 
@@ -23,17 +24,20 @@ def tile_extents(problem: Problem, mapping: Mapping, level: int) -> tuple[int, .
     For the per-PE register file this is one PE's tile; for shared levels it
     spans the whole array (spatial factors included).
     """
-    ext = [math.prod(mapping.temporal[j][r] for j in range(level + 1)) for r in range(len(problem.ranks))]
+    ext = [math.prod(factors) for factors in zip(*mapping.temporal[:level + 1])]
     if level >= 1:
-        ext = [e * s for e, s in zip(ext, mapping.spatial)]
+        ext = list(map(operator.mul, ext, mapping.spatial))
     return tuple(ext)
+
+
+def _usage(problem: Problem, level: int, ext: list[int]) -> list[tuple[str, float]]:
+    """``(tensor, bytes)`` of every tensor ``level`` holds, for tiles of extents ``ext``."""
+    return [(t.name, t.footprint(ext) * t.bits / 8) for t, h in zip(problem.tensors, problem.storage[level].holds) if h]
 
 
 def level_usage(problem: Problem, mapping: Mapping, level: int) -> dict[str, float]:
     """Bytes each held tensor's tile takes at ``level`` (per PE for ``rf``)."""
-    ext = tile_extents(problem, mapping, level)
-    st = problem.storage[level]
-    return {t.name: t.footprint(ext) * t.bits / 8 for t, h in zip(problem.tensors, st.holds) if h}
+    return dict(_usage(problem, level, list(tile_extents(problem, mapping, level))))
 
 
 def check_fits(problem: Problem) -> None:
@@ -65,6 +69,48 @@ def check_mapping(problem: Problem, mapping: Mapping) -> None:
         factors do not cover its size, too many PEs on an axis, a rank unrolled
         on an axis that does not allow it, or a level whose tiles exceed its capacity.
     """
+    if (mapping.einsum != problem.einsum or mapping.ranks != problem.ranks or mapping.unit != problem.unit
+            or mapping.levels != problem.level_names):
+        _mismatch(problem, mapping)
+    temporal, rows, cols = mapping.temporal, mapping.spatial_rows, mapping.spatial_cols
+    spatial = list(map(operator.mul, rows, cols))
+    # per level, the product of the temporal factors up to it (exact integers), from which every check reads
+    cum = [list(temporal[0])]
+    for row in temporal[1:]:
+        cum.append(list(map(operator.mul, cum[-1], row)))
+    for rank, size, padded in zip(problem.ranks, problem.sizes, map(operator.mul, cum[-1], spatial)):
+        if padded < size:
+            raise MappingError(f"mapping of {mapping.einsum!r}: factors of rank {rank!r} multiply to {padded}, less than its size {size}")
+    for axis, limit, allowed, factors in (("rows", problem.rows, problem.row_allowed, rows),
+                                          ("cols", problem.cols, problem.col_allowed, cols)):
+        if False in allowed:
+            for rank, ok, f in zip(problem.ranks, allowed, factors):
+                if f > 1 and not ok:
+                    raise MappingError(f"mapping of {mapping.einsum!r}: rank {rank!r} may not be unrolled on the array "
+                                       f"{axis} of {problem.arch!r} (factor {f!r})")
+        used = math.prod(factors)
+        if used > limit:
+            raise MappingError(f"mapping of {mapping.einsum!r}: spatial_{axis} use {used} PE {axis}, but {problem.arch!r} has {limit}")
+    tensors, prod = problem.tensors, math.prod
+    for i, st in enumerate(problem.storage[:-1]):
+        ext = cum[i] if i == 0 else list(map(operator.mul, cum[i], spatial))
+        total = 0  # the tiles' bytes, added in tensor order (as sum() of level_usage's values)
+        for t, held in zip(tensors, st.holds):
+            if held:
+                axes = t.axes
+                fp = prod(map(min, t.dim_sizes, map(ext.__getitem__, axes))) if axes is not None else t.footprint(ext)
+                total += fp * t.bits / 8
+        if total > st.capacity:
+            usage = _usage(problem, i, ext)
+            parts = ", ".join(f"{n}: {b:g}" for n, b in dict(usage).items())
+            raise MappingError(
+                f"mapping of {mapping.einsum!r} does not fit level {st.name!r} of {problem.arch!r}: its tiles need {total:g} bytes"
+                f"{' per PE' if st.per_pe else ''} ({parts}) but it holds {st.capacity:g}"
+            )
+
+
+def _mismatch(problem: Problem, mapping: Mapping) -> None:
+    """Raise for the first of einsum, ranks, levels and unit in which ``mapping`` is not ``problem``'s."""
     who = f"mapping of {mapping.einsum!r}"
     if mapping.einsum != problem.einsum:
         raise MappingError(f"{who} does not map Einsum {problem.einsum!r}")
@@ -72,29 +118,7 @@ def check_mapping(problem: Problem, mapping: Mapping) -> None:
         raise MappingError(f"{who} has ranks {mapping.ranks!r}, but the Einsum iterates over {problem.ranks!r}")
     if mapping.levels != problem.level_names:
         raise MappingError(f"{who} has levels {mapping.levels!r}, but architecture {problem.arch!r} has {problem.level_names!r}")
-    if mapping.unit != problem.unit:
-        raise MappingError(f"{who} targets unit {mapping.unit!r}, but this Einsum runs on {problem.unit!r}")
-    for rank, size, padded in zip(problem.ranks, problem.sizes, mapping.padded_sizes):
-        if padded < size:
-            raise MappingError(f"{who}: factors of rank {rank!r} multiply to {padded}, less than its size {size}")
-    for axis, used, limit, allowed, factors in (
-        ("rows", mapping.rows_used, problem.rows, problem.row_allowed, mapping.spatial_rows),
-        ("cols", mapping.cols_used, problem.cols, problem.col_allowed, mapping.spatial_cols),
-    ):
-        for rank, ok, f in zip(problem.ranks, allowed, factors):
-            if f > 1 and not ok:
-                raise MappingError(f"{who}: rank {rank!r} may not be unrolled on the array {axis} of {problem.arch!r} (factor {f!r})")
-        if used > limit:
-            raise MappingError(f"{who}: spatial_{axis} use {used} PE {axis}, but {problem.arch!r} has {limit}")
-    for i, st in enumerate(problem.storage[:-1]):
-        usage = level_usage(problem, mapping, i)
-        total = sum(usage.values())
-        if total > st.capacity:
-            parts = ", ".join(f"{n}: {b:g}" for n, b in usage.items())
-            raise MappingError(
-                f"{who} does not fit level {st.name!r} of {problem.arch!r}: its tiles need {total:g} bytes"
-                f"{' per PE' if st.per_pe else ''} ({parts}) but it holds {st.capacity:g}"
-            )
+    raise MappingError(f"{who} targets unit {mapping.unit!r}, but this Einsum runs on {problem.unit!r}")
 
 
 def validate_mapping(
