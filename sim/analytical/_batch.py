@@ -68,7 +68,7 @@ import numpy as np
 from mapping._problem import Problem
 
 from ._arrays import BatchResult, MappingBatch
-from ._energy import ActionEnergy
+from ._energy import ActionEnergy, energy_estimators
 from ._pipeline import Pipeline
 
 __all__ = ["CostModel"]
@@ -119,6 +119,9 @@ class CostModel:
         From :func:`sim.analytical.action_energies`.
     pipeline : Pipeline
         The fill/drain closed form of the problem on its architecture.
+    estimators : str, optional
+        The estimators the energies come from, sorted and comma-separated, as reports name them
+        (:func:`sim.analytical._energy.estimators` of ``energies``; derived here when not given).
 
     Raises
     ------
@@ -126,7 +129,8 @@ class CostModel:
         If ``pipeline`` is not a ``Pipeline`` of this problem.
     """
 
-    def __init__(self, problem: Problem, energies: dict[str, ActionEnergy], pipeline: Pipeline) -> None:
+    def __init__(self, problem: Problem, energies: dict[str, ActionEnergy], pipeline: Pipeline,
+                 estimators: str | None = None) -> None:
         if not isinstance(pipeline, Pipeline) or pipeline.problem is not problem:
             raise TypeError(f"CostModel: pipeline must be a Pipeline of Einsum {problem.einsum!r}, not {pipeline!r}")
         self.problem = problem
@@ -134,6 +138,7 @@ class CostModel:
         self.pipeline = pipeline
         self.compute_key = "vector.op" if problem.unit == "vector" else "mac"
         self.compute_pj = float(energies[self.compute_key].pj * problem.total_ops)
+        self.estimators = energy_estimators(energies) if estimators is None else estimators
         self._tables: _Tables | None = None  # the batch path's arrays, built on its first use
 
     def _arrays(self) -> _Tables:

@@ -18,7 +18,7 @@ from accel import energy_table
 if TYPE_CHECKING:
     from accel.arch import Architecture
 
-__all__ = ["ActionEnergy", "action_energies"]
+__all__ = ["ActionEnergy", "action_energies", "energy_estimators", "energies_and_estimators"]
 
 
 @dataclass(frozen=True)
@@ -33,13 +33,19 @@ class ActionEnergy:
 
 
 @functools.lru_cache(maxsize=64)
-def _table(arch: Any) -> dict[str, ActionEnergy]:
+def _table(arch: Any) -> tuple[dict[str, ActionEnergy], str]:
+    """The action energies of ``arch`` and the estimators they come from (derived once per architecture)."""
     table = energy_table(arch)
     out = {}
     for key in table.keys():
         e = table.entry(key)
         out[key] = ActionEnergy(key, float(e.pj), e.per, int(e.bits), f"{e.estimate.estimator}: {e.estimate.source}")
-    return out
+    return out, energy_estimators(out)
+
+
+def energy_estimators(energies: dict[str, ActionEnergy]) -> str:
+    """The estimators ``energies`` come from, sorted and comma-separated (a report's ``energy_estimators``)."""
+    return ", ".join(sorted({e.source.split(":")[0] for e in energies.values()}))
 
 
 def action_energies(arch: Architecture) -> dict[str, ActionEnergy]:
@@ -54,4 +60,10 @@ def action_energies(arch: Architecture) -> dict[str, ActionEnergy]:
     accel.NoEstimateError
         If no registered estimator answers for some action.
     """
-    return dict(_table(arch))
+    return dict(_table(arch)[0])
+
+
+def energies_and_estimators(arch: Architecture) -> tuple[dict[str, ActionEnergy], str]:
+    """:func:`action_energies` of ``arch`` and their :func:`energy_estimators`, from the one per-architecture table."""
+    table, estimators = _table(arch)
+    return dict(table), estimators

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Collection, Mapping as MappingABC
 from typing import TYPE_CHECKING
@@ -14,7 +15,7 @@ from .._report import EnergyItem, Report, TensorAccesses
 from memory import Residency
 from ._arrays import BatchResult, MappingBatch
 from ._batch import CostModel
-from ._energy import action_energies
+from ._energy import energies_and_estimators
 from ._pipeline import Pipeline
 from ._single import fsum_like_numpy, score_one
 
@@ -58,8 +59,9 @@ def cost_model(
     """
     if problem is None:
         problem = build_problem(einsum, shapes, arch, weights)
-    banks = (1, *(int(lvl.banks) for lvl in arch.levels), 1)
-    return CostModel(problem, action_energies(arch), Pipeline(problem, arch.pe_array.dataflow, banks, residency=residency))
+    banks = (1, *[int(lvl.banks) for lvl in arch.levels], 1)
+    energies, estimators = energies_and_estimators(arch)
+    return CostModel(problem, energies, Pipeline(problem, arch.pe_array.dataflow, banks, residency=residency), estimators)
 
 
 def evaluate_batch(
@@ -94,22 +96,26 @@ def report_for(model: CostModel, mapping: Mapping, name: str | None = None) -> R
     check_mapping(p, mapping)
     r = score_one(model, mapping)
     en = model.energies
-    names = [t.name for t in p.tensors]
-    bits = [float(t.bits) for t in p.tensors]
+    tensors = p.tensors
+    names = [t.name for t in tensors]
+    bits = [float(t.bits) for t in tensors]
     items = []
     comp = en[model.compute_key]
     ops = p.total_ops
     if ops:
         items.append(EnergyItem(comp.key.split(".")[0], "compute" if comp.key == "mac" else "op", float(ops), comp.pj, comp.per, comp.source))
     accesses = []
+    mul, add = operator.mul, operator.add
+    # the elements' bits read and written at a level, summed as np.sum would (left to right below eight terms)
+    total = functools.partial(functools.reduce, add) if len(tensors) < 8 else fsum_like_numpy
     for i, (st, reads, writes, fills, drains) in enumerate(zip(p.storage, r.reads, r.writes, r.fills, r.drains)):
         key = "rf" if i == 0 else st.name
         e = en[key + ".read"]
-        count = fsum_like_numpy(list(map(operator.mul, map(operator.add, reads, drains), bits))) / e.bits
+        count = total(list(map(mul, map(add, reads, drains), bits))) / e.bits
         if count:
             items.append(EnergyItem(key, "read", count, e.pj, e.per, e.source))
         e = en[key + ".write"]
-        count = fsum_like_numpy(list(map(operator.mul, map(operator.add, writes, fills), bits))) / e.bits
+        count = total(list(map(mul, map(add, writes, fills), bits))) / e.bits
         if count:
             items.append(EnergyItem(key, "write", count, e.pj, e.per, e.source))
         for t, a, b, c, d in zip(names, reads, writes, fills, drains):
@@ -119,7 +125,7 @@ def report_for(model: CostModel, mapping: Mapping, name: str | None = None) -> R
         outer = p.storage[-2].name if len(p.storage) >= 3 else "rf"
         for action, counts in (("read", r.spad_reads), ("write", r.spad_writes)):
             e = en[f"{outer}.{action}"]
-            count = fsum_like_numpy([x * w for x, w in zip(counts, bits)]) / e.bits
+            count = total(list(map(mul, counts, bits))) / e.bits
             if count:
                 items.append(EnergyItem("spad", action, count, e.pj, e.per, e.source))
         for t, a, b in zip(names, r.spad_reads, r.spad_writes):
@@ -133,7 +139,6 @@ def report_for(model: CostModel, mapping: Mapping, name: str | None = None) -> R
     total = r.cycles
     stall = total - r.compute_cycles - r.fill_drain_cycles  # the bandwidth bound's excess, or the first/last bursts
     causes = (("compute", r.compute_cycles), (f"bandwidth_stall.{p.storage[worst].name}", stall), ("fill_drain", r.fill_drain_cycles))
-    sources = sorted({e.source.split(":")[0] for e in en.values()})
     return Report(
         name=name or p.einsum,
         simulator="analytical",
@@ -148,7 +153,7 @@ def report_for(model: CostModel, mapping: Mapping, name: str | None = None) -> R
         peak_ops_per_cycle=p.peak_ops_per_cycle,
         spatial_utilization=r.spatial_utilization,
         mappings=(mapping,),
-        provenance=(("model", MODEL_NAME), ("einsum", p.einsum), ("unit", p.unit), ("energy_estimators", ", ".join(sources))),
+        provenance=(("model", MODEL_NAME), ("einsum", p.einsum), ("unit", p.unit), ("energy_estimators", model.estimators)),
     )
 
 

@@ -127,7 +127,8 @@ class Pipeline:
                  residency: Residency | None = None) -> None:
         p = problem
         banks = tuple(banks)
-        if len(banks) != len(p.storage) or any(not isinstance(b, int) or b < 1 for b in banks):
+        if len(banks) != len(p.storage) or not (set(map(type, banks)) == {int} and min(banks) >= 1 or all(
+                isinstance(b, int) and b >= 1 for b in banks)):
             raise ValueError(f"Pipeline: banks must give a positive integer per storage level ({len(p.storage)}), not {banks!r}")
         if isinstance(dma_channels, bool) or not isinstance(dma_channels, int) or dma_channels < 1:
             raise ValueError(f"Pipeline: dma_channels must be a positive integer, not {dma_channels!r}")
@@ -268,6 +269,62 @@ class Pipeline:
             total_all = arith.maximum(total_all, end_all)
         return total_lat, total_all
 
+    def _cycles_one(self, level: int, nbytes: float, write: bool) -> float:
+        """:meth:`_cycles` of one mapping's tile (plain floats, the same operations)."""
+        st = self.problem.storage[level]
+        if level == self.dram:
+            return _ceil(nbytes / float(st.read_bandwidth))
+        bandwidth = float(st.write_bandwidth if write else st.read_bandwidth)
+        banks = self.banks[level]
+        if banks == 1:
+            return _ceil(nbytes / bandwidth)
+        spans = min(float(banks), max(1.0, _ceil(nbytes * 8 / st.word_bits)))
+        return _ceil(nbytes / ((bandwidth / banks) * spans))
+
+    def edges_one(self, nbytes: Sequence[dict[int, float]]) -> tuple[float, float]:
+        """:meth:`edges` of one mapping (``nbytes[ti][L]``: floats), in plain floats, equal to ``edges(nbytes, 1, SCALAR)``."""
+        storage, dram, channels, cycles = self.problem.storage, self.dram, self.channels, self._cycles_one
+        lat = float(storage[dram].latency)
+        done_lat: list[float] = []  # completion of each DRAM transfer, in bus order
+        done_all: list[float] = []
+        ready_lat = ready_all = 0.0
+        for ti, levels in self._fill_plan:
+            outer = levels[0]  # outer first
+            sizes = nbytes[ti]
+            if self.via_dram[ti]:
+                i = len(done_lat)
+                early = i >= channels
+                burst = max(cycles(dram, sizes[outer], False), cycles(outer, sizes[outer], True))
+                end_lat = max((done_lat[i - channels] if early else 0.0) + lat, done_lat[-1] if i else 0.0) + 0.0
+                end_all = max((done_all[i - channels] if early else 0.0) + lat, done_all[-1] if i else 0.0) + burst
+                done_lat.append(end_lat)
+                done_all.append(end_all)
+            elif outer == self.in_place:
+                end_lat = end_all = 0.0  # the scratchpad's tile is the resident tensor: nothing moves in
+            else:  # from the scratchpad into a level that keeps its own copy: its write burst only
+                end_lat, end_all = 0.0, cycles(outer, sizes[outer], True)
+            for src, dst in zip(levels, levels[1:]):
+                end_lat = end_lat + storage[src].latency + 0.0
+                end_all = end_all + storage[src].latency + max(cycles(src, sizes[src], False), cycles(dst, sizes[dst], True))
+            ready_lat = max(ready_lat, end_lat)
+            ready_all = max(ready_all, end_all)
+        total_lat = total_all = 0.0
+        for ti, levels in self._drain_plan:
+            sizes = nbytes[ti]
+            last = self.held[ti][-1]  # DRAM's end of a transfer moves that level's tile
+            end_lat = end_all = 0.0
+            for src, dst in zip(levels, levels[1:]):
+                if dst == dram and not self.via_dram[ti]:  # to the scratchpad: the source's read burst only
+                    burst = cycles(src, sizes[src], False)
+                else:
+                    burst = max(cycles(src, sizes[src], False), cycles(dst, sizes[last if dst == dram else dst], True))
+                end_lat = end_lat + storage[src].latency + 0.0
+                end_all = end_all + storage[src].latency + burst
+            total_lat = max(total_lat, end_lat)
+            total_all = max(total_all, end_all)
+        latencies = ready_lat + total_lat
+        return latencies, ready_all + total_all - latencies
+
     def fold_overhead(self, T0: np.ndarray, folds: np.ndarray) -> np.ndarray:
         """Fill/drain cycles of all folds (``T0``: per-PE factors, shape (B, ranks))."""
         p = self.problem
@@ -318,8 +375,12 @@ class Pipeline:
         overlapped = np.where(output, folds * skew + tail, folds * (skew + tail) + shift)
         return np.where(double, overlapped, single)
 
-    def fold_overhead_one(self, T0: Sequence[float], folds: float) -> float:
-        """:meth:`fold_overhead` of one mapping (``T0``: its per-PE factors), in plain floats."""
+    def fold_overhead_one(self, T0: Sequence[float], folds: float, rf_tiles: Sequence[float | None] | None = None) -> float:
+        """:meth:`fold_overhead` of one mapping (``T0``: its per-PE factors), in plain floats.
+
+        ``rf_tiles``: per tensor, the elements of its register-file tile where the caller has them (the footprint
+        of ``T0``; ``None`` for a tensor the register file does not hold); computed here otherwise.
+        """
         p = self.problem
         hop, tail = float(p.hop_latency), float(p.pipeline_depth - 1)
         pipelined = p.fold_pipelining
@@ -343,12 +404,15 @@ class Pipeline:
             if not self._rf_holds[ti] or t.role != role:
                 continue
             held_any = True
-            footprint = 1.0
-            for row, size in zip(t.coeffs, t.dim_sizes):
-                span = 0.0
-                for f, c in zip(T0, row):
-                    span += (f - 1.0) * c
-                footprint *= min(float(size), span + 1.0)
+            if rf_tiles is not None:
+                footprint = rf_tiles[ti]
+            else:
+                footprint = 1.0
+                for row, size in zip(t.coeffs, t.dim_sizes):
+                    span = 0.0
+                    for f, c in zip(T0, row):
+                        span += (f - 1.0) * c
+                    footprint *= min(float(size), span + 1.0)
             fits = fits and 2 * footprint * t.bits / 8 <= self._rf_capacity
         double = held_any and fits
         output = role == "output"

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from ._pipeline import SCALAR
+from ._pipeline import SCALAR, _ceil
 
 if TYPE_CHECKING:
     from mapping import Mapping
@@ -66,22 +66,23 @@ def fsum_like_numpy(values: list[float]) -> float:
     return functools.reduce(operator.add, values)
 
 
-def _footprint(coeffs: tuple[tuple[int, ...], ...], dims: tuple[int, ...], ext1: list[float]) -> float:
+def _footprint(coeffs: tuple[tuple[int, ...], ...], dims: list[float], ext1: list[float]) -> float:
     """Elements of the box a tile spans, clipped to the tensor (``CostModel._footprint``); ``ext1``: its extents less one.
 
-    The extents and coefficients are integers, so the sums are exact in any order (as the batch's matrix product).
+    The extents and coefficients are integers, so the sums are exact in any order (as the batch's matrix product);
+    where each dimension is one rank (``TensorInfo.axes``) the clipped extents of those ranks are the same numbers.
     """
     total = 1.0
     for row, size in zip(coeffs, dims):
-        total *= min(sum(map(operator.mul, ext1, row)) + 1.0, float(size))
+        total *= min(sum(map(operator.mul, ext1, row)) + 1.0, size)
     return total
 
 
-def _spread(coeffs: tuple[tuple[int, ...], ...], dims: tuple[int, ...], spread: list[float], stride: list[float]) -> float:
+def _spread(coeffs: tuple[tuple[int, ...], ...], dims: list[float], spread: list[float], stride: list[float]) -> float:
     """Distinct elements of one point per PE, PEs ``stride`` apart along each rank (``CostModel._spread``).
 
     The batch rounds ``exp(sum(log(spread)))`` over a dimension's ranks to the integer it approximates; this takes
-    that product exactly.
+    that product exactly.  (Along a dimension of one rank that is the rank's PE count: ``stride >= 1``.)
     """
     total = 1.0
     for row, size in zip(coeffs, dims):
@@ -90,7 +91,7 @@ def _spread(coeffs: tuple[tuple[int, ...], ...], dims: tuple[int, ...], spread: 
             if c:
                 box += ((s - 1.0) * st) * c
                 positions *= s
-        total *= min(box, positions, float(size))
+        total *= min(box, positions, size)
     return total
 
 
@@ -105,145 +106,172 @@ def score_one(model: CostModel, mapping: Mapping) -> Scored:
     """
     p = model.problem
     pipe = model.pipeline
-    ceil = SCALAR.ceil
-    storage, tensors = p.storage, p.tensors
-    NL, R, NT = len(storage), len(p.ranks), len(tensors)
+    mul, prod, compress, bisect_left = operator.mul, math.prod, itertools.compress, bisect.bisect_left
+    storage, tensors, ranks = p.storage, p.tensors, p.ranks
+    NL, R, NT = len(storage), len(ranks), len(tensors)
     dram = NL - 1
     T = [list(map(float, row)) for row in mapping.temporal]
     T0 = T[0]
-    S = list(map(operator.mul, map(float, mapping.spatial_rows), mapping.spatial_cols))
-    pes = math.prod(S)
-    # per on-chip level, the tile's extents less one: the temporal factors up to it, times the spatial ones above the PEs
-    ext1 = [[a - 1.0 for a in T0]]
+    S = list(map(mul, map(float, mapping.spatial_rows), mapping.spatial_cols))
+    pes = prod(S)
+    # per storage level below DRAM, the tile's extents: the temporal factors up to it, times the spatial ones above
+    # the PEs (integers, exact in floats)
+    ext = [T0]
     cum = T0
     for row in T[1:dram]:
-        cum = list(map(operator.mul, cum, row))
-        ext1.append([a * s - 1.0 for a, s in zip(cum, S)])
-    side1 = [a * s - 1.0 for a, s in zip(T0, S)]  # the PEs' register-file tiles side by side
+        cum = list(map(mul, cum, row))
+        ext.append(list(map(mul, cum, S)))
+    side = list(map(mul, T0, S))  # the PEs' register-file tiles side by side
     # the loop nest, outermost first: each loop's rank and factor, and the running product of the factors
-    index = {r: k for k, r in enumerate(p.ranks)}.__getitem__
     RK: list[int] = []
     F: list[float] = []
     for level in range(dram, -1, -1):
-        ks = list(map(index, mapping.orders[level]))
+        ks = list(map(ranks.index, mapping.orders[level]))
         RK += ks
         F += map(T[level].__getitem__, ks)
-    cp = list(itertools.accumulate(F, operator.mul))
+    cp = list(itertools.accumulate(F, mul))
     busy = [pos for pos, f in enumerate(F) if f > 1]  # the loops that advance
+    busy_ranks = list(map(RK.__getitem__, busy))
     # above[l][r]: product of T[j][r] for j >= l (the batch's reversed cumprod)
     above = [T[dram]] * NL
     for level in range(dram - 1, -1, -1):
-        above[level] = list(map(operator.mul, above[level + 1], T[level]))
+        above[level] = list(map(mul, above[level + 1], T[level]))
     scheduled = pipe.residency is not None
     rf_holds = storage[0].holds
     hop_bits = model.energies["noc.hop"].bits
-    reads = [[0.0] * NT for _ in storage]
-    writes = [[0.0] * NT for _ in storage]
-    fills = [[0.0] * NT for _ in storage]
-    drains = [[0.0] * NT for _ in storage]
+    # per tensor, its counts at every level (columns; the result's rows are per level)
+    reads, writes, fills, drains = [], [], [], []
     spad_reads, spad_writes = [0.0] * NT, [0.0] * NT
     noc = 0.0
     nbytes: list[dict[int, float]] = []
+    rf_tiles: list[float | None] = [None] * NT
+    ext1 = None  # the extents less one, for tensors with a dimension of several ranks
     for ti, t in enumerate(tensors):
-        coeffs, dims, bits = t.coeffs, t.dim_sizes, t.bits
-        relevant = list(map(any, zip(*coeffs))) if coeffs else [False] * R  # the ranks indexing the tensor
-        moves = [pos for pos in busy if relevant[RK[pos]]]  # nest positions of its advancing loops
-        chain = [0, *pipe.held[ti], dram] if rf_holds[ti] else [*pipe.held[ti], dram]
+        bits, axes = t.bits, t.axes
+        dims = list(map(float, t.dim_sizes))
+        relevant = t.relevant or (False,) * R  # the ranks indexing the tensor
+        moves = list(compress(busy, map(relevant.__getitem__, busy_ranks)))  # nest positions of its advancing loops
+        held = pipe.held[ti]
+        in_rf = rf_holds[ti]
+        chain = [0, *held, dram] if in_rf else [*held, dram]
         tiles = {-1: 1.0}
+        # U_fed: what the parent of the per-PE tiles reads per visit for all PEs (the register files' tiles side by
+        # side, or the latches' distinct operands where the register file does not hold the tensor)
+        if axes is not None:  # each dimension is one rank: the tile spans that rank's extent, clipped
+            for i in chain[:-1]:
+                tiles[i] = prod(map(min, map(ext[i].__getitem__, axes), dims))
+            U_fed = prod(map(min, map((side if in_rf else S).__getitem__, axes), dims))
+        else:
+            if ext1 is None:
+                ext1 = [[a - 1.0 for a in e] for e in ext]
+            coeffs = t.coeffs
+            for i in chain[:-1]:
+                tiles[i] = _footprint(coeffs, dims, ext1[i])
+            U_fed = _footprint(coeffs, dims, [a - 1.0 for a in side]) if in_rf else _spread(coeffs, dims, S, T0)
         sizes = {}
-        for i in chain[:-1]:
-            tile = tiles[i] = _footprint(coeffs, dims, ext1[i])
-            if i:
-                sizes[i] = ceil(tile * bits / 8)
+        for i in held:
+            sizes[i] = _ceil(tiles[i] * bits / 8)
         nbytes.append(sizes)
+        if in_rf:
+            rf_tiles[ti] = tiles[0]
+        rd, wr, fl, dr = [0.0] * NL, [0.0] * NL, [0.0] * NL, [0.0] * NL
+        reads.append(rd)
+        writes.append(wr)
+        fills.append(fl)
+        drains.append(dr)
         output = t.role == "output"
         c = -1
         for par in chain:
             # visits of c's tile: the running product down to the innermost advancing loop above c that indexes it
-            k = bisect.bisect_left(moves, (dram - c) * R) - 1
+            k = bisect_left(moves, (dram - c) * R) - 1
             V = cp[moves[k]] if k >= 0 else 1.0
             tile = tiles[c]
-            distinct = math.prod(itertools.compress(above[c + 1], relevant), start=1.0)
             fed = c <= 0 and par >= 1  # a per-PE tile fed through the array network
             if fed:
                 inst = pes
-                U = _footprint(coeffs, dims, side1) if c == 0 else _spread(coeffs, dims, S, T0)
+                U = U_fed
             else:
                 inst = pes if c <= 0 else 1.0
                 U = tile * inst
             if scheduled and par == dram and c >= 1:
-                _scheduled(model, ti, c, V, distinct, tile, reads, writes, fills, drains, spad_reads, spad_writes)
+                distinct = prod(compress(above[c + 1], relevant), start=1.0)  # tiles (relevant loops above c)
+                _scheduled(model, ti, c, V, distinct, tile, rd, wr, fl, dr, spad_reads, spad_writes)
             elif output:
-                refetch = V - distinct  # visits less distinct tiles (relevant loops above c)
-                writes[par][ti] += V * U
-                reads[par][ti] += refetch * U
+                refetch = V - prod(compress(above[c + 1], relevant), start=1.0)  # visits less distinct tiles
+                wr[par] += V * U
+                rd[par] += refetch * U
                 if c >= 0:
-                    drains[c][ti] += V * tile * inst
-                    fills[c][ti] += refetch * tile * inst
+                    dr[c] += V * tile * inst
+                    fl[c] += refetch * tile * inst
                 if fed:
                     noc += (V + refetch) * tile * inst * bits / hop_bits
             else:
-                reads[par][ti] += V * U
+                rd[par] += V * U
                 moved = V * tile * inst
                 if c >= 0:
-                    fills[c][ti] += moved
+                    fl[c] += moved
                 if fed:
                     noc += moved * bits / hop_bits
             c = par
+    reads, writes, fills, drains = tuple(zip(*reads)), tuple(zip(*writes)), tuple(zip(*fills)), tuple(zip(*drains))
     # latency
-    folds = math.prod(itertools.chain.from_iterable(T[1:]), start=1.0)
-    per_fold = ceil(math.prod(T0) * p.ops_per_point / p.ops_per_cycle)
+    folds = prod(itertools.chain.from_iterable(T[1:]), start=1.0)
+    per_fold = _ceil(prod(T0) * p.ops_per_point / p.ops_per_cycle)
     compute = folds * per_fold if p.ops_per_point else 0.0
-    latencies, edge_bursts = pipe.edges(nbytes, 1, SCALAR)
-    fill_drain = pipe.fold_overhead_one(T0, folds) + latencies
+    latencies, edge_bursts = pipe.edges_one(nbytes)
+    fill_drain = pipe.fold_overhead_one(T0, folds, rf_tiles) + latencies
     per_byte = [t.bits / 8 for t in tensors]
     bw = []
+    add, reduce, banks, in_place = operator.add, functools.reduce, pipe.banks, pipe.in_place
     for i, st in enumerate(storage):
-        rbytes = map(operator.mul, map(operator.add, reads[i], drains[i]), per_byte)
-        wbytes = map(operator.mul, map(operator.add, writes[i], fills[i]), per_byte)
-        if not (pipe.banks[i] == 1 or i == pipe.in_place or i == dram):
-            # a tile interleaved over fewer words than the level has banks gets only those banks' bandwidth
-            slow = [1.0 if i not in nb else pipe.banks[i] / pipe.spans(i, nb[i], SCALAR) for nb in nbytes]
-            rbytes, wbytes = map(operator.mul, rbytes, slow), map(operator.mul, wbytes, slow)
-        rbytes, wbytes = fsum_like_numpy(list(rbytes)), fsum_like_numpy(list(wbytes))
         rbw = st.read_bandwidth
+        if not (st.shared_bandwidth or math.isfinite(rbw)):
+            bw.append(0.0)  # no bound (the register file)
+            continue
+        rbytes = map(mul, map(add, reads[i], drains[i]), per_byte)
+        wbytes = map(mul, map(add, writes[i], fills[i]), per_byte)
+        if not (banks[i] == 1 or i == in_place or i == dram):
+            # a tile interleaved over fewer words than the level has banks gets only those banks' bandwidth
+            slow = [1.0 if i not in nb else banks[i] / pipe.spans(i, nb[i], SCALAR) for nb in nbytes]
+            rbytes, wbytes = map(mul, rbytes, slow), map(mul, wbytes, slow)
+        if NT < 8:  # numpy's order below eight terms: left to right (see fsum_like_numpy)
+            rbytes, wbytes = reduce(add, rbytes), reduce(add, wbytes)
+        else:
+            rbytes, wbytes = fsum_like_numpy(list(rbytes)), fsum_like_numpy(list(wbytes))
         if st.shared_bandwidth:
             bw.append((rbytes + wbytes) / rbw)
-        elif math.isfinite(rbw) and st.single_port:
+        elif st.single_port:
             bw.append(rbytes / rbw + wbytes / st.write_bandwidth)
-        elif math.isfinite(rbw):
-            bw.append(max(rbytes / rbw, wbytes / st.write_bandwidth))
         else:
-            bw.append(0.0)
+            bw.append(max(rbytes / rbw, wbytes / st.write_bandwidth))
     cycles = max(compute + edge_bursts, max(bw)) + fill_drain
-    return Scored(
-        cycles=cycles, compute_cycles=compute, fill_drain_cycles=fill_drain, bandwidth_cycles=tuple(bw),
-        reads=tuple(map(tuple, reads)), writes=tuple(map(tuple, writes)), fills=tuple(map(tuple, fills)),
-        drains=tuple(map(tuple, drains)), noc_hops=noc, spatial_utilization=pes / (p.rows * p.cols),
-        spad_reads=tuple(spad_reads), spad_writes=tuple(spad_writes),
-    )
+    return Scored(cycles, compute, fill_drain, tuple(bw), reads, writes, fills, drains, noc, pes / (p.rows * p.cols),
+                  tuple(spad_reads), tuple(spad_writes))
 
 
-def _scheduled(model: CostModel, ti: int, c: int, V: float, distinct: float, tile: float, reads: list[list[float]],
-               writes: list[list[float]], fills: list[list[float]], drains: list[list[float]], spad_reads: list[float],
+def _scheduled(model: CostModel, ti: int, c: int, V: float, distinct: float, tile: float, reads: list[float],
+               writes: list[float], fills: list[float], drains: list[float], spad_reads: list[float],
                spad_writes: list[float]) -> None:
-    """``CostModel._scheduled`` for one mapping: traffic between level ``c`` and DRAM under a cascade schedule."""
+    """``CostModel._scheduled`` for one mapping: traffic between level ``c`` and DRAM under a cascade schedule.
+
+    ``reads`` ... ``drains``: tensor ``ti``'s counts per level; ``spad_reads``, ``spad_writes``: per tensor.
+    """
     dram, in_place = len(model.problem.storage) - 1, model.pipeline.in_place
     via = distinct if model.pipeline.via_dram[ti] else 0.0  # tiles that reach DRAM
     if model.problem.tensors[ti].role == "output":
         refetch = V - distinct
-        writes[dram][ti] += via * tile
+        writes[dram] += via * tile
         if c == in_place:
-            drains[c][ti] += via * tile
+            drains[c] += via * tile
         else:
-            drains[c][ti] += V * tile
-            fills[c][ti] += refetch * tile
+            drains[c] += V * tile
+            fills[c] += refetch * tile
             spad_writes[ti] += (V - via) * tile
             spad_reads[ti] += refetch * tile
     else:
-        reads[dram][ti] += via * tile
+        reads[dram] += via * tile
         if c == in_place:
-            fills[c][ti] += via * tile
+            fills[c] += via * tile
         else:
-            fills[c][ti] += V * tile
+            fills[c] += V * tile
             spad_reads[ti] += (V - via) * tile
