@@ -127,8 +127,7 @@ class Pipeline:
                  residency: Residency | None = None) -> None:
         p = problem
         banks = tuple(banks)
-        if len(banks) != len(p.storage) or not (set(map(type, banks)) == {int} and min(banks) >= 1 or all(
-                isinstance(b, int) and b >= 1 for b in banks)):
+        if len(banks) != len(p.storage) or any(not isinstance(b, int) or b < 1 for b in banks):
             raise ValueError(f"Pipeline: banks must give a positive integer per storage level ({len(p.storage)}), not {banks!r}")
         if isinstance(dma_channels, bool) or not isinstance(dma_channels, int) or dma_channels < 1:
             raise ValueError(f"Pipeline: dma_channels must be a positive integer, not {dma_channels!r}")
