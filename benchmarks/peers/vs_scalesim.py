@@ -41,7 +41,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import itertools
-import math
 import os
 import platform
 import time
@@ -104,14 +103,13 @@ def dataflow_mapping(problem, dataflow: str, rows: int, cols: int) -> Mapping:
     on_rows, on_cols, in_pe = PLACEMENT[dataflow]
     ranks = problem.ranks
     size = dict(zip(ranks, problem.sizes))
-    ones = (1,) * len(ranks)
     r_f, c_f = min(rows, size[on_rows]), min(cols, size[on_cols])
-    outer = {on_rows: math.ceil(size[on_rows] / r_f), on_cols: math.ceil(size[on_cols] / c_f)}
-    levels = tuple(st.name for st in problem.storage)
-    temporal = [tuple(size[in_pe] if r == in_pe else 1 for r in ranks), *[ones] * (len(levels) - 2),
-                tuple(outer.get(r, 1) for r in ranks)]
+    outer = {on_rows: -(-size[on_rows] // r_f), on_cols: -(-size[on_cols] // c_f)}
+    levels = problem.level_names
+    temporal = [tuple([size[in_pe] if r == in_pe else 1 for r in ranks]), *[(1,) * len(ranks)] * (len(levels) - 2),
+                tuple([outer.get(r, 1) for r in ranks])]
     return Mapping(problem.einsum, ranks, levels, temporal, [ranks] * len(levels),
-                   tuple(r_f if r == on_rows else 1 for r in ranks), tuple(c_f if r == on_cols else 1 for r in ranks))
+                   tuple([r_f if r == on_rows else 1 for r in ranks]), tuple([c_f if r == on_cols else 1 for r in ranks]))
 
 
 def _price(einsum, shapes, arch: Architecture, dataflow: str, rows: int, cols: int):
@@ -189,7 +187,8 @@ def render(rows: list[dict], load: tuple[float, float, float] | None = None) -> 
         f"least {slowest:,.0f}x (target {TARGET_SPEEDUP:.0f}x) on an architecture whose energy table is already "
         "derived (once per architecture, as for every layer of a network after the first), at least "
         f"{slowest_new:,.0f}x when each timed call also derives it (an architecture new to the process, as a "
-        "one-layer `accel evaluate`). No other cache: every call builds its Problem, model and report anew.",
+        "one-layer `accel evaluate`). No other cache: every call builds its Problem, model and report anew (the Einsum "
+        "object, reused across the calls, keeps only facts of its own text: its accesses, ranks and indexing ranks).",
         "",
         "Differences in assumptions: convolutions go to both tools as SCALE-Sim's im2col GEMM (M = output pixels, "
         "K = R*S*C, N = filters; input given padded); SCALE-Sim's SRAM/DRAM model (double buffering, prefetch, "
