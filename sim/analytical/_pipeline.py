@@ -60,13 +60,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Union
 
 import numpy as np
 
 from memory import Residency
 
+if TYPE_CHECKING:
+    from mapping import Problem
+
 __all__ = ["Pipeline", "DMA_CHANNELS"]
+
+#: Cycles or bytes of a batch of mappings (an array of length B) or of one mapping (a float).
+Cycles = Union[np.ndarray, float]
 
 #: DMA engines between DRAM and the chip: ``sim.cycle.HardwareConfig``'s default.
 DMA_CHANNELS = 2
@@ -86,10 +92,10 @@ def _ceil(x: float) -> float:
 class _Arith(NamedTuple):
     """The element-wise operations the closed form uses: numpy's over a batch, or Python's on one float."""
 
-    maximum: Callable[[Any, Any], Any]
-    minimum: Callable[[Any, Any], Any]
-    ceil: Callable[[Any], Any]
-    zeros: Callable[[int], Any]
+    maximum: Callable[[Cycles, Cycles], Cycles]
+    minimum: Callable[[Cycles, Cycles], Cycles]
+    ceil: Callable[[Cycles], Cycles]
+    zeros: Callable[[int], Cycles]
 
 
 #: Over a batch of mappings (arrays of length B).
@@ -123,7 +129,7 @@ class Pipeline:
         ``dma_channels`` is not a positive integer.
     """
 
-    def __init__(self, problem: Any, dataflow: str, banks: Any, dma_channels: int = DMA_CHANNELS,
+    def __init__(self, problem: Problem, dataflow: str, banks: Sequence[int], dma_channels: int = DMA_CHANNELS,
                  residency: Residency | None = None) -> None:
         p = problem
         banks = tuple(banks)
@@ -186,7 +192,7 @@ class Pipeline:
             return arith.ceil(nbytes / bandwidth)
         return arith.ceil(nbytes / ((bandwidth / banks) * self.spans(level, nbytes, arith)))
 
-    def _hop(self, src: int, dst: int, nbytes: dict[int, Any], bursts: bool = True, arith: _Arith = BATCH) -> np.ndarray:
+    def _hop(self, src: int, dst: int, nbytes: dict[int, Cycles], bursts: bool = True, arith: _Arith = BATCH) -> np.ndarray:
         """Burst of one transfer ``src -> dst`` of tiles of ``nbytes`` (the tile of the on-chip end(s)); 0 without ``bursts``."""
         if not bursts:
             return 0.0
@@ -206,7 +212,7 @@ class Pipeline:
         """Cycles of the last output tiles' write-back, inner level first (without ``bursts``: the latencies)."""
         return self._wind_down(nbytes, batch, arith)[1 if bursts else 0]
 
-    def edges(self, nbytes: dict[int, dict[int, np.ndarray]], batch: int, arith: _Arith = BATCH) -> tuple[Any, Any]:
+    def edges(self, nbytes: dict[int, dict[int, np.ndarray]], batch: int, arith: _Arith = BATCH) -> tuple[Cycles, Cycles]:
         """``(latencies, bursts)`` of the first step's loads and the last write-back, in one pass.
 
         ``latencies`` is :meth:`startup` plus :meth:`wind_down` without bursts; ``bursts`` what the bursts add
@@ -217,12 +223,12 @@ class Pipeline:
         latencies = s_lat + w_lat
         return latencies, s_all + w_all - latencies
 
-    def _startup(self, nbytes: dict[int, dict[int, np.ndarray]], batch: int, arith: _Arith) -> tuple[Any, Any]:
+    def _startup(self, nbytes: dict[int, dict[int, np.ndarray]], batch: int, arith: _Arith) -> tuple[Cycles, Cycles]:
         """:meth:`startup` without and with bursts."""
         storage, dram, channels = self.problem.storage, self.dram, self.channels
         lat = float(storage[dram].latency)
-        done_lat: list[Any] = []  # completion of each DRAM transfer, in bus order
-        done_all: list[Any] = []
+        done_lat: list[Cycles] = []  # completion of each DRAM transfer, in bus order
+        done_all: list[Cycles] = []
         zero = arith.zeros(batch)
         ready_lat = ready_all = zero
         for ti, levels in self._fill_plan:
@@ -248,7 +254,7 @@ class Pipeline:
             ready_all = arith.maximum(ready_all, end_all)
         return ready_lat, ready_all
 
-    def _wind_down(self, nbytes: dict[int, dict[int, np.ndarray]], batch: int, arith: _Arith) -> tuple[Any, Any]:
+    def _wind_down(self, nbytes: dict[int, dict[int, np.ndarray]], batch: int, arith: _Arith) -> tuple[Cycles, Cycles]:
         """:meth:`wind_down` without and with bursts."""
         storage, dram = self.problem.storage, self.dram
         zero = arith.zeros(batch)
