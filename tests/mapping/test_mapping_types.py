@@ -124,3 +124,31 @@ def test_render_loop_nest():
         "|           for k in [0:2)",
         "|             mac",
     ])
+
+
+def test_footprint_of_one_rank_dimensions_equals_the_affine_box():
+    from mapping import TensorInfo
+
+    plain = TensorInfo("A", "input", 8, ((1, 0, 0), (0, 0, 1)), (8, 5))
+    strided = TensorInfo("I", "input", 8, ((1, 0, 0), (0, 2, 1)), (8, 13))
+    assert plain.axes == (0, 2) and strided.axes is None
+    assert plain.relevant == (True, False, True) and strided.relevant == (True, True, True)
+    for ext in [(1, 1, 1), (3, 7, 2), (8, 1, 9), (20, 4, 5)]:
+        box = 1
+        for row, size in zip(plain.coeffs, plain.dim_sizes):
+            box *= min(size, sum(c * (e - 1) for c, e in zip(row, ext)) + 1)
+        assert plain.footprint(ext) == box
+    assert strided.footprint((2, 3, 3)) == 2 * min(13, 2 * 2 + 2 + 1)
+
+
+def test_malformed_mapping_parts_raise_in_order():
+    ranks, levels = ("m", "n"), ("rf", "buf", "dram")
+    good = dict(temporal=((1, 1), (2, 2), (1, 1)), orders=(ranks,) * 3, spatial_rows=(1, 1), spatial_cols=(1, 1))
+    with pytest.raises(MappingError, match=r"temporal\['buf'\] factors must be positive integers"):
+        Mapping("e", ranks, levels, **{**good, "temporal": ((1, 1), (2, 0), (1, 1)), "spatial_rows": (0, 1)})
+    with pytest.raises(MappingError, match="order at 'rf' must be a permutation"):
+        Mapping("e", ranks, levels, **{**good, "orders": (("m", "m"), ranks, ranks), "spatial_rows": (0, 1)})
+    with pytest.raises(MappingError, match="spatial_cols factors must be positive integers"):
+        Mapping("e", ranks, levels, **{**good, "spatial_cols": (1, True)})
+    m = Mapping("e", list(ranks), list(levels), [[1, 1], [2, 2], [1, 1]], [["n", "m"]] * 3, [2, 1], (1, 1))
+    assert m.temporal == ((1, 1), (2, 2), (1, 1)) and m.orders == (("n", "m"),) * 3 and m.spatial_rows == (2, 1)

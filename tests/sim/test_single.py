@@ -174,3 +174,19 @@ def test_numpy_order_sums_and_scalar_arithmetic():
     for x in (0.0, -0.0, 0.5, -0.5, 3.0, 2.0 ** 60 + 0.0, math.inf, -math.inf):
         assert SCALAR.ceil(x) == float(BATCH.ceil(np.float64(x))), x
     assert math.isnan(SCALAR.ceil(math.nan))
+
+
+def test_plain_float_edges_and_fold_overhead_equal_the_generic_closed_form():
+    rng = random.Random(SEED)
+    compared = 0
+    for label, model, mappings in _cases():
+        pipe, p = model.pipeline, model.problem
+        for m in mappings:
+            nbytes = [{L: float(rng.randint(1, 5000)) for L in pipe.held[ti]} for ti in range(len(p.tensors))]
+            assert _bits(pipe.edges_one(nbytes)) == _bits(pipe.edges(nbytes, 1, SCALAR)), label
+            T0 = [float(f) for f in m.temporal[0]]
+            folds = float(math.prod(f for row in m.temporal[1:] for f in row))
+            tiles = [float(t.footprint(m.temporal[0])) if p.storage[0].holds[ti] else None for ti, t in enumerate(p.tensors)]
+            assert pipe.fold_overhead_one(T0, folds, tiles).hex() == pipe.fold_overhead_one(T0, folds).hex(), label
+            compared += 1
+    assert compared > 1000
