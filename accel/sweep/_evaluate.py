@@ -84,6 +84,9 @@ class PointTask:
         Why the derived architecture is invalid (empty when it is valid).
     area : tuple of (str, float)
         mm^2 per component of the design (empty when it is invalid).
+    fpga : tuple of (str, int)
+        With ``area: rtl``: the synthesized PE array's FPGA resources
+        (:func:`accel.sweep._area.design_fpga`; empty otherwise).
     """
 
     key: str
@@ -97,6 +100,7 @@ class PointTask:
     simulator: str = "analytical"
     invalid_reason: str = ""
     area: tuple[tuple[str, float], ...] = ()
+    fpga: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,9 @@ def results_frame(store_path: str | Path, status: str | None = None) -> pd.DataF
     Columns: ``key``, ``design``, ``workload``, one column per axis (its
     display value), ``status``, ``reason``, the :data:`METRICS`, then
     ``energy.<component>`` (pJ), ``area.<component>`` (mm^2) and
-    ``cycles.<cause>`` columns, and ``seconds`` (evaluation wall time).
+    ``cycles.<cause>`` columns, ``fpga.<resource>`` columns with ``area: rtl``
+    (the synthesized PE array's LUT4s, carries, FFs, DSPs and block RAMs on
+    the spec's ``fpga`` target), and ``seconds`` (evaluation wall time).
 
     Parameters
     ----------
@@ -51,7 +53,8 @@ def results_frame(store_path: str | Path, status: str | None = None) -> pd.DataF
             rec[name] = value
         rec["status"], rec["reason"] = r["status"], r["reason"]
         rec.update({m: r[m] for m in METRICS})
-        for prefix, col in (("energy.", "energy_breakdown"), ("area.", "area_breakdown"), ("cycles.", "cycles_by_cause")):
+        for prefix, col in (("energy.", "energy_breakdown"), ("area.", "area_breakdown"), ("cycles.", "cycles_by_cause"),
+                            ("fpga.", "fpga")):
             for k, v in r[col]:
                 extra.setdefault(prefix + k, None)
                 rec[prefix + k] = v

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._area import area_registry, design_area
+from ._area import area_registry, design_area, design_fpga
 from ._evaluate import PointTask
 from ._hash import content_hash, tool_version
 from ._spec import SweepSpec
@@ -53,6 +53,7 @@ def plan(spec: SweepSpec) -> tuple[PointTask, ...]:
     for design, derived_arch, reason in derived:
         arch = to_dict(derived_arch) if derived_arch is not None else None
         area = design_area(derived_arch, registry) if derived_arch is not None else ()
+        fpga = design_fpga(derived_arch, registry, spec.fpga) if derived_arch is not None and spec.area == "rtl" else ()
         for wl in spec.workloads:
             content = {
                 "arch": arch if arch is not None else {"base": base, "changes": [list(c) for c in design.changes]},
@@ -62,10 +63,12 @@ def plan(spec: SweepSpec) -> tuple[PointTask, ...]:
                 "area": [list(a) for a in area],
                 "tool": version,
             }
+            if fpga:  # only where there are resources, so the keys of other sweeps stay as they were
+                content["fpga"] = {"target": spec.fpga, "resources": [list(f) for f in fpga]}
             key = content_hash(content)
             if key in seen:
                 continue
             seen.add(key)
             tasks.append(PointTask(key, design.index, wl.label, design.changes, design.labels, arch, wl.text,
-                                   spec.mapping, spec.simulator, reason, area))
+                                   spec.mapping, spec.simulator, reason, area, fpga))
     return tuple(tasks)

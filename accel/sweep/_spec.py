@@ -20,6 +20,7 @@ A spec (see ``examples/sweeps/*.yaml``)::
                                     # schedule: greedy-belady|greedy-lru|divide|ilp keeps tensors on chip (COSMA)
     simulator: analytical           # or cycle: the SimPy cycle-level simulator (small sweeps)
     area: table                     # or rtl: MAC area from Yosys synthesis of the project's RTL
+    fpga: ecp5                      # area: rtl only: the PE array's FPGA resources (ecp5 or ice40) as columns
     objectives: [latency, energy, area]
 """
 
@@ -34,7 +35,7 @@ import yaml
 
 from accel.arch import Architecture, LoadError, YamlScalar, YamlValue, load_yaml, read_text
 
-from ._area import AREA_MODELS
+from ._area import AREA_MODELS, FPGA_TARGETS
 from ._axes import SCALES, Axis
 from ._errors import SweepSpecError
 from ._options import MappingOptions, WorkloadSpec, build_workload, mapping_options
@@ -47,7 +48,7 @@ __all__ = ["SweepSpec", "Sampling", "load_spec", "parse_spec", "OBJECTIVES", "SI
 OBJECTIVES: tuple[str, ...] = ("latency", "energy", "area", "edp")
 #: Models a point may be evaluated with.
 SIMULATORS: tuple[str, ...] = ("analytical", "cycle")
-_KEYS = ("name", "description", "base", "set", "workloads", "axes", "sampling", "mapping", "simulator", "area", "objectives")
+_KEYS = ("name", "description", "base", "set", "workloads", "axes", "sampling", "mapping", "simulator", "area", "fpga", "objectives")
 _SAMPLING_KEYS = ("method", "samples", "seed")
 _RANGE_KEYS = ("range", "scale", "integer", "steps")
 #: Most design points a sweep may have (grid points, or random / Latin-hypercube samples): counted, never listed.
@@ -83,6 +84,9 @@ class SweepSpec:
     description : str
     area : str
         Area model, ``'table'`` or ``'rtl'`` (see :mod:`accel.sweep._area`).
+    fpga : str
+        With ``area: rtl``, the FPGA family whose resources of the
+        synthesized PE array become result columns (``'ecp5'``, default, or ``'ice40'``).
     data : dict
         The spec as plain data (what the store keeps, to resume from).
     """
@@ -98,6 +102,7 @@ class SweepSpec:
     description: str = ""
     data: YamlValue = None
     area: str = "table"
+    fpga: str = "ecp5"
 
     def designs(self) -> tuple[DesignPoint, ...]:
         """The sampled design points (deterministic for a given spec)."""
@@ -342,6 +347,11 @@ def parse_spec(data: str | YamlValue, source: str = "<string>", base_dir: str | 
     area = data.get("area", "table")
     if not isinstance(area, str) or area not in AREA_MODELS:
         c.add("area", f"must be one of {', '.join(AREA_MODELS)}, not {area!r}")
+    fpga = data.get("fpga", "ecp5")
+    if not isinstance(fpga, str) or fpga not in FPGA_TARGETS:
+        c.add("fpga", f"must be one of {', '.join(FPGA_TARGETS)}, not {fpga!r}")
+    elif "fpga" in data and area != "rtl":
+        c.add("fpga", "needs `area: rtl` (the resources come from the synthesized PE array)")
     objectives = data.get("objectives", ["latency", "energy", "area"])
     if (not isinstance(objectives, list) or len(objectives) < 2
             or any(not isinstance(o, str) or o not in OBJECTIVES for o in objectives)):
@@ -354,7 +364,7 @@ def parse_spec(data: str | YamlValue, source: str = "<string>", base_dir: str | 
         raise SweepSpecError(c.errors, source)
     plain = yaml.safe_load(yaml.safe_dump(dict(data), sort_keys=False))
     return SweepSpec(name, base, tuple(workloads), tuple(axes), sampling, mapping, simulator, tuple(objectives),
-                     description, plain, area)
+                     description, plain, area, fpga)
 
 
 def load_spec(path: str | Path) -> SweepSpec:

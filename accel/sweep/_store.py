@@ -53,6 +53,7 @@ def _task_json(task: PointTask) -> str:
         "changes": [list(c) for c in task.changes], "labels": [list(lb) for lb in task.labels],
         "arch": task.arch, "workload_text": task.workload_text, "mapping": task.mapping.to_dict(),
         "simulator": task.simulator, "invalid_reason": task.invalid_reason, "area": [list(a) for a in task.area],
+        "fpga": [list(f) for f in task.fpga],
     }, sort_keys=True)
 
 
@@ -62,6 +63,7 @@ def _task_from_json(text: str) -> PointTask:
         d["key"], int(d["design"]), d["workload"], tuple((p, v) for p, v in d["changes"]),
         tuple((n, v) for n, v in d["labels"]), d["arch"], d["workload_text"], MappingOptions(**d["mapping"]),
         d["simulator"], d["invalid_reason"], tuple((k, float(v)) for k, v in d["area"]),
+        tuple((k, int(n)) for k, n in d.get("fpga", [])),  # a store written before FPGA columns has none
     )
 
 
@@ -259,20 +261,23 @@ class ResultStore:
     def rows(self, status: str | None = None) -> list[dict[str, YamlValue]]:
         """Every point as a dict (JSON columns decoded; the task and report left out), in plan order.
 
+        ``fpga`` holds the task's FPGA resources (``(name, count)`` pairs; empty without ``area: rtl``).
+
         Parameters
         ----------
         status : str, optional
             Only points with this status.
         """
         names = ["key", "design", "workload", "labels", "status", "reason", *METRICS, *_JSON_COLUMNS[1:], "seconds"]
-        sql = f"SELECT {', '.join(names)} FROM points"
+        sql = f"SELECT {', '.join(names)}, task FROM points"
         args: tuple[str, ...] = ()
         if status is not None:
             sql += " WHERE status = ?"
             args = (status,)
         out = []
         for row in self._db.execute(sql + " ORDER BY seq", args):
-            d = dict(zip(names, row))
+            d = dict(zip(names, row[:-1]))
+            d["fpga"] = [tuple(f) for f in json.loads(row[-1]).get("fpga", [])]
             for c in _JSON_COLUMNS:
                 d[c] = [tuple(x) for x in json.loads(d[c])] if d[c] else []
             out.append(d)

@@ -11,13 +11,14 @@
   design that does not fit needs; :func:`ecp5_hard_multipliers`: how many
   PEs keep their multiplier in the part's DSP blocks (the rest in LUTs);
 - :class:`SynthCache`: any generated unit synthesized once and kept on disk
-  (``build/synth-cache``), keyed on its Verilog and the Yosys version;
+  (``build/synth-cache``), keyed on its Verilog and the Yosys version, and
+  its FPGA resources after ``synth_ice40`` / ``synth_ecp5`` (:meth:`SynthCache.fpga`);
 - :class:`RTLSynthesisEstimator` / :func:`rtl_registry`: the table or the
   cache as an estimator of the architecture model (``accel``): MACs and
   whole PE arrays at their pipeline depth.
 """
 
-from ._cache import DEFAULT_CACHE_DIR, SynthCache
+from ._cache import DEFAULT_CACHE_DIR, FPGA_RESOURCES, FPGA_TARGETS, SynthCache
 from ._ecp5 import ECP5_DEVICES, Ecp5Result, ecp5_hard_multipliers, run_ecp5
 from ._estimator import RTLSynthesisEstimator, rtl_registry
 from ._fpga import ICE40_DEVICES, NEXTPNR_INSTALL, FpgaResult, require_nextpnr, run_fpga
@@ -47,6 +48,8 @@ __all__ = [
     "ecp5_hard_multipliers",
     "SynthCache",
     "DEFAULT_CACHE_DIR",
+    "FPGA_TARGETS",
+    "FPGA_RESOURCES",
     "RTLSynthesisEstimator",
     "rtl_registry",
 ]

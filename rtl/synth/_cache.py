@@ -25,13 +25,42 @@ from rtl.hdl import HDLParamError, build_unit, to_verilog
 
 from ._calibration import calibration_verilog
 from ._gates import HOROWITZ_MULT8_PJ
-from ._yosys import SynthResult, synthesize_verilog, yosys_script
+from ._yosys import SynthesisError, SynthResult, run_yosys, synthesize_verilog, yosys_script
 
-__all__ = ["SynthCache", "DEFAULT_CACHE_DIR"]
+__all__ = ["SynthCache", "DEFAULT_CACHE_DIR", "FPGA_TARGETS", "FPGA_RESOURCES"]
 
 #: Where :class:`SynthCache` keeps its entries unless told otherwise (relative to the working directory).
 DEFAULT_CACHE_DIR = Path("build") / "synth-cache"
 _RECORD = "result.json"
+_FPGA_RECORD = "fpga.json"
+
+#: FPGA families :meth:`SynthCache.fpga` synthesizes for (``synth_ice40``, ``synth_ecp5``).
+FPGA_TARGETS: tuple[str, ...] = ("ice40", "ecp5")
+#: What :meth:`SynthCache.fpga` counts, in this order.
+FPGA_RESOURCES: tuple[str, ...] = ("luts", "carries", "ffs", "dsps", "brams")
+#: Cell types of each resource per target (flip-flops: every cell type starting with the prefix).
+_FPGA_CELLS = {
+    "ice40": {"luts": "SB_LUT4", "carries": "SB_CARRY", "ffs": "SB_DFF", "dsps": "SB_MAC16", "brams": "SB_RAM40_4K"},
+    "ecp5": {"luts": "LUT4", "carries": "CCU2C", "ffs": "TRELLIS_FF", "dsps": "MULT18X18D", "brams": "DP16KD"},
+}
+
+
+def fpga_script(top: str, source: str, target: str) -> str:
+    """Yosys script: ``synth_<target>`` of ``source`` (top ``top``), cell counts to ``fpga_stat.json``.
+
+    The target's default mapping (``synth_ecp5`` puts multipliers in its
+    DSP blocks; ``synth_ice40`` without ``-dsp`` builds them of LUTs), as
+    ``accel rtl fpga`` synthesizes.
+    """
+    return "\n".join([f"read_verilog {source}", f"hierarchy -check -top {top}", f"synth_{target} -top {top}",
+                       "delete t:$scopeinfo", "tee -q -o fpga_stat.json stat -json", ""])
+
+
+def _fpga_counts(cells: Mapping[str, int], target: str) -> dict[str, int]:
+    names = _FPGA_CELLS[target]
+    out = {r: int(cells.get(names[r], 0)) for r in FPGA_RESOURCES if r != "ffs"}
+    out["ffs"] = sum(int(n) for t, n in cells.items() if t.startswith(names["ffs"]))
+    return {r: out[r] for r in FPGA_RESOURCES}
 
 
 def _yosys_version() -> str:
@@ -87,6 +116,7 @@ class SynthCache:
         self.synthesized = 0
         self._memo: dict[str, SynthResult] = {}
         self._built: dict[tuple[str, tuple[tuple[str, object], ...]], SynthResult] = {}
+        self._fpga_memo: dict[tuple[str, str], dict[str, int]] = {}
 
     def key(self, verilog: str, top: str) -> str:
         """The key of a synthesis of ``verilog`` (top module ``top``) by this Yosys."""
@@ -141,6 +171,60 @@ class SynthCache:
             self._built[asked] = self.synthesize_verilog(to_verilog(design), design.top, label=design.label,
                                                          unit=design.unit, params=design.params)
         return self._built[asked]
+
+    def fpga(self, unit: str, params: Mapping[str, object] | None, target: str) -> dict[str, int]:
+        """FPGA resources of ``build_unit(unit, params)`` after Yosys's ``synth_<target>`` (no place and route).
+
+        Counted as :data:`FPGA_RESOURCES`: LUT4s, carry cells (``SB_CARRY`` /
+        ``CCU2C``), flip-flops, DSP blocks (``SB_MAC16`` / ``MULT18X18D``),
+        block RAMs (``SB_RAM40_4K`` / ``DP16KD``). Synthesized once and filed
+        like :meth:`synthesize_verilog`'s results (entry ``<unit>-<target>-<key>``,
+        keyed on the Verilog, the script and the Yosys version).
+
+        Raises
+        ------
+        ValueError
+            ``target`` is not one of :data:`FPGA_TARGETS`.
+        HDLParamError
+            A unit or parameter the generator refuses.
+        SynthesisError
+            Yosys failed.
+        """
+        if target not in FPGA_TARGETS:
+            raise ValueError(f"SynthCache.fpga: target must be one of {FPGA_TARGETS!r}, not {target!r}")
+        design = build_unit(unit, params)
+        verilog = to_verilog(design)
+        script = fpga_script(design.top, f"{design.top}.v", target)
+        key = hashlib.sha256(json.dumps([verilog, script, _yosys_version()]).encode()).hexdigest()[:24]
+        if ("fpga", key) in self._fpga_memo:
+            return dict(self._fpga_memo[("fpga", key)])
+        entry = self.root / f"{design.unit}-{target}-{key}"
+        record = entry / _FPGA_RECORD
+        if not record.exists():
+            self.root.mkdir(parents=True, exist_ok=True)
+            work = Path(tempfile.mkdtemp(prefix=f".{design.unit}-{target}-", dir=self.root))
+            try:
+                (work / f"{design.top}.v").write_text(verilog)
+                (work / "fpga.ys").write_text(script)
+                run_yosys(work / "fpga.ys", work)
+                stat = json.loads((work / "fpga_stat.json").read_text())
+                cells = {k: int(v) for k, v in stat["design"]["num_cells_by_type"].items()}
+                (work / _FPGA_RECORD).write_text(json.dumps({"target": target, "label": design.label,
+                                                              "cells": cells}, indent=1, sort_keys=True))
+                self.synthesized += 1
+                if entry.exists() and not record.exists():
+                    shutil.rmtree(entry, ignore_errors=True)
+                try:
+                    os.rename(work, entry)
+                except OSError:  # another process filed the same entry first
+                    pass
+            except (KeyError, ValueError) as exc:
+                raise SynthesisError(f"Yosys synth_{target} of {design.label}: unreadable statistics ({exc})") from None
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+        counts = _fpga_counts(json.loads(record.read_text())["cells"], target)
+        self._fpga_memo[("fpga", key)] = counts
+        return dict(counts)
 
     def find(self, unit: str, **params: object) -> SynthResult | None:
         """:meth:`result` of ``unit`` with ``params``, or ``None`` where the generator cannot build it.

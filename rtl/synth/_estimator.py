@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Union
 
 from accel import Action, Component, Estimate, Estimator, EstimatorRegistry, default_registry
-from rtl.hdl import DATAFLOWS, MAX_ARRAY_SIDE, max_depth
+from rtl.hdl import DATAFLOWS, MAX_ARRAY_SIDE, HDLParamError, max_depth
 
 from ._cache import SynthCache
 from ._gates import HOROWITZ_MULT8_PJ, NAND2_UM2
@@ -185,6 +185,37 @@ class RTLSynthesisEstimator(Estimator):
         pes = int(component.get("rows")) * int(component.get("cols"))
         rule = f"x {NAND2_UM2} um^2 per NAND2-equivalent, x {pes} PEs"
         return Estimate(pes * row.area_um2, "um2", self._source(row, rule), self.name, self.accuracy)
+
+
+    def fpga_resources(self, component: Component, target: str) -> dict[str, int] | None:
+        """FPGA resources of a ``pe_array`` component: rows x cols of its generated PE after ``synth_<target>``.
+
+        Counted as :data:`rtl.synth.FPGA_RESOURCES` (LUT4s, carry cells,
+        flip-flops, DSP blocks, block RAMs) by :meth:`SynthCache.fpga`; at any
+        ``technology_nm`` (an FPGA has no node of ours). ``None`` for another
+        component, an array the generator does not build, or a fixed
+        :class:`AreaTable` (which holds no FPGA synthesis).
+
+        Raises
+        ------
+        ValueError
+            ``target`` is not one of :data:`rtl.synth.FPGA_TARGETS`.
+        SynthesisError
+            Yosys failed.
+        """
+        if not isinstance(component, Component):
+            raise TypeError(f"RTLSynthesisEstimator.fpga_resources: expected a Component, not {component!r}")
+        if not isinstance(self.table, SynthCache) or component.kind != "pe_array":
+            return None
+        params = _pe_params(component)
+        if params is None:
+            return None
+        try:
+            one = self.table.fpga("pe", params, target)
+        except HDLParamError:
+            return None
+        pes = int(component.get("rows")) * int(component.get("cols"))
+        return {name: pes * n for name, n in one.items()}
 
 
 def rtl_registry(table: Rows) -> EstimatorRegistry:

@@ -205,3 +205,12 @@ def test_the_cache_synthesizes_each_unit_once(tmp_path):
         again.result("int8_mac", {"depth": 9})
     with pytest.raises(TypeError, match=r"SynthCache: root must be a folder path, not 3"):
         SynthCache(3)
+
+
+def test_fpga_resources_refuse_an_unknown_target_before_any_synthesis(tmp_path):
+    from rtl.synth import SynthCache
+
+    cache = SynthCache(tmp_path / "cache")
+    with pytest.raises(ValueError, match=r"target must be one of \('ice40', 'ecp5'\), not 'xilinx'"):
+        cache.fpga("pe", {"kind": "int8", "acc_bits": 32}, "xilinx")
+    assert cache.synthesized == 0 and not (tmp_path / "cache").exists()

@@ -76,3 +76,53 @@ def test_the_pe_array_falls_back_to_macs_where_the_generator_builds_none(tmp_pat
 def test_unknown_area_model():
     with pytest.raises(ValueError, match=r"area model must be one of \('table', 'rtl'\), not 'yosys'"):
         area_registry("yosys")
+
+
+FPGA_SPEC = """
+name: rtl_fpga
+base: edge
+set: {technology_nm: 45, pe_array.rows: 2, pe_array.cols: 2}
+workloads: [{name: gemm, params: {M: 4, N: 4, K: 8}}]
+axes:
+  arith.pipeline_depth: [1, 3]
+mapping: {mapper: search, samples: 20, seed: 0}
+area: rtl
+fpga: TARGET
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("target, dsps", [("ecp5", 4), ("ice40", 0)])
+def test_an_rtl_sweep_carries_the_arrays_fpga_resources(tmp_path, monkeypatch, target, dsps):
+    monkeypatch.chdir(tmp_path)
+    store = tmp_path / "fpga.sqlite"
+    spec = parse_spec(FPGA_SPEC.replace("TARGET", target))
+    run_sweep(spec, store, workers=0)
+    frame = results_frame(store).set_index("arith.pipeline_depth")
+    assert (frame["status"] == "ok").all()
+    columns = ["fpga.luts", "fpga.carries", "fpga.ffs", "fpga.dsps", "fpga.brams"]
+    assert set(columns) <= set(frame.columns)
+    # Each column is 2 x 2 of the PE as synth_<target> counted it, read back from the same cache.
+    registry = area_registry("rtl", cache_dir=tmp_path / "build" / "synth-cache")
+    cache = registry.estimators[0].table
+    for depth in (1, 3):
+        pe = cache.fpga("pe", {"kind": "int8", "acc_bits": 32, "dataflow": "output_stationary", "depth": depth,
+                               "capture": True}, target)
+        assert [frame.loc[depth, c] for c in columns] == [4 * pe[r] for r in ("luts", "carries", "ffs", "dsps", "brams")]
+    assert cache.synthesized == 0
+    # ECP5 keeps each PE's multiplier in a DSP block, synth_ice40 (no -dsp) builds it of LUTs; the
+    # deeper pipeline's stage registers are flip-flops: a sweep can rank the designs by them.
+    assert (frame["fpga.dsps"] == dsps).all()
+    assert list(frame.sort_values("fpga.ffs").index) == [1, 3]
+    # Resuming the finished sweep plans the same tasks (same keys), so nothing is evaluated again.
+    assert run_sweep(spec, store, workers=0).evaluated == 0
+
+
+def test_fpga_columns_need_the_rtl_area_model():
+    from accel.sweep import SweepSpecError
+
+    with pytest.raises(SweepSpecError, match="fpga.*needs `area: rtl`"):
+        parse_spec(FPGA_SPEC.replace("area: rtl", "area: table").replace("TARGET", "ecp5"))
+    with pytest.raises(SweepSpecError, match="fpga.*must be one of ecp5, ice40, not 'xilinx'"):
+        parse_spec(FPGA_SPEC.replace("TARGET", "xilinx"))
+    assert parse_spec(FPGA_SPEC.replace("fpga: TARGET", "")).fpga == "ecp5"
