@@ -43,7 +43,7 @@ from ._errors import (
     ShapeError,
     UnknownNameError,
 )
-from ._executor import execute
+from ._executor import execute, execute_boxes
 from ._ir import AffineIndex, Call, Const, Rank, Reduction, TensorAccess, Term
 from ._parser import parse_einsum
 from ._passes import Pass, PassAnalysis, PassBoundary, analyze_passes, count_passes, fibre_ranks
@@ -74,6 +74,7 @@ __all__ = [
     "Cascade",
     # evaluation and analysis
     "execute",
+    "execute_boxes",
     "count_passes",
     "analyze_passes",
     "fibre_ranks",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import zlib
-from typing import Mapping
+from typing import Callable, Iterable, Mapping
 
 import numpy as np
 
@@ -13,7 +13,7 @@ from ._einsum import Einsum
 from ._errors import EinsumError, ShapeError, UnknownNameError
 from ._ir import Call, Const, Expr, TensorAccess
 
-__all__ = ["execute"]
+__all__ = ["execute", "execute_boxes"]
 
 # Largest iteration-space block evaluated at once (elements); bigger Einsums are
 # evaluated in slices of their largest output rank.
@@ -54,6 +54,8 @@ _MAP = {
     "erf": _erf,
 }
 _REDUCE = {"sum": np.sum, "max": np.max, "min": np.min}
+#: How two partial results of a reduction combine.
+_COMBINE = {"sum": np.add, "max": np.maximum, "min": np.minimum}
 
 
 def _input_array(cascade: Cascade, name: str, value: object, seed: int) -> np.ndarray:
@@ -107,6 +109,18 @@ def execute(
     TypeError
         For a non-numeric input or a non-integer seed.
     """
+    env = _inputs(cascade, inputs, seed)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        for einsum in cascade.einsums:
+            tensor = cascade.tensors[einsum.output.tensor]
+            out = np.full(tensor.shape, tensor.init, dtype=np.float64)
+            env[tensor.name] = out
+            _run(einsum, cascade.shapes, env, out)
+    return env
+
+
+def _inputs(cascade: Cascade, inputs: Mapping[str, object] | None, seed: int) -> dict[str, np.ndarray]:
+    """The checked inputs, given or drawn, by name."""
     if not isinstance(cascade, Cascade):
         raise TypeError(f"execute needs a Cascade, not {cascade!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
@@ -127,14 +141,87 @@ def execute(
                 where=f"execute({cascade.name!r}) inputs",
                 expected=f"one of the cascade's inputs: {', '.join(cascade.inputs)}",
             )
-    env = {name: _input_array(cascade, name, given.get(name), seed) for name in cascade.inputs}
+    return {name: _input_array(cascade, name, given.get(name), seed) for name in cascade.inputs}
+
+
+def execute_boxes(
+    cascade: Cascade,
+    boxes: Iterable[tuple[str, Mapping[str, range]]],
+    inputs: Mapping[str, object] | None = None,
+    seed: int = 0,
+) -> dict[str, np.ndarray]:
+    """Evaluate Einsums of ``cascade`` box by box, in the order given, and return every tensor.
+
+    Each box is ``(einsum name, spans)``: the Einsum runs over the part of its iteration space where each rank
+    named in ``spans`` lies in its range (every other rank whole), reading the tensors as they stand at that
+    moment. A box that covers only part of a reduced rank produces a partial result, which is combined with the
+    ones earlier boxes of the same Einsum left in the same output elements (sums added, maxima and minima kept).
+    So a loop nest over tiles, a fusion plan's, can be checked against :func:`execute`: every tensor comes out
+    the same when the order respects the cascade's dependencies and the boxes of each Einsum cover its space
+    once; a tile that reads another Einsum's output before it is complete comes out different.
+
+    Inputs are drawn as in :func:`execute` (same seed, same values); every produced tensor starts at its
+    ``init`` value.
+
+    Raises
+    ------
+    UnknownNameError
+        For an Einsum or rank the cascade does not have, or an input name as in :func:`execute`.
+    EinsumError
+        For a box that splits a reduced rank whose partial results cannot be combined (a reduction of
+        another kind applied after it) or a range outside its rank.
+    ShapeError, TypeError
+        As :func:`execute`.
+    """
+    env = _inputs(cascade, inputs, seed)
+    written: dict[str, np.ndarray] = {}
+    for einsum in cascade.einsums:
+        tensor = cascade.tensors[einsum.output.tensor]
+        env[tensor.name] = np.full(tensor.shape, tensor.init, dtype=np.float64)
+        if einsum.reductions:
+            written[einsum.name] = np.zeros(tensor.shape, dtype=bool)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        for einsum in cascade.einsums:
-            tensor = cascade.tensors[einsum.output.tensor]
-            out = np.full(tensor.shape, tensor.init, dtype=np.float64)
-            env[tensor.name] = out
-            _run(einsum, cascade.shapes, env, out)
+        for name, spans in boxes:
+            einsum = _einsum_named(cascade, name)
+            box = {rank: range(cascade.shapes[rank]) for rank in einsum.ranks}
+            for rank, span in spans.items():
+                if rank not in box:
+                    continue  # a shared loop the Einsum is not indexed by: it runs whole inside it
+                if not isinstance(span, range) or span.step != 1 or span.start < 0 or span.stop > len(box[rank]) \
+                        or span.start >= span.stop:
+                    raise EinsumError(f"box of Einsum {name!r}: rank {rank!r} spans {span!r}, not a non-empty "
+                                      f"part of range({len(box[rank])})")
+                box[rank] = span
+            combine = _combiner(einsum, box, cascade.shapes)
+            out = env[einsum.output.tensor]
+            recurrent = einsum.recurrent_rank
+            steps = ([{**box, recurrent: range(c, c + 1)} for c in box[recurrent]] if recurrent is not None
+                     else [box])
+            for step in steps:
+                _block(einsum, env, out, step, combine, written.get(einsum.name))
     return env
+
+
+def _einsum_named(cascade: Cascade, name: str) -> Einsum:
+    for einsum in cascade.einsums:
+        if einsum.name == name:
+            return einsum
+    raise UnknownNameError(f"{name!r} is not an Einsum of the cascade", where=f"execute_boxes({cascade.name!r})",
+                           expected=f"one of {', '.join(e.name for e in cascade.einsums)}")
+
+
+def _combiner(einsum: Einsum, box: Mapping[str, range], shapes: Mapping[str, int]) -> Callable | None:
+    """How this box's partial result joins earlier ones (``None``: the box reduces every reduced rank whole)."""
+    ops = [r.op for r in einsum.reductions]
+    split = [i for i, r in enumerate(einsum.reductions) if len(box[r.rank]) < shapes[r.rank]]
+    if not split:
+        return None
+    later = set(ops[split[0]:])
+    if len(later) > 1:
+        raise EinsumError(f"box of Einsum {einsum.name!r} splits reduced rank {einsum.reductions[split[0]].rank!r}, "
+                          f"but a {', '.join(sorted(later - {ops[split[0]]}))} reduction follows it: partial "
+                          "results cannot be combined")
+    return _COMBINE[ops[split[0]]]
 
 
 def _run(einsum: Einsum, shapes: Mapping[str, int], env: dict[str, np.ndarray], out: np.ndarray) -> None:
@@ -185,7 +272,10 @@ def _evaluate(expr: Expr, env: dict[str, np.ndarray], grids: dict[str, np.ndarra
     raise EinsumError(f"cannot evaluate expression node {expr!r}")  # pragma: no cover - Einsum validates nodes
 
 
-def _block(einsum: Einsum, env: dict[str, np.ndarray], out: np.ndarray, spans: dict[str, range]) -> None:
+def _block(einsum: Einsum, env: dict[str, np.ndarray], out: np.ndarray, spans: Mapping[str, range],
+           combine: Callable | None = None, written: np.ndarray | None = None) -> None:
+    """Evaluate ``einsum`` over ``spans`` into ``out``; with ``combine``, join earlier partial results (``written``
+    marks the output elements already holding one)."""
     ranks = einsum.ranks
     grids = _coordinates(ranks, spans)
     block_shape = tuple(len(spans[rank]) for rank in ranks)
@@ -197,9 +287,14 @@ def _block(einsum: Einsum, env: dict[str, np.ndarray], out: np.ndarray, spans: d
         axes.pop(axis)
     output_grids = _coordinates(tuple(axes), spans)
     target = _index_arrays(einsum.output, output_grids)
-    if not einsum.output.indices:
-        out[()] = value
-        return
-    # An output rank may be absent from the output's indices only if it is
-    # reduced, so the remaining axes are exactly the output ranks.
-    out[target] = np.broadcast_to(value, np.broadcast_shapes(*(np.shape(t) for t in target), value.shape))
+    if einsum.output.indices:
+        # An output rank may be absent from the output's indices only if it is
+        # reduced, so the remaining axes are exactly the output ranks.
+        value = np.broadcast_to(value, np.broadcast_shapes(*(np.shape(t) for t in target), value.shape))
+    else:
+        target = ()
+    if written is not None:
+        if combine is not None:
+            value = np.where(written[target], combine(out[target], value), value)
+        written[target] = True
+    out[target] = value

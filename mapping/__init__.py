@@ -21,6 +21,7 @@ from ._fusion import (
     TensorRole,
     unfused_plan,
 )
+from ._fusion_exec import PlanCheck, execute_plan, plan_boxes, verify_plan
 from ._fusion_facts import analyse_group, check_plan, render_plan, tile_cascade
 from ._file import MappingFileError, dump_mappings, load_mappings, read_mappings, write_mappings
 from ._constraints import Constraints, ConstraintsError, EinsumConstraints, LevelConstraints, load_constraints, read_constraints
@@ -43,6 +44,10 @@ __all__ = [
     "render_plan",
     "tile_cascade",
     "unfused_plan",
+    "PlanCheck",
+    "plan_boxes",
+    "execute_plan",
+    "verify_plan",
     "Mapping",
     "UNITS",
     "MappingError",

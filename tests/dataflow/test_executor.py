@@ -210,3 +210,58 @@ def test_broadcast_constant_and_fixed_output_coordinates():
     assert out["X"].shape == (3, 3)
     assert np.array_equal(out["X"][:2], np.full((2, 3), -1.0)) and np.allclose(out["X"][2], 2 * out["A"])
     assert out["S"].shape == () and np.isclose(out["S"], out["A"].sum())
+
+
+# execute_boxes: an Einsum run tile by tile -------------------------------------------------------------------
+
+def _boxes(einsum, rank, size, tile):
+    return [(einsum, {rank: range(s, s + tile)}) for s in range(0, size, tile)]
+
+
+@pytest.mark.parametrize("op", ["sum", "max", "min"])
+def test_boxes_that_split_a_reduced_rank_combine_their_partials(op):
+    from dataflow import execute_boxes
+
+    c = parse_cascade([f"Y[p] = X[m,p] * W[m] :: {op}(m)"], {"m": 12, "p": 5})
+    whole = execute(c, seed=4)
+    tiled = execute_boxes(c, _boxes("Y", "m", 12, 3), seed=4)
+    assert np.allclose(tiled["Y"], whole["Y"], rtol=1e-12, atol=0)
+    assert np.array_equal(tiled["X"], whole["X"])  # the same inputs for the same seed
+
+
+def test_boxes_in_an_order_that_reads_too_early_differ():
+    from dataflow import execute_boxes
+
+    c = parse_cascade(["S[p] = X[m,p]", "Y[m,p] = X[m,p] / S[p]"], {"m": 8, "p": 3})
+    whole = execute(c, seed=1)
+    right = execute_boxes(c, _boxes("S", "m", 8, 4) + _boxes("Y", "m", 8, 4), seed=1)
+    early = execute_boxes(c, [b for pair in zip(_boxes("S", "m", 8, 4), _boxes("Y", "m", 8, 4)) for b in pair],
+                          seed=1)
+    assert np.allclose(right["Y"], whole["Y"])
+    assert not np.allclose(early["Y"], whole["Y"])  # the first tile divided by a partial sum
+
+
+def test_boxes_keep_a_recurrence_in_order():
+    from dataflow import execute_boxes, library
+
+    c = library.build("attention_1pass", M=16, P=4, M0=2, E=2, F=2)
+    whole = execute(c, seed=2)
+    boxes = [(e.name, {"m1": range(s, s + 2)}) for s in range(0, 8, 2) for e in c.einsums[:-1]] \
+        + [(c.einsums[-1].name, {})]
+    tiled = execute_boxes(c, boxes, seed=2)
+    assert all(np.allclose(tiled[t], whole[t], equal_nan=True) for t in whole)
+
+
+def test_boxes_name_what_is_wrong():
+    from dataflow import EinsumError, UnknownNameError, execute_boxes
+
+    c = parse_cascade(["Y[p] = X[m,p] * W[m] :: max(m)", "Z[p] = Y[p]"], {"m": 4, "p": 2})
+    with pytest.raises(UnknownNameError, match="'Q' is not an Einsum"):
+        execute_boxes(c, [("Q", {})])
+    with pytest.raises(EinsumError, match="rank 'm' spans range\\(2, 9\\)"):
+        execute_boxes(c, [("Y", {"m": range(2, 9)})])
+    mixed = parse_cascade(["Y[p] = X[m,e,p] :: sum(e) max(m)"], {"m": 4, "e": 4, "p": 2})
+    halves = lambda r: [("Y", {r: range(0, 2)}), ("Y", {r: range(2, 4)})]  # noqa: E731
+    assert np.allclose(execute_boxes(mixed, halves("m"))["Y"], execute(mixed)["Y"])  # max of maxima of sums
+    with pytest.raises(EinsumError, match="splits reduced rank 'e', but a max reduction follows it"):
+        execute_boxes(mixed, halves("e"))
