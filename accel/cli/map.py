@@ -79,11 +79,14 @@ def _holds(einsum: Any, shapes: Any, arch: Any, weights: Any) -> dict[str, list[
 @click.option("--constraints", "constraints_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Mapspace constraints (YAML: spatial ranks per array axis, fixed loop orders, factors per level) "
                    "the mapper keeps (with --fusion none).")
+@click.option("--verify", is_flag=True, default=False,
+              help="Run the fusion plan tile by tile on the numpy executor and check every tensor against the "
+                   "cascade run whole (small shapes: at most 16M tensor elements).")
 @json_option
 @report_errors
 def command(workload: str, arch: str, pairs: tuple[str, ...], einsums: tuple[str, ...], objective: str, solver: str,
             time_limit: float, fusion: str | None, output: Path | None, constraints_path: Path | None,
-            as_json: bool) -> None:
+            verify: bool, as_json: bool) -> None:
     """Map every Einsum of WORKLOAD (library name or YAML file) onto ARCH (built-in name or YAML file).
 
     Prints each Einsum's mapping as a loop nest with its cycles by cause,
@@ -122,8 +125,10 @@ def command(workload: str, arch: str, pairs: tuple[str, ...], einsums: tuple[str
     if fusion == "auto":
         if einsums:
             raise click.BadParameter("--fusion auto maps the whole cascade; leave out --einsum", param_hint="--fusion")
-        _print_fused(cascade, hw, options, out, as_json)
+        _print_fused(cascade, hw, options, out, as_json, verify)
         return
+    if verify:
+        raise click.BadParameter("--verify checks a fusion plan; use it with --fusion auto", param_hint="--verify")
     if output is not None:
         from mapping import write_mappings
 
@@ -157,7 +162,7 @@ def plan_text(fused: FusedCascade) -> str:
     return render_plan(tuple(g.facts for g in fused.groups), units)
 
 
-def _print_fused(cascade: Any, hw: Any, options: Options, mapped: Any, as_json: bool) -> None:
+def _print_fused(cascade: Any, hw: Any, options: Options, mapped: Any, as_json: bool, verify: bool = False) -> None:
     """The fusion search's plan (from the Einsums mapped alone), as a loop nest with each group's figures."""
     import dataclasses
 
@@ -166,11 +171,24 @@ def _print_fused(cascade: Any, hw: Any, options: Options, mapped: Any, as_json: 
     fused = fuse(cascade, hw, dataclasses.replace(options, fusion="auto"), mapped)
     alone = mapped.report
     total = fused.report.total
+    check = None
+    if verify:
+        from mapping import verify_plan
+
+        check = verify_plan(cascade, fused.plan)
     if as_json:
-        echo_json({"cascade": cascade.name, "arch": hw.name, "fusion": fused.to_dict(), "unfused": alone.to_dict(),
-                   "results": [r.to_dict() for r in mapped.results], "total": alone.to_dict()})
+        doc = {"cascade": cascade.name, "arch": hw.name, "fusion": fused.to_dict(), "unfused": alone.to_dict(),
+               "results": [r.to_dict() for r in mapped.results], "total": alone.to_dict()}
+        if check is not None:
+            doc["verify"] = {"tiles": check.tiles, "tensors": check.tensors, "equal": True,
+                             "max_abs_error": check.max_abs_error, "max_rel_error": check.max_rel_error}
+        echo_json(doc)
         return
     click.echo(plan_text(fused))
+    if check is not None:
+        click.echo(f"\nchecked on the numpy executor: {check.tiles:,} tiles in the plan's order, all {check.tensors} "
+                   f"produced tensors equal to the cascade run whole (largest relative difference "
+                   f"{check.max_rel_error:.2g})")
     click.echo("")
     rows = [[g.report.name, _g(g.report.total_cycles), _g(g.report.energy_pj), f"{g.report.utilization:.1%}",
              (g.pricing.bottleneck if g.pricing else "-")] for g in fused.groups]

@@ -116,3 +116,20 @@ def test_malformed_plans_are_named():
         plan_boxes(c, FusionPlan(c.name, (FusionGroup(names, ("p",), (5,)),)))
     with pytest.raises(FusionError, match="too many|up to"):
         verify_plan(library.build("attention_3pass", M=4096, P=4096), unfused_plan(library.build("attention_3pass", M=4096, P=4096)))
+
+
+def test_accel_map_verify_checks_the_plan_it_prints():
+    import json
+
+    from click.testing import CliRunner
+
+    from accel.cli import main
+
+    args = ["map", "attention_1pass", "fusemax_like", "-p", "M=256", "-p", "P=256", "-p", "E=8", "-p", "F=8"]
+    text = CliRunner().invoke(main, args + ["--verify"])
+    assert text.exit_code == 0, text.output
+    assert "checked on the numpy executor:" in text.output and "all 10 produced tensors equal" in text.output
+    doc = json.loads(CliRunner().invoke(main, args + ["--verify", "--json"]).stdout)
+    assert doc["verify"]["equal"] and doc["verify"]["tiles"] >= 10
+    alone = CliRunner().invoke(main, args + ["--fusion", "none", "--verify"])
+    assert alone.exit_code == 2 and "use it with --fusion auto" in alone.output
