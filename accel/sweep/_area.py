@@ -13,8 +13,10 @@ Each piece comes from the most accurate estimator registered:
   generated PE at the architecture's ``arith.pipeline_depth`` (MAC,
   pipeline, accumulator and operand registers; a result register where the
   register file holds two accumulator words), in place of the MAC and
-  register-file pieces; otherwise the MAC unit at its depth. 45 nm only;
-  everything else falls back to the table. Each unit is synthesized once (a
+  register-file pieces; otherwise the MAC unit at its depth. The 45 nm
+  gate-equivalent area is scaled to the architecture's ``technology_nm`` as
+  the table's area is (Stillmaker & Baas, 7-180 nm); everything else falls
+  back to the table. Each unit is synthesized once (a
   few seconds) and kept in the cache folder, ``build/synth-cache`` by
   default, so a later sweep reads it back.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Union
 
 from accel import Action, Component, Estimate, Estimator, EstimatorRegistry, default_registry
@@ -24,6 +25,21 @@ _FULL_MANTISSA = {"e4m3": 3, "e5m2": 2}
 _ACC_BITS = {"fp32": 32, "fp16": 16, "bf16": 16}
 
 Rows = Union[AreaTable, SynthCache]
+#: The component whose table area at two nodes gives the node factor (any answers alike: one factor per node).
+_PROBE = dict(kind="int8_mac", input_format="int8", accumulate_format="int32", pipeline_depth=1)
+
+
+@functools.lru_cache(maxsize=32)
+def _area_factor(node: object) -> float | None:
+    """Area at ``node`` relative to 45 nm, as the default registry scales area (``None`` where it does not)."""
+    if node == _NODE_NM:
+        return 1.0
+    if isinstance(node, bool) or not isinstance(node, (int, float)):
+        return None
+    registry = default_registry()
+    at = registry.area(Component.of("mac", **_PROBE, technology_nm=node))
+    ref = registry.area(Component.of("mac", **_PROBE, technology_nm=_NODE_NM))
+    return None if at is None or ref is None else at.value / ref.value
 
 
 def _arith_params(attrs) -> tuple[str, dict[str, object]] | None:
@@ -86,7 +102,10 @@ def _pe_params(attrs) -> dict[str, object] | None:
 class RTLSynthesisEstimator(Estimator):
     """Energy per MAC, MAC area and PE-array area from synthesized units.
 
-    Answers at 45 nm (``technology_nm`` 45 or absent), for the arithmetic
+    Energy answers at 45 nm (``technology_nm`` 45 or absent); area at any
+    node the default registry scales area to (Stillmaker & Baas, 7-180 nm),
+    the 45 nm gate-equivalent area times the factor by which the registry's
+    own area of a MAC changes from 45 nm to that node. For the arithmetic
     units the generator builds: ``int8_mac`` (INT32 accumulator),
     ``fp8_mac`` (E4M3/E5M2 into FP32/FP16/BF16) and ``lmul`` (E4M3/E5M2,
     ``mantissa_bits`` equal to the format's), each at the ``pipeline_depth``
@@ -129,8 +148,8 @@ class RTLSynthesisEstimator(Estimator):
         self.table = table
         self.accuracy = accuracy
 
-    def _row(self, attrs) -> SynthResult | None:
-        if attrs.get("technology_nm", _NODE_NM) != _NODE_NM:
+    def _row(self, attrs, *, any_node: bool = False) -> SynthResult | None:
+        if not any_node and attrs.get("technology_nm", _NODE_NM) != _NODE_NM:
             return None
         arith = _arith_params(attrs)
         if arith is None:
@@ -168,14 +187,17 @@ class RTLSynthesisEstimator(Estimator):
         """Area of one MAC unit or one PE array in um^2, or ``None``."""
         if not isinstance(component, Component):
             raise TypeError(f"RTLSynthesisEstimator.area: expected a Component, not {component!r}")
+        node = component.get("technology_nm", _NODE_NM)
+        factor = _area_factor(node)
+        if factor is None or component.kind not in ("mac", "pe_array"):
+            return None
+        scaled = "" if node == _NODE_NM else f", x {factor:.4g} from 45 nm to {node:g} nm (the default registry's area scaling)"
         if component.kind == "mac":
-            row = self._row(component)
+            row = self._row(component, any_node=True)
             if row is None:
                 return None
-            rule = f"x {NAND2_UM2} um^2 per NAND2-equivalent"
-            return Estimate(row.area_um2, "um2", self._source(row, rule), self.name, self.accuracy)
-        if component.kind != "pe_array" or component.get("technology_nm", _NODE_NM) != _NODE_NM:
-            return None
+            rule = f"x {NAND2_UM2} um^2 per NAND2-equivalent{scaled}"
+            return Estimate(factor * row.area_um2, "um2", self._source(row, rule), self.name, self.accuracy)
         params = _pe_params(component)
         if params is None:
             return None
@@ -183,9 +205,8 @@ class RTLSynthesisEstimator(Estimator):
         if row is None:
             return None
         pes = int(component.get("rows")) * int(component.get("cols"))
-        rule = f"x {NAND2_UM2} um^2 per NAND2-equivalent, x {pes} PEs"
-        return Estimate(pes * row.area_um2, "um2", self._source(row, rule), self.name, self.accuracy)
-
+        rule = f"x {NAND2_UM2} um^2 per NAND2-equivalent, x {pes} PEs{scaled}"
+        return Estimate(factor * pes * row.area_um2, "um2", self._source(row, rule), self.name, self.accuracy)
 
     def fpga_resources(self, component: Component, target: str) -> dict[str, int] | None:
         """FPGA resources of a ``pe_array`` component: rows x cols of its generated PE after ``synth_<target>``.

@@ -184,7 +184,7 @@ def test_the_estimator_prices_the_generated_pe_array():
     assert est.area(Component.of("mac", kind="int8_mac", pipeline_depth=1)) is None
     # What the generator does not build: no answer, so the next estimator answers.
     for changes in ({"network": "broadcast"}, {"hop_latency": 2}, {"macs_per_cycle": 2}, {"dataflow": "flexible"},
-                    {"rows": 65}, {"pipeline_depth": 4}, {"technology_nm": 7}, {"kind": "bf16_mac"},
+                    {"rows": 65}, {"pipeline_depth": 4}, {"technology_nm": 3}, {"kind": "bf16_mac"},
                     {"kind": "lmul", "input_format": "e4m3", "accumulate_format": "fp32", "mantissa_bits": 2}):
         assert est.area(_array(**changes)) is None, changes
 
@@ -214,3 +214,23 @@ def test_fpga_resources_refuse_an_unknown_target_before_any_synthesis(tmp_path):
     with pytest.raises(ValueError, match=r"target must be one of \('ice40', 'ecp5'\), not 'xilinx'"):
         cache.fpga("pe", {"kind": "int8", "acc_bits": 32}, "xilinx")
     assert cache.synthesized == 0 and not (tmp_path / "cache").exists()
+
+
+def test_the_synthesized_area_scales_to_other_nodes_as_the_default_registry_does():
+    pe = dict(kind="int8", acc_bits=32, dataflow="output_stationary")
+    rows = (_row("pe", 1000, **pe, depth=2, capture=True), _row("int8_mac", 700, acc_bits=32, depth=2))
+    est = RTLSynthesisEstimator(AreaTable(rows=rows, mult8=_row("calib_mult8", 400), add8=_row("calib_add8", 40)))
+    table = default_registry()
+    mac = dict(kind="int8_mac", input_format="int8", accumulate_format="int32", pipeline_depth=2)
+    at45 = est.area(_array()).value
+    for node in (7, 22, 45, 90, 180):
+        factor = (table.area(Component.of("mac", **mac, technology_nm=node)).value
+                  / table.area(Component.of("mac", **mac, technology_nm=45)).value)
+        array = est.area(_array(technology_nm=node))
+        assert array.value == pytest.approx(at45 * factor)
+        assert est.area(Component.of("mac", **mac, technology_nm=node)).value == pytest.approx(700 * 0.798 * factor)
+        assert ("from 45 nm to" in array.source) == (node != 45)
+    assert est.area(_array(technology_nm=22)).value < at45 < est.area(_array(technology_nm=90)).value
+    # Outside the registry's 7-180 nm no area; energy stays at 45 nm only.
+    assert est.area(_array(technology_nm=3)) is None
+    assert est.energy(Action.of("mac", "compute", **mac, technology_nm=22)) is None

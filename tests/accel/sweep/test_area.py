@@ -68,9 +68,6 @@ def test_the_pe_array_falls_back_to_macs_where_the_generator_builds_none(tmp_pat
     assert keys[:2] == ["mac", "rf"] and "pe_array" not in keys
     assert all(e.estimate.estimator != "rtl_synthesis" for e in area_table(arch, registry).entries)
     assert not tmp_path.exists() or not any(tmp_path.iterdir())
-    # Other nodes than the cells' 45 nm: the table, too.
-    edge22 = derive(load_architecture("edge"), {"pe_array.rows": 2, "pe_array.cols": 2})
-    assert "pe_array" not in [e.key for e in area_table(edge22, registry).entries]
 
 
 def test_unknown_area_model():
@@ -126,3 +123,16 @@ def test_fpga_columns_need_the_rtl_area_model():
     with pytest.raises(SweepSpecError, match="fpga.*must be one of ecp5, ice40, not 'xilinx'"):
         parse_spec(FPGA_SPEC.replace("TARGET", "xilinx"))
     assert parse_spec(FPGA_SPEC.replace("fpga: TARGET", "")).fpga == "ecp5"
+
+
+def test_the_synthesized_array_is_scaled_to_the_architectures_node(tmp_path):
+    registry = area_registry("rtl", cache_dir=tmp_path)
+    table = area_registry("table")
+    at45 = dict(design_area(_edge(), registry))
+    at22 = dict(design_area(_edge(technology_nm=22), registry))
+    assert "pe_array" in at22 and "mac" not in at22
+    # The same factor by which the table's own PE array (MACs plus register files) shrinks from 45 to 22 nm.
+    factor = (sum(v for k, v in design_area(_edge(technology_nm=22), table) if k in ("mac", "rf"))
+              / sum(v for k, v in design_area(_edge(), table) if k in ("mac", "rf")))
+    assert at22["pe_array"] == pytest.approx(at45["pe_array"] * factor)
+    assert factor < 0.5 and registry.estimators[0].table.synthesized == 1  # one PE, synthesized once for both
