@@ -28,7 +28,7 @@ from ._constraints import Constraints, ConstraintsError, EinsumConstraints, Leve
 from ._mapping import UNITS, Mapping
 from ._problem import DRAM, RF, Problem, StorageInfo, TensorInfo, build_problem, cascade_problems, tensor_bits
 from ._render import render_loop_nest
-from ._result import OBJECTIVES, CostReport, MapResult
+from ._result import OBJECTIVES, CostReport, MapResult, objective_of
 from ._validate import check_fits, check_mapping, validate_mapping
 
 __all__ = [
@@ -78,4 +78,5 @@ __all__ = [
     "MapResult",
     "CostReport",
     "OBJECTIVES",
+    "objective_of",
 ]

@@ -13,7 +13,7 @@ from mapping.search import FUSION_MODES, SOLVERS
 from ._common import echo_json, json_option, number as _g, report_errors, table
 from .workload import parse_params, resolve
 
-#: ``accel simulate``'s fusion mode when neither it nor a scheduler is given.
+#: ``accel simulate``'s fusion mode for a cascade of several Einsums unless --map-for-schedule is given.
 SIMULATE_FUSION = "auto"
 
 
@@ -36,18 +36,19 @@ def format_report(evaluation: Evaluation, trace: Path | None) -> str:
         f"{rep.name!r} on {rep.arch!r}: {_g(rep.total_cycles)} cycles ({rep.seconds * 1e6:.4g} us at {rep.clock_mhz:g} MHz), "
         f"{rep.energy_pj / 1e6:.4g} uJ, utilization {rep.utilization:.1%}",
     ]
-    if schedule is not None:
-        t = schedule.traffic
-        out.append(f"schedule: {schedule.method} ({schedule.status}), DRAM traffic {t.total:,} B "
-                   f"({t.compulsory:,} compulsory, {t.non_compulsory:,} not)")
-    elif evaluation.fusion is not None:
+    if evaluation.fusion is not None:
         from .map import plan_text
 
         out.append("fusion: each fused group keeps its intermediates on chip as tiles; tensors between groups go "
                    "through DRAM")
         out += ["", plan_text(evaluation.fusion)]
+    elif schedule is not None:
+        t = schedule.traffic
+        out.append(f"schedule: {schedule.method} ({schedule.status}), DRAM traffic {t.total:,} B "
+                   f"({t.compulsory:,} compulsory, {t.non_compulsory:,} not)")
     else:
         out.append("schedule: none (every Einsum reads its inputs from DRAM and writes its output there)")
+    out += [f"note: {n}" for n in evaluation.notes]
     out.append("")
     causes = list(dict.fromkeys([k for k, _ in rep.cycles_by_cause] + [k for k, _ in analytical.cycles_by_cause]))
     causes.sort(key=lambda c: ("compute", "fill_drain", "bandwidth_stall", "dependency_wait").index(c.split(".")[0]))
@@ -91,12 +92,14 @@ def format_report(evaluation: Evaluation, trace: Path | None) -> str:
               help="Scratchpad the cascade is scheduled on, e.g. 512KiB [default: the outermost on-chip level's capacity].")
 @click.option("--scheduler", type=click.Choice(SCHEDULERS), default=None,
               help="How the cascade is scheduled (COSMA ILP, divide-and-conquer, greedy); 'none' streams every tensor "
-                   f"from DRAM.  [default: {Options.scheduler}; with --fusion auto: none]")
+                   f"from DRAM.  With --fusion auto the fused plan is set against every Einsum alone under this "
+                   f"schedule and the better kept.  [default: {Options.scheduler}]")
 @click.option("--fusion", type=click.Choice(FUSION_MODES), default=None,
               help="auto: the fusion search groups Einsums under shared loops where it helps and each fused group "
                    "runs with its units as concurrent processes (tiles of the intermediates on chip, the rest "
-                   "through DRAM); none: every Einsum alone, under --scheduler.  [default: auto for a cascade of "
-                   "several Einsums; none with --scheduler or --map-for-schedule]")
+                   "through DRAM), kept where it beats every Einsum alone under --scheduler; none: every Einsum "
+                   "alone, under --scheduler.  [default: auto for a cascade of several Einsums; none with "
+                   "--map-for-schedule]")
 @click.option("--objective", type=click.Choice(OBJECTIVES), default=Options.objective, show_default=True,
               help="What the mapper minimizes.")
 @click.option("--solver", type=click.Choice(SOLVERS), default=Options.solver, show_default=True,
@@ -122,8 +125,9 @@ def command(workload: str, arch: str, pairs: tuple[str, ...], capacity: str | No
     WORKLOAD is a library name or a YAML file, ARCH a built-in architecture
     or a YAML file.  By default the fusion search groups Einsums under shared
     loops (printed as a loop nest) and each group runs with its units as
-    concurrent processes; with --scheduler (or --fusion none) every Einsum is
-    mapped alone and the cascade scheduled on chip.  Prints cycles by cause, energy by component and action,
+    concurrent processes, where that beats every Einsum mapped alone under
+    the --scheduler schedule on chip (else that run is reported, with a note
+    saying why); --fusion none runs the schedule alone.  Prints cycles by cause, energy by component and action,
     utilization and each Einsum's cycles next to the analytical model's
     estimate of the same mappings under the same schedule, and writes the timeline as Chrome/Perfetto trace JSON
     (timestamps in cycles).  Exit status 2 for bad input, 3 when the workload
@@ -135,17 +139,13 @@ def command(workload: str, arch: str, pairs: tuple[str, ...], capacity: str | No
 
     cascade = resolve(workload, parse_params(pairs))
     hw = load_architecture(arch)
-    if fusion is None:  # fuse a cascade unless a whole-tensor schedule was asked for
-        explicit = scheduler not in (None, "none") or map_for_schedule
-        fusion = "none" if explicit or len(cascade.einsums) == 1 else SIMULATE_FUSION
-    if fusion == "auto" and scheduler not in (None, "none"):
-        raise click.BadParameter(f"--scheduler {scheduler} schedules whole tensors; --fusion auto keeps tiles of the "
-                                 "intermediates on chip and sends the rest through DRAM: use --fusion none with it",
-                                 param_hint="--scheduler")
+    if fusion is None:  # fuse a cascade (where it beats the schedule) unless mapping for the schedule was asked for
+        fusion = "none" if map_for_schedule or len(cascade.einsums) == 1 else SIMULATE_FUSION
     if fusion == "auto" and map_for_schedule:
-        raise click.BadParameter("--map-for-schedule needs a scheduler: use --fusion none", param_hint="--map-for-schedule")
+        raise click.BadParameter("--map-for-schedule maps every Einsum alone for the schedule: use --fusion none",
+                                 param_hint="--map-for-schedule")
     if scheduler is None:
-        scheduler = "none" if fusion == "auto" else Options.scheduler
+        scheduler = Options.scheduler
     if scheduler == "none" and capacity is not None and fusion != "auto":
         raise click.BadParameter("--scratchpad needs a scheduler (not 'none')", param_hint="--scratchpad")
     if scheduler == "none" and map_for_schedule:
@@ -170,6 +170,7 @@ def command(workload: str, arch: str, pairs: tuple[str, ...], capacity: str | No
             "analytical": evaluation.analytical.total.to_dict(),
             "trace": None if path is None else str(path),
             "fusion": None if evaluation.fusion is None else evaluation.fusion.to_dict(),
+            "notes": list(evaluation.notes),
         })
         return
     click.echo(format_report(evaluation, path))

@@ -63,8 +63,9 @@ class Options:
     fusion : str
         ``'auto'`` (the fusion search groups Einsums under shared loops where it helps, see
         :func:`mapping.search.fuse_cascade`) or ``'none'`` (every Einsum alone): :data:`mapping.search.FUSION_MODES`.
-        Fused groups keep their intermediates on chip as tiles; between groups tensors go through DRAM, so
-        ``'auto'`` takes scheduler ``'none'``; both simulators run fused groups.
+        Fused groups keep their intermediates on chip as tiles; between groups tensors go through DRAM. With a
+        scheduler as well, :func:`run` keeps whichever scores better: the fused plan, or every Einsum alone under
+        that schedule. Both simulators run fused groups.
     fusion_units : str
         Where the fusion search may bind element-wise Einsums (:data:`mapping.search.FUSION_UNITS`): ``'auto'``,
         ``'vector'`` (as FLAT binds the softmax) or ``'pe_array'``.
@@ -131,10 +132,9 @@ class Options:
                     raise OptionsError(f"option {name} needs a scheduler (scheduler is 'none')")
             if self.map_for_schedule:
                 raise OptionsError("option map_for_schedule needs a scheduler (scheduler is 'none')")
-        if self.fusion == "auto" and self.scheduler != NO_SCHEDULE:
-            raise OptionsError("option fusion 'auto' keeps each fused group's intermediates on chip as tiles and "
-                               "sends the rest through DRAM: it takes scheduler 'none' (COSMA residency between "
-                               "fused groups is not modelled)")
+        if self.fusion == "auto" and self.map_for_schedule:
+            raise OptionsError("option map_for_schedule maps every Einsum alone for the schedule; fusion 'auto' "
+                               "starts from each Einsum mapped alone without one: use fusion 'none' with it")
         if self.trace and self.simulator != "cycle":
             raise OptionsError("option trace needs simulator 'cycle'")
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from accel.arch import Architecture
 from dataflow import Cascade
-from mapping import Constraints, Problem, cascade_problems
+from mapping import Constraints, Problem, cascade_problems, objective_of
 from mapping.cosma import MAX_ILP_OPERATORS, schedule as cosma_schedule
 from mapping.search import CascadeMapping, FusedCascade, fuse_cascade, map_cascade
 from memory import (
@@ -38,7 +38,9 @@ class Evaluation:
     cascade, arch, options
         The question.
     schedule : memory.CascadeSchedule or None
-        The cascade's schedule on chip (``None`` when ``options.scheduler`` is ``'none'``).
+        The cascade's schedule on chip (``None`` when ``options.scheduler`` is ``'none'``, or it is infeasible and a
+        fused plan is priced). Where ``fusion`` is set too, the report is the fused plan's and the schedule is
+        the one it was set against.
     mapped : mapping.search.CascadeMapping
         Each Einsum's mapping (and the mapper's own report of it).
     report : sim.CascadeReport
@@ -50,7 +52,10 @@ class Evaluation:
         The cycle-level run (events for the trace, lowered programs), when the simulator is ``'cycle'``.
     fusion : mapping.search.FusedCascade or None
         With ``options.fusion='auto'``: the fusion plan the search chose, its groups and their pricing; ``report``
-        is then its report (one part per group).
+        is then its report (one part per group). ``None`` where the scheduled run of every Einsum alone scored
+        better (see :func:`run`).
+    notes : tuple of str
+        How the pipeline chose between the fused plan and the scheduled run, where it had both.
     """
 
     cascade: Cascade
@@ -62,6 +67,7 @@ class Evaluation:
     analytical: CascadeReport
     simulation: SimulationResult | None = None
     fusion: FusedCascade | None = None
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         """Plain data for JSON: the options, the schedule, the mappings and both reports."""
@@ -74,6 +80,7 @@ class Evaluation:
             "report": self.report.to_dict(),
             "analytical": self.analytical.to_dict(),
             "fusion": None if self.fusion is None else self.fusion.to_dict(),
+            "notes": list(self.notes),
         }
 
 
@@ -153,6 +160,11 @@ def price(cascade: Cascade, arch: Architecture, options: Options, schedule: Casc
 def run(cascade: Cascade, arch: Architecture, options: Options = Options()) -> Evaluation:
     """Schedule ``cascade`` on ``arch``, map each Einsum, price the result: the one pipeline every command uses.
 
+    With ``options.fusion='auto'`` the fusion search groups Einsums under shared loops (from each Einsum mapped
+    alone); with a scheduler as well, the fused plan is set against every Einsum alone under that whole-tensor
+    schedule (COSMA residency), and the better by ``options.objective`` is priced and returned, the reason in
+    ``notes`` (residency between fused groups is not modelled: a plan is either fused or scheduled).
+
     Parameters
     ----------
     cascade : dataflow.Cascade
@@ -173,17 +185,37 @@ def run(cascade: Cascade, arch: Architecture, options: Options = Options()) -> E
     if not isinstance(options, Options):
         raise TypeError(f"run: options must be an accel.pipeline.Options, not {options!r}")
     problems = cascade_problems(cascade, arch)  # each Einsum's problem, built once and carried
-    schedule = schedule_cascade(cascade, arch, options, problems)
-    mapped = map_for(cascade, arch, options, schedule, problems=problems)
-    if options.fusion == "auto":
-        fused = fuse(cascade, arch, options, mapped)
-        if options.simulator == "analytical":
-            return Evaluation(cascade, arch, options, schedule, mapped, fused.report, fused.report, None, fused)
-        run_ = simulate_fused(cascade, arch, [(g.facts, g.problems, g.mappings) for g in fused.groups], mapped.problems,
-                              trace=options.trace, max_cycles=options.max_cycles)
-        return Evaluation(cascade, arch, options, schedule, mapped, run_.cascade_report, fused.report, run_, fused)
-    report, analytical, simulation = price(cascade, arch, options, schedule, mapped)
-    return Evaluation(cascade, arch, options, schedule, mapped, report, analytical, simulation)
+    if options.fusion != "auto":
+        schedule = schedule_cascade(cascade, arch, options, problems)
+        mapped = map_for(cascade, arch, options, schedule, problems=problems)
+        report, analytical, simulation = price(cascade, arch, options, schedule, mapped)
+        return Evaluation(cascade, arch, options, schedule, mapped, report, analytical, simulation)
+    mapped = map_for(cascade, arch, options, None, problems=problems)  # alone: the fusion search's starting point
+    fused = fuse(cascade, arch, options, mapped)
+    notes: tuple[str, ...] = ()
+    schedule = None
+    if options.scheduled:  # fuse where it helps: against every Einsum alone under the whole-tensor schedule
+        try:
+            schedule = schedule_cascade(cascade, arch, options, problems)
+        except InfeasibleScheduleError as exc:
+            notes = (f"fused plan kept: the {options.scheduler} schedule of every Einsum alone is infeasible ({exc})",)
+        else:
+            alone = evaluate_cascade(cascade, arch, mapped, schedule=schedule, problems=mapped.problems)
+            f, a = objective_of(fused.report.total, options.objective), objective_of(alone.total, options.objective)
+            if a < f:
+                report, analytical, simulation = price(cascade, arch, options, schedule, mapped)
+                why = (f"every Einsum alone under the {options.scheduler} schedule: {options.objective} {a:.4g}, "
+                       f"the fused plan's {f:.4g} (fused groups send what they do not keep through DRAM; the "
+                       "schedule keeps whole tensors on chip)")
+                return Evaluation(cascade, arch, options, schedule, mapped, report, analytical, simulation,
+                                  notes=(why,))
+            notes = (f"fused plan kept: {options.objective} {f:.4g}, every Einsum alone under the "
+                     f"{options.scheduler} schedule {a:.4g}",)
+    if options.simulator == "analytical":
+        return Evaluation(cascade, arch, options, schedule, mapped, fused.report, fused.report, None, fused, notes)
+    run_ = simulate_fused(cascade, arch, [(g.facts, g.problems, g.mappings) for g in fused.groups], mapped.problems,
+                          trace=options.trace, max_cycles=options.max_cycles)
+    return Evaluation(cascade, arch, options, schedule, mapped, run_.cascade_report, fused.report, run_, fused, notes)
 
 
 def fuse(cascade: Cascade, arch: Architecture, options: Options, mapped: CascadeMapping) -> FusedCascade:

@@ -2,7 +2,8 @@
 
 Both go through :mod:`accel.pipeline` (the same level, tensor widths and scheduler), so for every built-in
 architecture and the attention, ResNet-18 and BERT workloads they report the same schedule and DRAM traffic, or
-fail alike (exit 3 when the cascade does not fit).
+fail alike (exit 3 when the cascade does not fit). ``simulate`` runs the schedule alone here (``--fusion none``):
+by default it also tries the fusion search and keeps the better (``tests/mapping/search/test_fusion_search.py``).
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ def _run(*args):
 def test_schedule_and_simulate_agree(arch, workload):
     params = WORKLOADS[workload]
     code_s, out_s = _run("schedule", workload, "--arch", arch, "--method", "greedy-belady", *params, "--json")
-    code_m, out_m = _run("simulate", workload, arch, "--scheduler", "greedy-belady", *params, "--no-trace", "--json")
+    code_m, out_m = _run("simulate", workload, arch, "--scheduler", "greedy-belady", "--fusion", "none", *params,
+                         "--no-trace", "--json")
     assert code_s == code_m, (out_s[-500:], out_m[-500:])
     if code_s:
         assert code_s == 3

@@ -58,8 +58,34 @@ def test_fusion_through_the_pipeline_cuts_dram_traffic_of_attention():
 
 
 def test_fusion_options():
-    with pytest.raises(OptionsError, match="fusion 'auto' .* takes scheduler 'none'"):
-        Options(fusion="auto")
+    with pytest.raises(OptionsError, match="map_for_schedule maps every Einsum alone .* use fusion 'none'"):
+        Options(fusion="auto", map_for_schedule=True)
     assert Options(fusion="auto", scheduler="none", simulator="cycle").fusion == "auto"  # both simulators run it
     with pytest.raises(OptionsError, match="option fusion must be one of auto, none"):
         Options(fusion="sometimes")
+
+
+def test_fusion_with_a_scheduler_keeps_the_better_of_fused_and_scheduled():
+    """Fuse where it helps: the fused plan is set against every Einsum alone under the whole-tensor schedule."""
+    from mapping import objective_of
+
+    opts = dict(fusion="auto", mapper="search", samples=200, objective="edp")
+    # tpu_like: a small array with a large buffer, where keeping whole tensors on chip beats fused tiles
+    hw = load_architecture("tpu_like")
+    c = library.build("attention_3pass", M=256, P=256)
+    both = run(c, hw, Options(**opts))
+    fused_only = run(c, hw, Options(scheduler="none", **opts))
+    scheduled = run(c, hw, Options(**{**opts, "fusion": "none"}))
+    best = min(objective_of(fused_only.report.total, "edp"), objective_of(scheduled.report.total, "edp"))
+    assert objective_of(both.report.total, "edp") == best
+    assert both.schedule is not None and both.schedule.as_dict() == scheduled.schedule.as_dict()
+    assert len(both.notes) == 1 and "greedy-belady" in both.notes[0]
+    if both.fusion is None:
+        assert both.report.total == scheduled.report.total and "the fused plan's" in both.notes[0]
+    else:
+        assert both.report.total == fused_only.report.total and "fused plan kept" in both.notes[0]
+    # fusemax_like at 1K: the schedule cannot hold the scores whole, the fused plan is kept and says why
+    hw = load_architecture("fusemax_like")
+    c = library.build("attention_3pass", M=1024, P=1024)
+    ev = run(c, hw, Options(**opts))
+    assert ev.fusion is not None and ev.schedule is None and "infeasible" in ev.notes[0]

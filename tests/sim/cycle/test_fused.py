@@ -117,5 +117,7 @@ def test_simulate_command_runs_fused_groups(tmp_path):
     assert r.exit_code == 0
     data = json.loads(r.stdout)
     assert data["fusion"]["plan"]["groups"] and data["options"]["fusion"] == "auto"
-    r = CliRunner().invoke(main, [*args, "--scheduler", "ilp"])
+    r = CliRunner().invoke(main, [*args, "--scheduler", "greedy-lru", "--no-trace"])  # set against the schedule
+    assert r.exit_code == 0 and "note: " in r.output and "greedy-lru" in r.output
+    r = CliRunner().invoke(main, [*args, "--map-for-schedule", "--no-trace"])
     assert r.exit_code == 2 and "use --fusion none" in r.output
