@@ -108,6 +108,49 @@ def attention_lengths(lengths: tuple[int, ...] = LENGTHS) -> list[dict]:
     return rows
 
 
+#: Heads of the 1K-token attention table: fixed costs are paid once per run, so heads amortize them.
+HEADS: tuple[int, ...] = (1, 4, 16)
+
+
+def attention_heads(heads: tuple[int, ...] = HEADS, n: int = 1024) -> list[dict]:
+    """``accel simulate attention_1pass fusemax_like -p M=1024 -p P=1024 -p H=h`` with its default options."""
+    hw = load_architecture("fusemax_like")
+    rows = []
+    for h in heads:
+        t0 = time.perf_counter()
+        ev = run(library.build("attention_1pass", M=n, P=n, H=h), hw, Options(fusion="auto", simulator="cycle"))
+        r = ev.report.total
+        causes = dict(r.cycles_by_cause)
+        rows.append({"h": h, "cycles": r.total_cycles, "mac_cycles": r.macs / hw.num_pes,
+                     "utilization": r.macs / (hw.num_pes * r.total_cycles), "seconds": time.perf_counter() - t0,
+                     "wait": sum(v for k, v in causes.items() if k.startswith("dependency_wait")),
+                     "stall": sum(v for k, v in causes.items() if k.startswith("bandwidth_stall")),
+                     "fused": ev.fusion is not None})
+        x = rows[-1]
+        print(f"attention N={n} H={h}: utilization {x['utilization']:.3f}, {x['seconds']:.1f} s", flush=True)
+    return rows
+
+
+def heads_table(rows: list[dict]) -> str:
+    head = ("| heads | MAC cycles (MACs / 65,536 PEs) | cycles (sim.cycle) | waits on dependencies | bandwidth stalls | "
+            "2-D array utilization | wall s |\n|---:|---:|---:|---:|---:|---:|---:|\n")
+    return head + "\n".join(
+        f"| {r['h']} | {r['mac_cycles']:,.0f} | {r['cycles']:,.0f} | {r['wait']:,.0f} | {r['stall']:,.0f} | "
+        f"{100 * r['utilization']:.1f}% | {r['seconds']:.1f} |" for r in rows) + "\n"
+
+
+HEADS_TEXT = (
+    "\n**1K tokens with heads** (`accel simulate attention_1pass fusemax_like -p M=1024 -p P=1024 -p H=h`, default "
+    "options; the heads are one more shared loop of the fused group). One head cannot reach 90% on this "
+    "architecture under any schedule: its 2,048 MAC cycles are set against at least the DRAM latency of the first "
+    "load and of the last write (200 cycles each), the first tiles' loads and the array's 510-cycle skew, a floor "
+    "near 20% of the run. Those costs are paid once per run, and heads, as a real layer has them, amortize them "
+    "(the waits on dependencies stay the same in total). What each head adds beyond its MACs is the softmax's "
+    "element-wise work on the array (about 5% of its cycles, in the compute cause) and buffer stalls (31 cycles per "
+    "query block, where an Einsum on in-place tiles moves its other tensors through the buffer for longer than it "
+    "computes); with them the array stays below 90% at 1K tokens even with 16 heads.\n\n")
+
+
 def agreement() -> list[dict]:
     """Every fused group of the fusion search's plan, cycle-level against analytical (default options)."""
     rows = []
@@ -160,6 +203,7 @@ def main() -> None:
     load = os.getloadavg()[0]
     rows = measure(args.quick)
     lengths = attention_lengths(LENGTHS[:2] if args.quick else LENGTHS)
+    heads = attention_heads()
     agree = agreement() if not args.quick else []
     ratios = [r["cycle"] / r["analytical"] for r in agree] or [1.0]
     body = (
@@ -177,7 +221,8 @@ def main() -> None:
         "\nAt 1K tokens (one head, 2,048 cycles of MACs) the fixed costs, the first tiles' DRAM latency and "
         "loads, the array's one fill (510 cycles of skew) and the last output's write, are a third of the run; "
         "they are paid once, so from 4K on the array is above 90% busy. The footprint is the same at every "
-        "length: the plan's tiles do not grow with N.\n\n"
+        "length: the plan's tiles do not grow with N.\n"
+        + HEADS_TEXT + heads_table(heads) + "\n"
         "**The two simulators on fused groups** (every fused group of the search's plan on library cascades; "
         "seeded random search, 300 samples per tile). The cycle-level model runs the units as concurrent SimPy "
         "processes (each tile execution once its producers' tiles exist, two slots per tile, the DRAM bus in issue "
