@@ -182,7 +182,7 @@ def execute_boxes(
             written[einsum.name] = np.zeros(tensor.shape, dtype=bool)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         for name, spans in boxes:
-            einsum = _einsum_named(cascade, name)
+            einsum = cascade.einsum(name)
             box = {rank: range(cascade.shapes[rank]) for rank in einsum.ranks}
             for rank, span in spans.items():
                 if rank not in box:
@@ -200,14 +200,6 @@ def execute_boxes(
             for step in steps:
                 _block(einsum, env, out, step, combine, written.get(einsum.name))
     return env
-
-
-def _einsum_named(cascade: Cascade, name: str) -> Einsum:
-    for einsum in cascade.einsums:
-        if einsum.name == name:
-            return einsum
-    raise UnknownNameError(f"{name!r} is not an Einsum of the cascade", where=f"execute_boxes({cascade.name!r})",
-                           expected=f"one of {', '.join(e.name for e in cascade.einsums)}")
 
 
 def _combiner(einsum: Einsum, box: Mapping[str, range], shapes: Mapping[str, int]) -> Callable | None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._fusion import FusionError, FusionGroup, FusionPlan
-from ._fusion_facts import _depths
+from ._fusion_facts import _depths, check_tiles
 
 if TYPE_CHECKING:
     from dataflow import Cascade
@@ -42,13 +42,9 @@ class PlanCheck:
 
 
 def _group_boxes(cascade: Cascade, group: FusionGroup) -> Iterator[tuple[str, dict[str, range]]]:
+    check_tiles(cascade, group)
     depth = _depths(cascade, group)
     shapes = cascade.shapes
-    for r, t in zip(group.ranks, group.tiles):
-        if r not in shapes:
-            raise FusionError(f"group {group.label}: {cascade.name!r} has no rank {r!r} to share")
-        if shapes[r] % t:
-            raise FusionError(f"group {group.label}: tile {t} does not divide rank {r!r} of size {shapes[r]}")
 
     def body(names: tuple[str, ...], d: int, spans: dict[str, range]) -> Iterator[tuple[str, dict[str, range]]]:
         i = 0
@@ -92,10 +88,15 @@ def plan_boxes(cascade: Cascade, plan: FusionPlan) -> list[tuple[str, str, dict[
 def execute_plan(cascade: Cascade, plan: FusionPlan, inputs: MappingABC[str, object] | None = None,
                  seed: int = 0) -> dict[str, np.ndarray]:
     """Every tensor as the plan's tiles leave it (inputs as :func:`dataflow.execute` draws them)."""
+    return _execute(cascade, plan_boxes(cascade, plan), inputs, seed)
+
+
+def _execute(cascade: Cascade, boxes: list[tuple[str, str, dict[str, range]]],
+             inputs: MappingABC[str, object] | None, seed: int) -> dict[str, np.ndarray]:
     from dataflow import execute_boxes
 
     _check_size(cascade)
-    return execute_boxes(cascade, [(e, spans) for _, e, spans in plan_boxes(cascade, plan)], inputs, seed)
+    return execute_boxes(cascade, [(e, spans) for _, e, spans in boxes], inputs, seed)
 
 
 def verify_plan(cascade: Cascade, plan: FusionPlan, *, seed: int = 0, rtol: float = 1e-9,
@@ -107,12 +108,10 @@ def verify_plan(cascade: Cascade, plan: FusionPlan, *, seed: int = 0, rtol: floa
     FusionError
         Naming the group, the Einsum and the tensor whose values differ (and where), or the plan's malformation.
     """
-    from dataflow import execute, execute_boxes
+    from dataflow import execute
 
     boxes = plan_boxes(cascade, plan)
-    _check_size(cascade)
-
-    got = execute_boxes(cascade, [(e, spans) for _, e, spans in boxes], None, seed)
+    got = _execute(cascade, boxes, None, seed)
     ref = execute(cascade, None, seed)
     group_of = {e: g.label for g in plan.groups for e in g.einsums}
     worst_abs = worst_rel = 0.0

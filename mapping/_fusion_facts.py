@@ -53,11 +53,8 @@ def tile_cascade(cascade: Cascade, group: FusionGroup, depth: int | None = None)
     depth = len(group.ranks) if depth is None else depth
     if depth == 0:
         return cascade  # nothing tiled: the Einsums see the cascade as it is
+    check_tiles(cascade, group, depth)
     for r, t in list(zip(group.ranks, group.tiles))[:depth]:
-        if r not in shapes:
-            raise FusionError(f"group {group.label}: {cascade.name!r} has no rank {r!r} to share")
-        if shapes[r] % t:
-            raise FusionError(f"group {group.label}: tile {t} does not divide rank {r!r} of size {shapes[r]}")
         shapes[r] = t
     names = [e.name for e in cascade.einsums]
     first = names.index(group.einsums[0])
@@ -72,6 +69,17 @@ def tile_cascade(cascade: Cascade, group: FusionGroup, depth: int | None = None)
         return _build_tile(cascade, group, depth, producers + here, shapes)
     except FusionError:
         return _build_tile(cascade, group, depth, list(cascade.einsums[:first]) + here, shapes)
+
+
+def check_tiles(cascade: Cascade, group: FusionGroup, depth: int | None = None) -> None:
+    """Raise :class:`FusionError` unless each of the first ``depth`` (default all) shared ranks is a rank of the
+    cascade that its tile divides."""
+    shapes = cascade.shapes
+    for r, t in list(zip(group.ranks, group.tiles))[:len(group.ranks) if depth is None else depth]:
+        if r not in shapes:
+            raise FusionError(f"group {group.label}: {cascade.name!r} has no rank {r!r} to share")
+        if shapes[r] % t:
+            raise FusionError(f"group {group.label}: tile {t} does not divide rank {r!r} of size {shapes[r]}")
 
 
 def _build_tile(cascade: Cascade, group: FusionGroup, depth: int, keep: list, shapes: dict[str, int]) -> Cascade:

@@ -256,7 +256,7 @@ def test_boxes_name_what_is_wrong():
     from dataflow import EinsumError, UnknownNameError, execute_boxes
 
     c = parse_cascade(["Y[p] = X[m,p] * W[m] :: max(m)", "Z[p] = Y[p]"], {"m": 4, "p": 2})
-    with pytest.raises(UnknownNameError, match="'Q' is not an Einsum"):
+    with pytest.raises(UnknownNameError, match="unknown Einsum 'Q' in cascade"):
         execute_boxes(c, [("Q", {})])
     with pytest.raises(EinsumError, match="rank 'm' spans range\\(2, 9\\)"):
         execute_boxes(c, [("Y", {"m": range(2, 9)})])
